@@ -1,0 +1,75 @@
+# Yizhan — set-up, demo and tests. `make demo` and `make test` are the two commands.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+# PostgreSQL major version of the OS packages (Debian 12: 15).
+PG_VERSION ?= 15
+OS_PACKAGES := postgresql-$(PG_VERSION) postgresql-$(PG_VERSION)-postgis-3 \
+	postgresql-$(PG_VERSION)-pgrouting postgresql-contrib gdal-bin chromium fonts-noto-cjk
+
+.PHONY: help setup os-packages venv demo serve test lint bench clean
+
+help:
+	@echo "make demo   — set up, start the database, load the demo city, serve http://$(HOST):$(PORT)/"
+	@echo "make test   — set up, then run the tests"
+	@echo "make setup  — OS packages (PostGIS, pgRouting, GDAL, Chromium) and the .venv"
+	@echo "make lint   — ruff"
+
+setup: os-packages venv
+
+# Installs the OS packages that are missing: with apt-get when root, else says how.
+os-packages:
+	@missing=""; \
+	for p in $(OS_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then echo "OS packages present."; exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then \
+	  echo "Installing:$$missing"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -q && apt-get install -y -q $$missing; \
+	else \
+	  echo "Missing OS packages:$$missing"; \
+	  echo "Install them with:  sudo apt-get update && sudo apt-get install -y$$missing"; \
+	  exit 1; \
+	fi
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@if ! $(PYTHON) -m venv --help >/dev/null 2>&1 || ! $(PYTHON) -c "import ensurepip" 2>/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get install -y -q python3-venv; \
+	  else echo "Install python3-venv: sudo apt-get install -y python3-venv"; exit 1; fi; \
+	fi
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e ".[test]"
+	touch $@
+
+demo: setup
+	$(BIN)/yizhan db up
+	$(BIN)/yizhan demo load
+	@echo "Yizhan 驿站 demo: http://$(HOST):$(PORT)/"
+	$(BIN)/yizhan serve --host $(HOST) --port $(PORT)
+
+serve: setup
+	$(BIN)/yizhan serve --host $(HOST) --port $(PORT)
+
+test: setup
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(BIN)/ruff check geo api maps tests bench
+	$(BIN)/ruff format --check geo api maps tests bench
+
+bench: setup
+	$(BIN)/python -m bench
+
+clean:
+	-$(BIN)/yizhan db down
+	rm -rf $(VENV) .yizhan .yizhan-test

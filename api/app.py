@@ -1,0 +1,41 @@
+"""The FastAPI application: created by :func:`create_app` (``yizhan serve`` runs it)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api import errors
+from api.deps import make_pool
+from api.routes import ROUTERS
+from geo.db.connection import database_url
+from geo.settings import get_settings
+
+
+def create_app(url: str | None = None) -> FastAPI:
+    """Build the app. ``url`` overrides the database URL (tests pass theirs)."""
+    settings = get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        pool = make_pool(url or database_url(settings), settings.pool_min, settings.pool_max)
+        pool.open(wait=False)
+        app.state.pool = pool
+        try:
+            yield
+        finally:
+            pool.close()
+
+    app = FastAPI(
+        title="Yizhan 驿站 API",
+        description="爱心驿站、母婴室、职工书屋 — stations for outdoor workers, "
+        "mother-and-baby rooms and worker bookshops.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    errors.install(app)
+    for router in ROUTERS:
+        app.include_router(router)
+    return app

@@ -1,0 +1,80 @@
+"""One table mapping domain errors to HTTP statuses, installed as exception handlers.
+
+Routes raise ``geo.errors`` types; nobody builds error responses by hand. Every error
+body has the same shape: ``{"code", "message" (中文), "message_en", "details"?}``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from geo import errors
+
+log = logging.getLogger("yizhan.api")
+
+STATUS: dict[type[errors.YizhanError], int] = {
+    errors.InvalidInput: 422,
+    errors.UnknownCRS: 422,
+    errors.InvalidFile: 422,
+    errors.NotFound: 404,
+    errors.Conflict: 409,
+    errors.DatabaseUnavailable: 503,
+    errors.DatabaseError: 500,
+}
+
+_FIELD_ZH = {
+    "lon": "经度",
+    "lat": "纬度",
+    "kind": "类型",
+    "limit": "数量上限",
+    "bbox": "范围",
+    "crs": "坐标系",
+    "name": "名称",
+    "services": "服务",
+}
+
+
+def status_for(exc: errors.YizhanError) -> int:
+    for cls in type(exc).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]  # type: ignore[index]
+    return 500
+
+
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, errors.YizhanError)
+    status = status_for(exc)
+    headers = {"Retry-After": "5"} if status == 503 else None
+    if status >= 500:
+        log.error("domain error %s: %s", type(exc).__name__, exc.en)
+    return JSONResponse(exc.as_dict(), status_code=status, headers=headers)
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    details = []
+    zh_parts, en_parts = [], []
+    for err in exc.errors():
+        loc = [str(p) for p in err.get("loc", []) if p not in ("query", "body", "path")]
+        field = ".".join(loc) or "请求"
+        label = _FIELD_ZH.get(loc[-1], loc[-1]) if loc else "请求"
+        msg = str(err.get("msg", ""))
+        details.append({"field": field, "message": msg})
+        zh_parts.append(f"参数 {label}（{field}）无效：{msg}")
+        en_parts.append(f"{field}: {msg}")
+    body = {
+        "code": "invalid_input",
+        "message": "；".join(zh_parts) or "请求无效",
+        "message_en": "; ".join(en_parts) or "invalid request",
+        "details": details,
+    }
+    return JSONResponse(body, status_code=422)
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(errors.YizhanError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)

@@ -1,0 +1,5 @@
+"""The API's routers, one module per resource; ``ROUTERS`` lists them in order."""
+
+from api.routes import health, home
+
+ROUTERS = [health.router, home.router]

@@ -1,0 +1,207 @@
+"""SQL for the city's geography: districts, streets and the walk network."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import psycopg
+import shapely
+
+from geo.errors import InvalidInput
+
+
+def _ewkb(geoms: Any) -> list[str]:
+    arr = shapely.set_srid(np.asarray(geoms, dtype=object), 4326)
+    return list(shapely.to_wkb(arr, hex=True, include_srid=True))
+
+
+def _none(value: Any) -> Any:
+    """pandas missing values (NaN, NA, None) become SQL NULL."""
+    if isinstance(value, list | tuple | np.ndarray):
+        return value
+    return None if pd.isna(value) else value
+
+
+def replace_streets(
+    conn: psycopg.Connection[Any],
+    streets: gpd.GeoDataFrame,
+    nodes: gpd.GeoDataFrame,
+    edges: gpd.GeoDataFrame,
+    *,
+    source: str,
+) -> dict[str, int]:
+    """Replace all streets and the walk network with new ones (inside the caller's
+    transaction). Street ids are 1..n in the order of ``streets``."""
+    conn.execute("LOCK TABLE streets, walk_nodes, walk_edges IN ACCESS EXCLUSIVE MODE")
+    conn.execute("DELETE FROM walk_edges")
+    conn.execute("DELETE FROM walk_nodes")
+    conn.execute("DELETE FROM streets")
+    with conn.cursor() as cur:
+        with cur.copy(
+            "COPY streets (id, name, names, highway, highway_all, is_main, walkable, oneway,"
+            " osm_id, length_m, geom, source) FROM STDIN"
+        ) as copy:
+            copy.set_types(
+                [
+                    "int8",
+                    "text",
+                    "text[]",
+                    "text",
+                    "text[]",
+                    "bool",
+                    "bool",
+                    "bool",
+                    "text",
+                    "float8",
+                    "text",
+                    "text",
+                ]
+            )
+            wkb = _ewkb(streets.geometry.values)
+            cols = zip(
+                streets["name"],
+                streets["names"],
+                streets["highway"],
+                streets["highway_all"],
+                streets["is_main"],
+                streets["walkable"],
+                streets["oneway"],
+                streets["osm_id"],
+                streets["length_m"],
+                strict=True,
+            )
+            for i, (name, names, hw, hw_all, main, walk, oneway, osm_id, length) in enumerate(cols):
+                copy.write_row(
+                    (
+                        i + 1,
+                        _none(name),
+                        list(names),
+                        hw,
+                        list(hw_all),
+                        bool(main),
+                        bool(walk),
+                        None if _none(oneway) is None else bool(oneway),
+                        None if _none(osm_id) is None else str(osm_id),
+                        float(length),
+                        wkb[i],
+                        source,
+                    )
+                )
+        with cur.copy("COPY walk_nodes (id, geom) FROM STDIN") as copy:
+            copy.set_types(["int8", "text"])
+            for node_id, g in zip(nodes["node_id"], _ewkb(nodes.geometry.values), strict=True):
+                copy.write_row((int(node_id), g))
+        with cur.copy(
+            "COPY walk_edges (id, source, target, street_id, length_m, geom) FROM STDIN"
+        ) as copy:
+            copy.set_types(["int8", "int8", "int8", "int8", "float8", "text"])
+            rows = zip(
+                edges["source"],
+                edges["target"],
+                edges["street_index"],
+                edges["length_m"],
+                _ewkb(edges.geometry.values),
+                strict=True,
+            )
+            for i, (s, t, street_index, length, g) in enumerate(rows):
+                copy.write_row((i + 1, int(s), int(t), int(street_index) + 1, float(length), g))
+    conn.execute("ANALYZE streets")
+    conn.execute("ANALYZE walk_nodes")
+    conn.execute("ANALYZE walk_edges")
+    return {"streets": len(streets), "walk_nodes": len(nodes), "walk_edges": len(edges)}
+
+
+def upsert_districts(
+    conn: psycopg.Connection[Any],
+    districts: gpd.GeoDataFrame,
+    *,
+    key_names: list[str] | None,
+    all_key: bool,
+    source: str,
+) -> dict[str, int]:
+    """Insert or update districts by name; mark key districts. Returns counts."""
+    names = list(districts["name"])
+    if key_names:
+        unknown = [n for n in key_names if n not in names]
+        if unknown:
+            raise InvalidInput(
+                f"--key 中的区域不在文件里：{', '.join(unknown)}；文件中的区域：{', '.join(names)}",
+                f"--key names not in the file: {', '.join(unknown)}; "
+                f"districts in the file: {', '.join(names)}",
+            )
+    keys = set(names) if all_key else set(key_names or [])
+    created = updated = 0
+    for name, code, geom, area in zip(
+        districts["name"],
+        districts["code"],
+        _ewkb(districts.geometry.values),
+        districts["area_m2"],
+        strict=True,
+    ):
+        row = conn.execute(
+            """INSERT INTO districts (name, code, is_key, geom, area_m2, source)
+               VALUES (%s, %s, %s, ST_GeomFromEWKB(decode(%s, 'hex')), %s, %s)
+               ON CONFLICT (name) DO UPDATE SET code = EXCLUDED.code,
+                   is_key = EXCLUDED.is_key OR (districts.is_key AND NOT %s),
+                   geom = EXCLUDED.geom, area_m2 = EXCLUDED.area_m2,
+                   source = EXCLUDED.source, imported_at = now()
+               RETURNING (xmax = 0) AS inserted""",
+            (
+                name,
+                _none(code),
+                name in keys,
+                geom,
+                float(area),
+                source,
+                bool(key_names) or all_key,
+            ),
+        ).fetchone()
+        if row and row["inserted"]:
+            created += 1
+        else:
+            updated += 1
+    return {"created": created, "updated": updated, "key": len(keys)}
+
+
+def service_area(conn: psycopg.Connection[Any]) -> Any:
+    """The union of all districts (WGS-84 shapely geometry), or None when none loaded."""
+    row = conn.execute("SELECT ST_AsBinary(ST_Union(geom)) AS g FROM districts").fetchone()
+    if not row or row["g"] is None:
+        return None
+    return shapely.from_wkb(bytes(row["g"]))
+
+
+def counts(conn: psycopg.Connection[Any]) -> dict[str, Any]:
+    """Row counts and headline lengths of the city's geography."""
+    row = conn.execute(
+        """SELECT (SELECT count(*) FROM districts) AS districts,
+                  (SELECT count(*) FROM districts WHERE is_key) AS key_districts,
+                  (SELECT count(*) FROM streets) AS streets,
+                  (SELECT count(*) FROM streets WHERE is_main) AS main_streets,
+                  (SELECT coalesce(sum(length_m), 0) FROM streets WHERE is_main)
+                      AS main_street_m,
+                  (SELECT count(*) FROM walk_nodes) AS walk_nodes,
+                  (SELECT count(*) FROM walk_edges) AS walk_edges,
+                  (SELECT coalesce(sum(length_m), 0) FROM walk_edges) AS walk_m"""
+    ).fetchone()
+    return dict(row or {})
+
+
+def log_import(
+    conn: psycopg.Connection[Any],
+    what: str,
+    file: str,
+    actor: str,
+    counts: dict[str, Any],
+    options: dict[str, Any],
+) -> None:
+    """Record a bulk load in the import log (same transaction as the load)."""
+    from psycopg.types.json import Jsonb
+
+    conn.execute(
+        "INSERT INTO import_log (what, file, actor, counts, options) VALUES (%s, %s, %s, %s, %s)",
+        (what, file, actor, Jsonb(counts), Jsonb(options)),
+    )

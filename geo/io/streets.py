@@ -1,0 +1,690 @@
+"""Reading street lines into one noded, attributed table, and the walk network.
+
+Streets come from OpenStreetMap (``.osm.pbf`` / ``.osm`` XML, read with pyosmium) or from
+GIS files (GeoJSON, Shapefile, GeoPackage, e.g. an OSMnx export). Either way the result
+is one LineString per street piece between intersections, in EPSG:4326, with the same
+columns (see :data:`STREET_COLUMNS`), so that the walk network can join pieces by their
+end points. OSM ways are split at every node shared by two or more highway ways; GIS
+lines without ``u``/``v`` columns are split where they cross.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+from numpy.typing import NDArray
+
+from geo.errors import InvalidFile
+from geo.io.files import read_vector
+from geo.measure import geodesic_lengths
+
+Progress = Callable[[int, int], None]
+
+MAIN_CLASSES: tuple[str, ...] = ("trunk", "primary", "secondary")
+STREET_COLUMNS: tuple[str, ...] = (
+    "name",
+    "names",
+    "highway",
+    "highway_all",
+    "is_main",
+    "walkable",
+    "oneway",
+    "osm_id",
+    "u",
+    "v",
+    "length_m",
+    "geometry",
+)
+CLASS_COLUMNS: tuple[str, ...] = ("highway", "fclass", "type", "class")
+NAME_COLUMNS: tuple[str, ...] = ("name", "名称", "name:zh", "name_zh")
+ID_COLUMNS: tuple[str, ...] = ("osmid", "osm_id")
+OSM_SUFFIXES: tuple[str, ...] = (".osm.pbf", ".pbf", ".osm", ".osm.gz", ".osm.bz2")
+
+# Most important first; a street with several classes is shown as its most important.
+CLASS_RANK: tuple[str, ...] = (
+    "motorway",
+    "trunk",
+    "primary",
+    "secondary",
+    "tertiary",
+    "unclassified",
+    "residential",
+    "motorway_link",
+    "trunk_link",
+    "primary_link",
+    "secondary_link",
+    "tertiary_link",
+    "living_street",
+    "service",
+    "pedestrian",
+    "busway",
+    "track",
+    "road",
+    "footway",
+    "cycleway",
+    "bridleway",
+    "steps",
+    "corridor",
+    "path",
+)
+NOT_WALKABLE = frozenset(
+    {
+        "motorway",
+        "motorway_link",
+        "construction",
+        "proposed",
+        "raceway",
+        "busway",
+        "bus_guideway",
+        "abandoned",
+        "disused",
+    }
+)
+UNKNOWN_CLASS = "road"  # OSM's own value for a road of unknown class
+_NODE_ROUND = 1e7  # node identity: end points equal to 1e-7 degree (about 1 cm)
+_MIN_LOOP_M = 0.01  # self-loops shorter than this are rounding artefacts
+_STAGES = 4
+
+
+@dataclass
+class StreetsRead:
+    """Streets read from a file, with what was skipped or fixed on the way."""
+
+    streets: gpd.GeoDataFrame  # columns: STREET_COLUMNS, EPSG:4326, RangeIndex
+    notes: list[str] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class WalkNetwork:
+    """Graph of the walkable streets: nodes are street end points, edges the streets."""
+
+    nodes: gpd.GeoDataFrame  # node_id (int64, 0..n-1), geometry (Point)
+    edges: gpd.GeoDataFrame  # street_index, source, target, length_m, geometry
+
+
+def read_streets(
+    path: str | Path,
+    *,
+    main_classes: Sequence[str] = MAIN_CLASSES,
+    main_names: Sequence[str] = (),
+    layer: str | None = None,
+    node: bool | None = None,
+    progress: Progress | None = None,
+) -> StreetsRead:
+    """Read streets from an OSM or GIS file, noded at intersections.
+
+    Parameters
+    ----------
+    path : str or Path
+        ``.osm.pbf``/``.osm`` (OpenStreetMap), GeoJSON, Shapefile or GeoPackage.
+    main_classes : sequence of str
+        Highway classes that make a street a main street (主干道). ``*_link`` roads are
+        never main, even when named in ``main_names``.
+    main_names : sequence of str
+        Street names that are main streets whatever their class.
+    layer : str, optional
+        GeoPackage layer; by default the only line layer.
+    node : bool, optional
+        Split lines at intersections. None (auto): OSM input is split at shared nodes,
+        GIS files with ``u``/``v`` columns are taken as already noded, other GIS files
+        are split where lines cross.
+    progress : callable(done, total), optional
+        Called after each stage of the read.
+
+    Returns
+    -------
+    StreetsRead
+        ``streets`` with columns name, names, highway, highway_all, is_main, walkable,
+        oneway, osm_id, u, v, length_m, geometry; ``notes``; ``counts``.
+
+    Raises
+    ------
+    InvalidFile
+        When the file cannot be read, has no class column, holds non-line geometries,
+        lines of fewer than two distinct points, or projected coordinates without a CRS.
+    """
+    path = Path(path)
+    notes: list[str] = []
+    counts: dict[str, int] = {}
+    if not path.exists():
+        raise InvalidFile(f"文件不存在：{path}", f"file not found: {path}")
+    if path.name.lower().endswith(OSM_SUFFIXES):
+        raw = _read_osm(path, split=node is not False, notes=notes, counts=counts)
+        _tick(progress, 2)
+    else:
+        raw = _read_gis(path, layer, notes=notes, counts=counts)
+        _tick(progress, 1)
+        has_uv = raw["u"].notna().any() and raw["v"].notna().any()
+        if node or (node is None and not has_uv):
+            raw = _node_gis(raw, notes=notes)
+        elif node is None:
+            notes.append("u/v columns present: lines taken as already noded")
+        _tick(progress, 2)
+    streets = _attributes(raw, main_classes, main_names, notes=notes)
+    _tick(progress, 3)
+    streets["length_m"] = geodesic_lengths(streets.geometry.to_numpy())
+    for col in ("name", "highway", "oneway", "osm_id", "u", "v"):
+        # plain Python values, None when missing (not pandas' NaN/NA)
+        streets[col] = pd.Series(
+            [None if pd.isna(x) else x for x in streets[col].tolist()],
+            index=streets.index,
+            dtype=object,
+        )
+    streets = gpd.GeoDataFrame(streets[list(STREET_COLUMNS)], geometry="geometry", crs=4326)
+    counts.update(
+        streets=len(streets),
+        main=int(streets["is_main"].sum()),
+        walkable=int(streets["walkable"].sum()),
+    )
+    _tick(progress, _STAGES)
+    return StreetsRead(streets.reset_index(drop=True), notes, counts)
+
+
+def build_walk_network(streets: gpd.GeoDataFrame) -> WalkNetwork:
+    """The walk network of the walkable streets.
+
+    Two street ends are the same node when their coordinates agree to 1e-7 degree.
+    Self-loops shorter than 1 cm are dropped.
+
+    Parameters
+    ----------
+    streets : GeoDataFrame
+        As returned in :attr:`StreetsRead.streets` (needs walkable, length_m, geometry).
+
+    Returns
+    -------
+    WalkNetwork
+        ``nodes`` (node_id, geometry) and ``edges`` (street_index, source, target,
+        length_m, geometry), both in EPSG:4326.
+    """
+    walk = streets[streets["walkable"].astype(bool)]
+    geoms = walk.geometry.to_numpy()
+    ends = np.vstack(
+        [
+            shapely.get_coordinates(shapely.get_point(geoms, 0)),
+            shapely.get_coordinates(shapely.get_point(geoms, -1)),
+        ]
+    )
+    keys = np.round(ends * _NODE_ROUND).astype(np.int64)
+    n = len(geoms)
+    length = walk["length_m"].to_numpy(dtype=float)
+    loop = np.all(keys[:n] == keys[n:], axis=1) & (length < _MIN_LOOP_M)
+    keep = np.r_[~loop, ~loop]
+    _, first, inverse = np.unique(keys[keep], axis=0, return_index=True, return_inverse=True)
+    inverse = inverse.reshape(-1).astype(np.int64)
+    m = int((~loop).sum())
+    nodes = gpd.GeoDataFrame(
+        {"node_id": np.arange(len(first), dtype=np.int64)},
+        geometry=shapely.points(ends[keep][first]),
+        crs=4326,
+    )
+    edges = gpd.GeoDataFrame(
+        {
+            "street_index": walk.index.to_numpy()[~loop].astype(np.int64),
+            "source": inverse[:m],
+            "target": inverse[m:],
+            "length_m": length[~loop],
+        },
+        geometry=geoms[~loop],
+        crs=4326,
+    )
+    return WalkNetwork(nodes, edges)
+
+
+# --- OpenStreetMap ------------------------------------------------------------------
+
+
+def _read_osm(path: Path, *, split: bool, notes: list[str], counts: dict[str, int]) -> pd.DataFrame:
+    """Highway ways of an OSM file, split at shared nodes (``split``) and at way ends."""
+    ways, node_ids, lon, lat, sizes = _osm_ways(path, notes)
+    counts["ways"] = len(ways)
+    if not ways:
+        raise InvalidFile(
+            f"OSM 文件 {path.name} 中没有道路（highway）", f"{path.name} holds no highway ways"
+        )
+    way_of_vertex = np.repeat(np.arange(len(ways)), sizes)
+    valid = np.isfinite(lon)
+    if not valid.all():
+        notes.append(f"{int((~valid).sum())} way node(s) lie outside the extract: ways cut there")
+    # A run is a stretch of consecutive nodes of one way whose positions are known.
+    new_way = np.r_[True, way_of_vertex[1:] != way_of_vertex[:-1]]
+    run_start = valid & (new_way | ~np.r_[False, valid[:-1]])
+    run = (np.cumsum(run_start) - 1)[valid]
+    run_size = np.bincount(run)
+    long_enough = run_size[run] >= 2
+    ids = node_ids[valid][long_enough]
+    xy = np.column_stack([lon, lat])[valid][long_enough]
+    run = run[long_enough]
+    run_way = way_of_vertex[valid][long_enough]
+    first = np.r_[True, run[1:] != run[:-1]]
+    last = np.r_[run[1:] != run[:-1], True]
+    cut = first | last
+    if split:
+        _, inverse, uses = np.unique(ids, return_inverse=True, return_counts=True)
+        cut |= uses[inverse] >= 2
+    geoms, piece_first, piece_last = _cut_lines(xy, cut, first, last)
+    degenerate = shapely.length(geoms) == 0
+    if degenerate.any():
+        notes.append(f"dropped {int(degenerate.sum())} zero-length OSM way piece(s)")
+    frame = pd.DataFrame(ways).iloc[run_way[piece_first]].reset_index(drop=True)
+    frame["u"] = ids[piece_first].astype(str)
+    frame["v"] = ids[piece_last].astype(str)
+    frame["geometry"] = geoms
+    return frame[~degenerate].reset_index(drop=True)
+
+
+def _osm_ways(
+    path: Path, notes: list[str]
+) -> tuple[
+    list[dict[str, Any]], NDArray[np.int64], NDArray[np.float64], NDArray[np.float64], list[int]
+]:
+    """Tags and node lists of the highway ways (``oneway=-1`` ways turned around)."""
+    import osmium
+
+    ways: list[dict[str, Any]] = []
+    node_ids: list[int] = []
+    lons: list[float] = []
+    lats: list[float] = []
+    sizes: list[int] = []
+    areas = 0
+    try:
+        processor = (
+            osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
+            .with_locations()
+            .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
+            .with_filter(osmium.filter.KeyFilter("highway"))
+        )
+        for way in processor:
+            tags = way.tags
+            if tags.get("area") == "yes":
+                areas += 1
+                continue
+            record, reverse = _osm_record(way.id, tags)
+            refs = [(n.ref, *_lon_lat(n.location)) for n in way.nodes]
+            if reverse:
+                refs.reverse()
+            ways.append(record)
+            sizes.append(len(refs))
+            for ref, x, y in refs:
+                node_ids.append(ref)
+                lons.append(x)
+                lats.append(y)
+    except (RuntimeError, OSError, ValueError) as exc:
+        raise InvalidFile(
+            f"无法读取 OSM 文件 {path.name}：文件损坏或不是 OSM 格式（{exc}）",
+            f"cannot read {path.name}: damaged or not an OSM file ({exc}); "
+            "give an .osm.pbf or .osm XML export",
+        ) from exc
+    if areas:
+        notes.append(f"skipped {areas} pedestrian area(s) (highway with area=yes)")
+    return (
+        ways,
+        np.array(node_ids, dtype=np.int64),
+        np.array(lons, dtype=float),
+        np.array(lats, dtype=float),
+        sizes,
+    )
+
+
+def _lon_lat(location: Any) -> tuple[float, float]:
+    if location.valid():
+        return location.lon, location.lat
+    return np.nan, np.nan
+
+
+def _osm_record(way_id: int, tags: Any) -> tuple[dict[str, Any], bool]:
+    """The street attributes of one way, and whether its oneway runs backwards."""
+    highway = tags.get("highway", "")
+    names = _split_values(tags.get("name")) + _split_values(tags.get("name:zh"))
+    oneway_tag = (tags.get("oneway") or "").lower()
+    oneway = _parse_bool(oneway_tag)
+    if oneway is None and (
+        tags.get("junction") in ("roundabout", "circular") or highway == "motorway"
+    ):
+        oneway = True
+    record = {
+        "names": list(dict.fromkeys(names)),
+        "highway_all": _split_values(highway),
+        "oneway": oneway,
+        "osm_id": str(way_id),
+        "foot": tags.get("foot"),
+        "access": tags.get("access"),
+    }
+    return record, oneway_tag in ("-1", "reverse")
+
+
+def _cut_lines(
+    xy: NDArray[np.float64],
+    cut: NDArray[np.bool_],
+    first: NDArray[np.bool_],
+    last: NDArray[np.bool_],
+) -> tuple[NDArray[np.object_], NDArray[np.intp], NDArray[np.intp]]:
+    """Cut consecutive vertex runs into LineStrings at the ``cut`` vertices.
+
+    Returns the pieces and, per piece, the vertex index of its first and last vertex.
+    An interior cut vertex ends one piece and starts the next, so it is used twice.
+    """
+    opens = cut & ~last
+    piece = np.cumsum(opens) - 1
+    inner = np.flatnonzero(cut & ~first & ~last)
+    vertex = np.r_[np.arange(len(xy)), inner]
+    owner = np.r_[piece, piece[inner] - 1]
+    order = np.lexsort((vertex, owner))
+    geoms = shapely.linestrings(xy[vertex[order]], indices=owner[order])
+    return geoms, np.flatnonzero(opens), np.flatnonzero(cut & ~first)
+
+
+# --- GIS files ----------------------------------------------------------------------
+
+
+def _read_gis(
+    path: Path, layer: str | None, *, notes: list[str], counts: dict[str, int]
+) -> pd.DataFrame:
+    """Lines of a GIS file in EPSG:4326 with parsed attributes, one row per LineString."""
+    frame = read_vector(path, layer=_pick_layer(path, layer))
+    counts["features"] = len(frame)
+    columns = {str(c).lower(): c for c in frame.columns if c != frame.geometry.name}
+    class_col = next((columns[c] for c in CLASS_COLUMNS if c in columns), None)
+    if class_col is None:
+        have = ", ".join(map(str, columns.values())) or "（无）"
+        raise InvalidFile(
+            f"文件 {path.name} 没有道路等级字段（highway、fclass、type 或 class）；"
+            f"现有字段：{have}",
+            f"{path.name} has no road class column (highway, fclass, type or class); "
+            f"columns present: {have}",
+        )
+    geoms = _check_lines(path, frame.geometry.to_numpy(), notes)
+    parts, owner = shapely.get_parts(geoms, return_index=True)
+    if len(parts) > int((~shapely.is_missing(geoms)).sum()):
+        notes.append(f"split MultiLineStrings into {len(parts)} LineStrings")
+    short = np.flatnonzero(shapely.length(parts) == 0)
+    if len(short):
+        i = int(owner[short[0]]) + 1
+        raise InvalidFile(
+            f"第 {i} 个要素的线少于两个不同的点，请删除或修正它",
+            f"feature {i} is a line with fewer than two distinct points: remove or fix it",
+        )
+    rows = frame.iloc[owner]
+    raw = pd.DataFrame(
+        {
+            "names": _coalesce_names(rows, columns),
+            "highway_all": _map_unique(rows[class_col], _split_values),
+            "oneway": _column(rows, columns, ("oneway",), _parse_oneway),
+            "osm_id": _column(rows, columns, ID_COLUMNS, _join_ids),
+            "u": _column(rows, columns, ("u",), _single_id),
+            "v": _column(rows, columns, ("v",), _single_id),
+            "foot": _column(rows, columns, ("foot",), _text),
+            "access": _column(rows, columns, ("access",), _text),
+        }
+    )
+    backwards = np.array(_column(rows, columns, ("oneway",), _is_backwards), dtype=bool)
+    if backwards.any():
+        notes.append(f"turned {int(backwards.sum())} oneway=-1 line(s) round")
+        raw.loc[backwards, ["u", "v"]] = raw.loc[backwards, ["v", "u"]].to_numpy()
+    raw["geometry"] = np.where(backwards, shapely.reverse(parts), parts)
+    return raw
+
+
+def _pick_layer(path: Path, layer: str | None) -> str | None:
+    """The asked layer (checked), else the only line layer of a multi-layer file.
+
+    None lets the reader decide (single-layer files, or files it will report unreadable).
+    """
+    try:
+        layers = pyogrio.list_layers(path)
+    except Exception:  # unreadable files are reported by read_vector
+        return layer
+    names = [str(name) for name, _ in layers]
+    listed = ", ".join(names)
+    if layer is not None:
+        if layer not in names:
+            raise InvalidFile(
+                f"文件 {path.name} 中没有图层「{layer}」；现有图层：{listed}",
+                f"{path.name} has no layer '{layer}'; layers present: {listed}",
+            )
+        return layer
+    if len(layers) <= 1:
+        return None
+    lines = [str(name) for name, kind in layers if kind and "LineString" in str(kind)]
+    if len(lines) == 1:
+        return lines[0]
+    raise InvalidFile(
+        f"文件 {path.name} 有多个图层，请用 layer 指定道路图层；图层：{listed}",
+        f"{path.name} has several layers: give the street layer with `layer`; layers: {listed}",
+    )
+
+
+def _check_lines(path: Path, geoms: NDArray[np.object_], notes: list[str]) -> NDArray[np.object_]:
+    """Drop missing geometries (noted) and refuse anything that is not a line."""
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    if missing.any():
+        notes.append(f"skipped {int(missing.sum())} feature(s) without geometry")
+    kinds = shapely.get_type_id(geoms)
+    bad = np.flatnonzero(~missing & ~np.isin(kinds, (1, 5)))  # LineString, MultiLineString
+    if len(bad):
+        i = int(bad[0])
+        kind = geoms[i].geom_type
+        raise InvalidFile(
+            f"第 {i + 1} 个要素是 {kind}，道路必须是线（LineString/MultiLineString）",
+            f"feature {i + 1} is a {kind}; streets must be lines (LineString/MultiLineString)",
+        )
+    geoms = np.where(missing, None, shapely.force_2d(geoms))
+    if (~missing).any() and not np.isfinite(shapely.get_coordinates(geoms)).all():
+        raise InvalidFile(
+            f"文件 {path.name} 的坐标无法转换为经纬度，请检查坐标系",
+            f"coordinates of {path.name} cannot be converted to longitude/latitude: "
+            "check the file's CRS",
+        )
+    if not (~missing).any():
+        raise InvalidFile(f"文件 {path.name} 中没有道路线", f"{path.name} holds no lines")
+    xmin, ymin, xmax, ymax = shapely.total_bounds(geoms)
+    if xmin < -180 or xmax > 180 or ymin < -90 or ymax > 90:
+        # GeoJSON is taken as WGS-84 by definition, so a missing CRS shows up only here
+        raise InvalidFile(
+            f"文件 {path.name} 的坐标不是经纬度：坐标系缺失或有误，请为文件指定正确的坐标系",
+            f"{path.name} has coordinates outside the longitude/latitude range: its CRS is "
+            "missing or wrong; give the file its CRS (e.g. a .prj, or save as GeoPackage)",
+        )
+    return geoms
+
+
+def _node_gis(raw: pd.DataFrame, *, notes: list[str]) -> pd.DataFrame:
+    """Split lines where they cross; each piece keeps the attributes of its line.
+
+    Overlapping stretches of several lines become one piece (with the attributes of the
+    first line). ``u``/``v`` survive only at the piece ends that are line ends.
+    """
+    lines = raw["geometry"].to_numpy()
+    pieces = shapely.get_parts(shapely.union_all(lines))
+    tree = shapely.STRtree(lines)
+    mid = shapely.line_interpolate_point(pieces, 0.5, normalized=True)
+    piece_i, line_i = tree.query_nearest(mid, all_matches=True)
+    order = np.lexsort((line_i, piece_i))
+    lowest = np.r_[True, piece_i[order][1:] != piece_i[order][:-1]]
+    source = line_i[order][lowest]
+    source_lines = lines[source]
+    # Orient each piece as its source line (oneway streets keep their direction).
+    along = [
+        shapely.line_locate_point(
+            source_lines, shapely.line_interpolate_point(pieces, f, normalized=True)
+        )
+        for f in (0.25, 0.75)
+    ]
+    pieces = np.where(along[0] > along[1], shapely.reverse(pieces), pieces)
+    out = raw.iloc[source].reset_index(drop=True)
+    out["geometry"] = pieces
+    starts = shapely.equals(shapely.get_point(pieces, 0), shapely.get_point(source_lines, 0))
+    ends = shapely.equals(shapely.get_point(pieces, -1), shapely.get_point(source_lines, -1))
+    out["u"] = out["u"].where(starts, None)
+    out["v"] = out["v"].where(ends, None)
+    notes.append(f"noded {len(lines)} line(s) into {len(pieces)} piece(s) at crossings")
+    return out
+
+
+# --- attributes ---------------------------------------------------------------------
+
+
+def _attributes(
+    raw: pd.DataFrame,
+    main_classes: Sequence[str],
+    main_names: Sequence[str],
+    *,
+    notes: list[str],
+) -> pd.DataFrame:
+    """name, highway, is_main and walkable from the parsed lists and tags."""
+    out = raw.copy()
+    no_class = out["highway_all"].map(len) == 0
+    if no_class.any():
+        notes.append(f"{int(no_class.sum())} street(s) without a class taken as '{UNKNOWN_CLASS}'")
+        out.loc[no_class, "highway_all"] = pd.Series(
+            [[UNKNOWN_CLASS] for _ in range(int(no_class.sum()))],
+            index=out.index[no_class],
+            dtype=object,
+        )
+    classes = out["highway_all"].explode()
+    rank = {c: i for i, c in enumerate(CLASS_RANK)}
+    order = classes.map(lambda c: rank.get(c, len(rank)))
+    frame = pd.DataFrame({"cls": classes, "rank": order.astype(int)})
+    frame["pos"] = np.arange(len(frame))
+    top = frame.sort_values(["rank", "pos"], kind="stable").groupby(level=0).head(1)
+    out["highway"] = top["cls"].reindex(out.index)
+    all_links = frame["cls"].str.endswith("_link").groupby(level=0).all()
+    by_class = frame["cls"].isin(set(main_classes)).groupby(level=0).any()
+    names = out["names"].explode()
+    by_name = names.isin(set(main_names)).groupby(level=0).any() if main_names else False
+    out["is_main"] = (by_class | by_name) & ~all_links
+    out["name"] = out["names"].map(lambda n: n[0] if n else None)
+    walk_class = (~frame["cls"].isin(NOT_WALKABLE)).groupby(level=0).any()
+    foot = out["foot"].map(_text_lower)
+    access = out["access"].map(_text_lower)
+    allowed = foot.isin(["yes", "designated", "permissive"])
+    barred = (foot == "no") | (access.isin(["no", "private"]) & ~allowed)
+    out["walkable"] = walk_class & ~barred
+    out["is_main"] = out["is_main"].astype(bool)
+    out["walkable"] = out["walkable"].astype(bool)
+    return out
+
+
+def _coalesce_names(rows: pd.DataFrame, columns: dict[str, Hashable]) -> list[list[str]]:
+    """Names from the first name column that has a value, per row."""
+    present = [columns[c.lower()] for c in NAME_COLUMNS if c.lower() in columns]
+    if not present:
+        return [[] for _ in range(len(rows))]
+    lists = [_map_unique(rows[c], _split_values) for c in present]
+    return [next((v for v in values if v), []) for values in zip(*lists, strict=True)]
+
+
+def _column(
+    rows: pd.DataFrame,
+    columns: dict[str, Hashable],
+    candidates: Iterable[str],
+    parse: Callable[[Any], Any],
+) -> list[Any]:
+    """Parsed values of the first candidate column present, or None throughout."""
+    col = next((columns[c] for c in candidates if c in columns), None)
+    if col is None:
+        return [None] * len(rows)
+    return _map_unique(rows[col], parse)
+
+
+def _map_unique(values: pd.Series, parse: Callable[[Any], Any]) -> list[Any]:
+    """``parse`` applied once per distinct value (tags repeat a lot)."""
+    cache: dict[Any, Any] = {}
+    out = []
+    for value in values.tolist():
+        key = value if isinstance(value, str | int | float | bool) or value is None else None
+        if key is None and value is not None:
+            out.append(parse(value))
+            continue
+        if key not in cache:
+            cache[key] = parse(value)
+        hit = cache[key]
+        out.append(list(hit) if isinstance(hit, list) else hit)  # rows never share a list
+    return out
+
+
+def _values(value: Any) -> list[Any]:
+    """A tag value as a list: real lists, list-like text (``"['a', 'b']"``) or scalars."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return []
+    if isinstance(value, list | tuple | np.ndarray):
+        return [v for item in value for v in _values(item)]
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith(("[", "(")) and text.endswith(("]", ")")) and len(text) < 10_000:
+            try:
+                parsed = ast.literal_eval(text)
+            except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+                return [text]
+            if isinstance(parsed, list | tuple):
+                return _values(parsed)
+        return [text] if text else []
+    if pd.isna(value):
+        return []
+    return [value]
+
+
+def _scalar_text(value: Any) -> str:
+    """Text of a scalar; whole floats lose their ``.0`` (ids read as floats)."""
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _split_values(value: Any) -> list[str]:
+    """Distinct non-empty texts of a tag, ``;``-separated values split (OSM lists)."""
+    texts = (part.strip() for v in _values(value) for part in _scalar_text(v).split(";"))
+    return list(dict.fromkeys(t for t in texts if t))
+
+
+def _join_ids(value: Any) -> str | None:
+    ids = [_scalar_text(v) for v in _values(value)]
+    return ";".join(dict.fromkeys(ids)) or None
+
+
+def _single_id(value: Any) -> str | None:
+    ids = _values(value)
+    return _scalar_text(ids[0]) if len(ids) == 1 else None
+
+
+def _text(value: Any) -> str | None:
+    texts = [_scalar_text(v) for v in _values(value)]
+    return texts[0] if texts else None
+
+
+def _text_lower(value: Any) -> str | None:
+    return value.lower() if isinstance(value, str) else None
+
+
+def _parse_bool(text: str) -> bool | None:
+    text = text.strip().lower()
+    if text in ("yes", "true", "1", "-1", "reverse"):
+        return True
+    if text in ("no", "false", "0"):
+        return False
+    return None
+
+
+def _parse_oneway(value: Any) -> bool | None:
+    """One boolean for the (possibly list-valued) oneway; None when unknown or mixed."""
+    found = {_parse_bool(_scalar_text(v)) for v in _values(value)}
+    return found.pop() if len(found) == 1 else None
+
+
+def _is_backwards(value: Any) -> bool:
+    return any(_scalar_text(v).lower() in ("-1", "reverse") for v in _values(value))
+
+
+def _tick(progress: Progress | None, done: int) -> None:
+    if progress is not None:
+        progress(done, _STAGES)

@@ -1,0 +1,53 @@
+"""Configuration: environment variables with the ``YIZHAN_`` prefix (or a ``.env`` file).
+
+``DATABASE_URL`` (no prefix, the common convention) points Yizhan at an existing PostGIS;
+without it Yizhan manages its own local cluster under ``YIZHAN_HOME``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+class Settings(BaseSettings):
+    """Yizhan settings; see the README for each variable."""
+
+    model_config = SettingsConfigDict(env_prefix="YIZHAN_", env_file=".env", extra="ignore")
+
+    home: Path = Field(default=PROJECT_ROOT / ".yizhan")
+    database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
+    db_port: int = 54329
+    db_name: str = "yizhan"
+    db_user: str = "yizhan"
+    # The OS account that runs the managed cluster when Yizhan is started as root.
+    db_os_user: str = "yizhan"
+    pool_min: int = 1
+    pool_max: int = 10
+
+    timezone: str = "Asia/Shanghai"
+    # Station imports: rows further than this outside the loaded districts are refused.
+    max_outside_m: float = 5000.0
+    main_street_classes: tuple[str, ...] = ("trunk", "primary", "secondary")
+    # Walking coverage radius per kind, in metres.
+    coverage_distance_m: dict[str, float] = {
+        "love_station": 1000.0,
+        "mother_baby_room": 1000.0,
+        "worker_bookshop": 1500.0,
+    }
+
+    @field_validator("home", mode="before")
+    @classmethod
+    def _expand_home(cls, value: object) -> object:
+        return Path(str(value)).expanduser().resolve() if value else value
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings (cached; tests clear the cache after changing env)."""
+    return Settings()

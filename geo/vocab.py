@@ -1,0 +1,119 @@
+"""The fixed vocabularies of Yizhan: station kinds, services, statuses and levels.
+
+Each term has a stable English code (stored in the database and used in the API) and
+Chinese and English labels for people. The database enforces the same codes with CHECK
+constraints (see ``geo/db/migrations``); a new term needs a migration as well as an entry
+here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Term:
+    """One vocabulary entry: a code plus its labels."""
+
+    code: str
+    zh: str
+    en: str
+
+
+def _index(*terms: Term) -> dict[str, Term]:
+    return {t.code: t for t in terms}
+
+
+KINDS: dict[str, Term] = _index(
+    Term("love_station", "爱心驿站", "love station"),
+    Term("mother_baby_room", "母婴室", "mother-and-baby room"),
+    Term("worker_bookshop", "职工书屋", "worker bookshop"),
+)
+
+SERVICES: dict[str, Term] = _index(
+    Term("drinking_water", "饮用水", "drinking water"),
+    Term("hot_water", "热水", "hot water"),
+    Term("heating", "取暖", "heating"),
+    Term("cooling", "纳凉/空调", "cooling"),
+    Term("rest_seats", "休息座椅", "rest seats"),
+    Term("toilet", "卫生间", "toilet"),
+    Term("microwave", "微波炉", "microwave"),
+    Term("phone_charging", "手机充电", "phone charging"),
+    Term("first_aid", "急救药箱", "first aid"),
+    Term("wifi", "无线网络", "Wi-Fi"),
+    Term("umbrella", "爱心雨伞", "umbrella"),
+    Term("repair_tools", "维修工具", "repair tools"),
+    Term("books", "图书阅读", "books"),
+    Term("nursing_chair", "哺乳椅", "nursing chair"),
+    Term("changing_table", "婴儿护理台", "changing table"),
+    Term("ebike_charging", "电动车充电", "e-bike charging"),
+    Term("lockers", "储物柜", "lockers"),
+)
+
+# Short aliases people type (API query strings, spreadsheet columns) for service codes.
+SERVICE_ALIASES: dict[str, str] = {
+    "water": "drinking_water",
+    "饮水": "drinking_water",
+    "喝水": "drinking_water",
+    "charging": "phone_charging",
+    "充电": "phone_charging",
+    "厕所": "toilet",
+    "wc": "toilet",
+    "aid": "first_aid",
+    "药箱": "first_aid",
+    "空调": "cooling",
+    "纳凉": "cooling",
+    "暖气": "heating",
+    "座椅": "rest_seats",
+    "休息": "rest_seats",
+    "rest": "rest_seats",
+    "wi-fi": "wifi",
+    "雨伞": "umbrella",
+    "图书": "books",
+    "哺乳": "nursing_chair",
+}
+
+STATUSES: dict[str, Term] = _index(
+    Term("planned", "规划中", "planned"),
+    Term("under_construction", "建设中", "under construction"),
+    Term("open", "开放", "open"),
+    Term("temporarily_closed", "暂停开放", "temporarily closed"),
+    Term("closed", "已关闭", "closed"),
+)
+
+LEVELS: dict[str, Term] = _index(
+    Term("city", "市级", "city level"),
+    Term("district", "区级", "district level"),
+    Term("street", "街道级", "street level"),
+)
+
+REVIEW_STATES: dict[str, Term] = _index(
+    Term("approved", "已审核", "approved"),
+    Term("pending_review", "待审核", "pending review"),
+    Term("rejected", "已驳回", "rejected"),
+)
+
+# Statuses in which a station serves people (counts for coverage, shows to the public).
+OPERATING_STATUSES: frozenset[str] = frozenset({"open"})
+
+
+def normalise_service(value: str) -> str | None:
+    """Return the service code for a code, alias or label, or None when unknown."""
+    key = value.strip().lower()
+    if key in SERVICES:
+        return key
+    if key in SERVICE_ALIASES:
+        return SERVICE_ALIASES[key]
+    for term in SERVICES.values():
+        if key in (term.zh.lower(), term.en.lower()):
+            return term.code
+    return None
+
+
+def normalise_kind(value: str) -> str | None:
+    """Return the kind code for a code or a Chinese/English label, or None when unknown."""
+    key = value.strip().lower()
+    for term in KINDS.values():
+        if key in (term.code, term.zh, term.en.lower()):
+            return term.code
+    return None
