@@ -52,7 +52,8 @@ def database_url() -> Iterator[str]:
         from geo.db.cluster import ManagedCluster
 
         home = Path(os.environ.get("YIZHAN_TEST_HOME", ROOT / ".yizhan-test"))
-        cluster = ManagedCluster(Settings(home=home, database_url=None, db_port=55432))
+        port = int(os.environ.get("YIZHAN_TEST_DB_PORT", "55432"))
+        cluster = ManagedCluster(Settings(home=home, database_url=None, db_port=port))
         was_running = cluster.is_running()
         admin_url = cluster.start().url("postgres")
     dbname = f"yizhan_test_{secrets.token_hex(4)}"
