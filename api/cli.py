@@ -164,6 +164,40 @@ def db_url() -> None:
     print(database_url())
 
 
+def _bindir() -> str | None:
+    if _external():
+        return None
+    info = _cluster().info()
+    return info.bindir if info else None
+
+
+@db_app.command("backup")
+def db_backup(
+    file: Annotated[Path, typer.Argument(help="备份文件 / backup file to write")],
+) -> None:
+    """Back up the whole database (pg_dump custom format)."""
+    from geo.db.backup import backup
+    from geo.db.connection import database_url
+
+    size = backup(database_url(), file, bindir=_bindir())
+    console.print(f"已备份 / backed up: {file} ({size / 1e6:.1f} MB)")
+
+
+@db_app.command("restore")
+def db_restore(
+    file: Annotated[Path, typer.Argument(help="yizhan db backup 生成的文件 / a backup file")],
+    yes: Annotated[bool, typer.Option("--yes", help="不再确认 / do not ask")] = False,
+) -> None:
+    """Replace the database's content with a backup (all or nothing)."""
+    from geo.db.backup import restore
+    from geo.db.connection import database_url
+
+    if not yes and not typer.confirm("这会替换数据库中的全部数据 / this replaces all data. Go on?"):
+        raise typer.Exit(1)
+    restore(database_url(), file, bindir=_bindir())
+    console.print(f"已恢复 / restored from {file}")
+
+
 # -- import ---------------------------------------------------------------------------
 @import_app.command("streets")
 def import_streets(
