@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from api import errors
 from api.deps import make_pool
+from api.middleware import RateLimitMiddleware, RequestLogMiddleware, configure_logging
 from api.routes import ROUTERS
 from geo.db.connection import database_url
 from geo.settings import get_settings
@@ -20,7 +21,12 @@ def create_app(url: str | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        pool = make_pool(url or database_url(settings), settings.pool_min, settings.pool_max)
+        pool = make_pool(
+            url or database_url(settings),
+            settings.pool_min,
+            settings.pool_max,
+            settings.pool_timeout_s,
+        )
         pool.open(wait=False)
         app.state.pool = pool
         try:
@@ -36,6 +42,16 @@ def create_app(url: str | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     errors.install(app)
+    configure_logging(settings.log_json, settings.log_level)
+    if settings.rate_limit_per_minute > 0:
+        app.add_middleware(
+            RateLimitMiddleware,
+            per_minute=settings.rate_limit_per_minute,
+            burst=settings.rate_limit_burst,
+            workers=settings.workers,
+            trust_forwarded=settings.trust_forwarded,
+        )
+    app.add_middleware(RequestLogMiddleware, trust_forwarded=settings.trust_forwarded)
     for router in ROUTERS:
         app.include_router(router)
     return app

@@ -323,8 +323,18 @@ def serve(
     from geo.db.connection import database_url
 
     os.environ.setdefault("DATABASE_URL", database_url())
+    os.environ["YIZHAN_WORKERS"] = str(workers)
     console.print(f"Yizhan 驿站: http://{host}:{port}/")
-    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers)
+    uvicorn.run(
+        "api.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        proxy_headers=True,
+        access_log=False,
+        timeout_graceful_shutdown=10,
+    )
 
 
 def main() -> None:

@@ -13,7 +13,7 @@ from psycopg_pool import ConnectionPool
 from geo.errors import DatabaseUnavailable
 
 
-def make_pool(url: str, min_size: int, max_size: int) -> ConnectionPool:
+def make_pool(url: str, min_size: int, max_size: int, timeout: float = 2.0) -> ConnectionPool:
     """A pool that checks connections before handing them out, so a restarted database
     is reconnected to without restarting Yizhan."""
     return ConnectionPool(
@@ -23,7 +23,7 @@ def make_pool(url: str, min_size: int, max_size: int) -> ConnectionPool:
         kwargs={"row_factory": dict_row, "autocommit": True},
         check=ConnectionPool.check_connection,
         open=False,
-        timeout=5.0,
+        timeout=timeout,
     )
 
 

@@ -29,6 +29,16 @@ class Settings(BaseSettings):
     db_os_user: str = "yizhan"
     pool_min: int = 1
     pool_max: int = 10
+    # Seconds a request waits for a database connection before it is answered with 503.
+    pool_timeout_s: float = 2.0
+
+    # Serving: worker processes, logs, proxies and the per-client rate limit (0 = off).
+    workers: int = 1
+    log_json: bool = False
+    log_level: str = "INFO"
+    trust_forwarded: bool = False
+    rate_limit_per_minute: int = 600
+    rate_limit_burst: int = 120
 
     timezone: str = "Asia/Shanghai"
     # Station imports: rows further than this outside the loaded districts are refused.
