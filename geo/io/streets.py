@@ -10,7 +10,6 @@ lines without ``u``/``v`` columns are split where they cross.
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +24,16 @@ from numpy.typing import NDArray
 
 from geo.errors import InvalidFile
 from geo.io.files import read_vector
+from geo.io.osm import read_osm
+from geo.io.tags import (
+    is_backwards,
+    join_ids,
+    parse_oneway,
+    single_id,
+    split_values,
+    tag_text,
+    tag_text_lower,
+)
 from geo.measure import geodesic_lengths
 
 Progress = Callable[[int, int], None]
@@ -159,7 +168,7 @@ def read_streets(
     if not path.exists():
         raise InvalidFile(f"文件不存在：{path}", f"file not found: {path}")
     if path.name.lower().endswith(OSM_SUFFIXES):
-        raw = _read_osm(path, split=node is not False, notes=notes, counts=counts)
+        raw = read_osm(path, split=node is not False, notes=notes, counts=counts)
         _tick(progress, 2)
     else:
         raw = _read_gis(path, layer, notes=notes, counts=counts)
@@ -241,149 +250,6 @@ def build_walk_network(streets: gpd.GeoDataFrame) -> WalkNetwork:
     return WalkNetwork(nodes, edges)
 
 
-# --- OpenStreetMap ------------------------------------------------------------------
-
-
-def _read_osm(path: Path, *, split: bool, notes: list[str], counts: dict[str, int]) -> pd.DataFrame:
-    """Highway ways of an OSM file, split at shared nodes (``split``) and at way ends."""
-    ways, node_ids, lon, lat, sizes = _osm_ways(path, notes)
-    counts["ways"] = len(ways)
-    if not ways:
-        raise InvalidFile(
-            f"OSM 文件 {path.name} 中没有道路（highway）", f"{path.name} holds no highway ways"
-        )
-    way_of_vertex = np.repeat(np.arange(len(ways)), sizes)
-    valid = np.isfinite(lon)
-    if not valid.all():
-        notes.append(f"{int((~valid).sum())} way node(s) lie outside the extract: ways cut there")
-    # A run is a stretch of consecutive nodes of one way whose positions are known.
-    new_way = np.r_[True, way_of_vertex[1:] != way_of_vertex[:-1]]
-    run_start = valid & (new_way | ~np.r_[False, valid[:-1]])
-    run = (np.cumsum(run_start) - 1)[valid]
-    run_size = np.bincount(run)
-    long_enough = run_size[run] >= 2
-    ids = node_ids[valid][long_enough]
-    xy = np.column_stack([lon, lat])[valid][long_enough]
-    run = run[long_enough]
-    run_way = way_of_vertex[valid][long_enough]
-    first = np.r_[True, run[1:] != run[:-1]]
-    last = np.r_[run[1:] != run[:-1], True]
-    cut = first | last
-    if split:
-        _, inverse, uses = np.unique(ids, return_inverse=True, return_counts=True)
-        cut |= uses[inverse] >= 2
-    geoms, piece_first, piece_last = _cut_lines(xy, cut, first, last)
-    degenerate = shapely.length(geoms) == 0
-    if degenerate.any():
-        notes.append(f"dropped {int(degenerate.sum())} zero-length OSM way piece(s)")
-    frame = pd.DataFrame(ways).iloc[run_way[piece_first]].reset_index(drop=True)
-    frame["u"] = ids[piece_first].astype(str)
-    frame["v"] = ids[piece_last].astype(str)
-    frame["geometry"] = geoms
-    return frame[~degenerate].reset_index(drop=True)
-
-
-def _osm_ways(
-    path: Path, notes: list[str]
-) -> tuple[
-    list[dict[str, Any]], NDArray[np.int64], NDArray[np.float64], NDArray[np.float64], list[int]
-]:
-    """Tags and node lists of the highway ways (``oneway=-1`` ways turned around)."""
-    import osmium
-
-    ways: list[dict[str, Any]] = []
-    node_ids: list[int] = []
-    lons: list[float] = []
-    lats: list[float] = []
-    sizes: list[int] = []
-    areas = 0
-    try:
-        processor = (
-            osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
-            .with_locations()
-            .with_filter(osmium.filter.EntityFilter(osmium.osm.WAY))
-            .with_filter(osmium.filter.KeyFilter("highway"))
-        )
-        for way in processor:
-            tags = way.tags
-            if tags.get("area") == "yes":
-                areas += 1
-                continue
-            record, reverse = _osm_record(way.id, tags)
-            refs = [(n.ref, *_lon_lat(n.location)) for n in way.nodes]
-            if reverse:
-                refs.reverse()
-            ways.append(record)
-            sizes.append(len(refs))
-            for ref, x, y in refs:
-                node_ids.append(ref)
-                lons.append(x)
-                lats.append(y)
-    except (RuntimeError, OSError, ValueError) as exc:
-        raise InvalidFile(
-            f"无法读取 OSM 文件 {path.name}：文件损坏或不是 OSM 格式（{exc}）",
-            f"cannot read {path.name}: damaged or not an OSM file ({exc}); "
-            "give an .osm.pbf or .osm XML export",
-        ) from exc
-    if areas:
-        notes.append(f"skipped {areas} pedestrian area(s) (highway with area=yes)")
-    return (
-        ways,
-        np.array(node_ids, dtype=np.int64),
-        np.array(lons, dtype=float),
-        np.array(lats, dtype=float),
-        sizes,
-    )
-
-
-def _lon_lat(location: Any) -> tuple[float, float]:
-    if location.valid():
-        return location.lon, location.lat
-    return np.nan, np.nan
-
-
-def _osm_record(way_id: int, tags: Any) -> tuple[dict[str, Any], bool]:
-    """The street attributes of one way, and whether its oneway runs backwards."""
-    highway = tags.get("highway", "")
-    names = _split_values(tags.get("name")) + _split_values(tags.get("name:zh"))
-    oneway_tag = (tags.get("oneway") or "").lower()
-    oneway = _parse_bool(oneway_tag)
-    if oneway is None and (
-        tags.get("junction") in ("roundabout", "circular") or highway == "motorway"
-    ):
-        oneway = True
-    record = {
-        "names": list(dict.fromkeys(names)),
-        "highway_all": _split_values(highway),
-        "oneway": oneway,
-        "osm_id": str(way_id),
-        "foot": tags.get("foot"),
-        "access": tags.get("access"),
-    }
-    return record, oneway_tag in ("-1", "reverse")
-
-
-def _cut_lines(
-    xy: NDArray[np.float64],
-    cut: NDArray[np.bool_],
-    first: NDArray[np.bool_],
-    last: NDArray[np.bool_],
-) -> tuple[NDArray[np.object_], NDArray[np.intp], NDArray[np.intp]]:
-    """Cut consecutive vertex runs into LineStrings at the ``cut`` vertices.
-
-    Returns the pieces and, per piece, the vertex index of its first and last vertex.
-    An interior cut vertex ends one piece and starts the next, so it is used twice.
-    """
-    opens = cut & ~last
-    piece = np.cumsum(opens) - 1
-    inner = np.flatnonzero(cut & ~first & ~last)
-    vertex = np.r_[np.arange(len(xy)), inner]
-    owner = np.r_[piece, piece[inner] - 1]
-    order = np.lexsort((vertex, owner))
-    geoms = shapely.linestrings(xy[vertex[order]], indices=owner[order])
-    return geoms, np.flatnonzero(opens), np.flatnonzero(cut & ~first)
-
-
 # --- GIS files ----------------------------------------------------------------------
 
 
@@ -418,16 +284,16 @@ def _read_gis(
     raw = pd.DataFrame(
         {
             "names": _coalesce_names(rows, columns),
-            "highway_all": _map_unique(rows[class_col], _split_values),
-            "oneway": _column(rows, columns, ("oneway",), _parse_oneway),
-            "osm_id": _column(rows, columns, ID_COLUMNS, _join_ids),
-            "u": _column(rows, columns, ("u",), _single_id),
-            "v": _column(rows, columns, ("v",), _single_id),
-            "foot": _column(rows, columns, ("foot",), _text),
-            "access": _column(rows, columns, ("access",), _text),
+            "highway_all": _map_unique(rows[class_col], split_values),
+            "oneway": _column(rows, columns, ("oneway",), parse_oneway),
+            "osm_id": _column(rows, columns, ID_COLUMNS, join_ids),
+            "u": _column(rows, columns, ("u",), single_id),
+            "v": _column(rows, columns, ("v",), single_id),
+            "foot": _column(rows, columns, ("foot",), tag_text),
+            "access": _column(rows, columns, ("access",), tag_text),
         }
     )
-    backwards = np.array(_column(rows, columns, ("oneway",), _is_backwards), dtype=bool)
+    backwards = np.array(_column(rows, columns, ("oneway",), is_backwards), dtype=bool)
     if backwards.any():
         notes.append(f"turned {int(backwards.sum())} oneway=-1 line(s) round")
         raw.loc[backwards, ["u", "v"]] = raw.loc[backwards, ["v", "u"]].to_numpy()
@@ -565,8 +431,8 @@ def _attributes(
     out["is_main"] = (by_class | by_name) & ~all_links
     out["name"] = out["names"].map(lambda n: n[0] if n else None)
     walk_class = (~frame["cls"].isin(NOT_WALKABLE)).groupby(level=0).any()
-    foot = out["foot"].map(_text_lower)
-    access = out["access"].map(_text_lower)
+    foot = out["foot"].map(tag_text_lower)
+    access = out["access"].map(tag_text_lower)
     allowed = foot.isin(["yes", "designated", "permissive"])
     barred = (foot == "no") | (access.isin(["no", "private"]) & ~allowed)
     out["walkable"] = walk_class & ~barred
@@ -580,7 +446,7 @@ def _coalesce_names(rows: pd.DataFrame, columns: dict[str, Hashable]) -> list[li
     present = [columns[c.lower()] for c in NAME_COLUMNS if c.lower() in columns]
     if not present:
         return [[] for _ in range(len(rows))]
-    lists = [_map_unique(rows[c], _split_values) for c in present]
+    lists = [_map_unique(rows[c], split_values) for c in present]
     return [next((v for v in values if v), []) for values in zip(*lists, strict=True)]
 
 
@@ -611,78 +477,6 @@ def _map_unique(values: pd.Series, parse: Callable[[Any], Any]) -> list[Any]:
         hit = cache[key]
         out.append(list(hit) if isinstance(hit, list) else hit)  # rows never share a list
     return out
-
-
-def _values(value: Any) -> list[Any]:
-    """A tag value as a list: real lists, list-like text (``"['a', 'b']"``) or scalars."""
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return []
-    if isinstance(value, list | tuple | np.ndarray):
-        return [v for item in value for v in _values(item)]
-    if isinstance(value, str):
-        text = value.strip()
-        if text.startswith(("[", "(")) and text.endswith(("]", ")")) and len(text) < 10_000:
-            try:
-                parsed = ast.literal_eval(text)
-            except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
-                return [text]
-            if isinstance(parsed, list | tuple):
-                return _values(parsed)
-        return [text] if text else []
-    if pd.isna(value):
-        return []
-    return [value]
-
-
-def _scalar_text(value: Any) -> str:
-    """Text of a scalar; whole floats lose their ``.0`` (ids read as floats)."""
-    if isinstance(value, float | np.floating) and float(value).is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def _split_values(value: Any) -> list[str]:
-    """Distinct non-empty texts of a tag, ``;``-separated values split (OSM lists)."""
-    texts = (part.strip() for v in _values(value) for part in _scalar_text(v).split(";"))
-    return list(dict.fromkeys(t for t in texts if t))
-
-
-def _join_ids(value: Any) -> str | None:
-    ids = [_scalar_text(v) for v in _values(value)]
-    return ";".join(dict.fromkeys(ids)) or None
-
-
-def _single_id(value: Any) -> str | None:
-    ids = _values(value)
-    return _scalar_text(ids[0]) if len(ids) == 1 else None
-
-
-def _text(value: Any) -> str | None:
-    texts = [_scalar_text(v) for v in _values(value)]
-    return texts[0] if texts else None
-
-
-def _text_lower(value: Any) -> str | None:
-    return value.lower() if isinstance(value, str) else None
-
-
-def _parse_bool(text: str) -> bool | None:
-    text = text.strip().lower()
-    if text in ("yes", "true", "1", "-1", "reverse"):
-        return True
-    if text in ("no", "false", "0"):
-        return False
-    return None
-
-
-def _parse_oneway(value: Any) -> bool | None:
-    """One boolean for the (possibly list-valued) oneway; None when unknown or mixed."""
-    found = {_parse_bool(_scalar_text(v)) for v in _values(value)}
-    return found.pop() if len(found) == 1 else None
-
-
-def _is_backwards(value: Any) -> bool:
-    return any(_scalar_text(v).lower() in ("-1", "reverse") for v in _values(value))
 
 
 def _tick(progress: Progress | None, done: int) -> None:

@@ -1,0 +1,86 @@
+"""Parsing street tags as real exports write them.
+
+OSMnx exports write list-valued tags as text (``"['红荔西路', '红荔路']"``), GeoJSON may
+carry real lists, and OSM uses ``;`` between values. These helpers turn any of them into
+clean Python values.
+"""
+
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+
+def tag_values(value: Any) -> list[Any]:
+    """A tag value as a list: real lists, list-like text (``"['a', 'b']"``) or scalars."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return []
+    if isinstance(value, list | tuple | np.ndarray):
+        return [v for item in value for v in tag_values(item)]
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith(("[", "(")) and text.endswith(("]", ")")) and len(text) < 10_000:
+            try:
+                parsed = ast.literal_eval(text)
+            except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+                return [text]
+            if isinstance(parsed, list | tuple):
+                return tag_values(parsed)
+        return [text] if text else []
+    if pd.isna(value):
+        return []
+    return [value]
+
+
+def scalar_text(value: Any) -> str:
+    """Text of a scalar; whole floats lose their ``.0`` (ids read as floats)."""
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def split_values(value: Any) -> list[str]:
+    """Distinct non-empty texts of a tag, ``;``-separated values split (OSM lists)."""
+    texts = (part.strip() for v in tag_values(value) for part in scalar_text(v).split(";"))
+    return list(dict.fromkeys(t for t in texts if t))
+
+
+def join_ids(value: Any) -> str | None:
+    ids = [scalar_text(v) for v in tag_values(value)]
+    return ";".join(dict.fromkeys(ids)) or None
+
+
+def single_id(value: Any) -> str | None:
+    ids = tag_values(value)
+    return scalar_text(ids[0]) if len(ids) == 1 else None
+
+
+def tag_text(value: Any) -> str | None:
+    texts = [scalar_text(v) for v in tag_values(value)]
+    return texts[0] if texts else None
+
+
+def tag_text_lower(value: Any) -> str | None:
+    return value.lower() if isinstance(value, str) else None
+
+
+def parse_bool(text: str) -> bool | None:
+    text = text.strip().lower()
+    if text in ("yes", "true", "1", "-1", "reverse"):
+        return True
+    if text in ("no", "false", "0"):
+        return False
+    return None
+
+
+def parse_oneway(value: Any) -> bool | None:
+    """One boolean for the (possibly list-valued) oneway; None when unknown or mixed."""
+    found = {parse_bool(scalar_text(v)) for v in tag_values(value)}
+    return found.pop() if len(found) == 1 else None
+
+
+def is_backwards(value: Any) -> bool:
+    return any(scalar_text(v).lower() in ("-1", "reverse") for v in tag_values(value))
