@@ -101,5 +101,7 @@ def test_injection_strings_change_nothing(client, db, evil) -> None:
     assert_422(client.get(NEAREST, params={**SZ, "kind": evil}))
     assert_422(client.get(NEAREST, params={**SZ, "services": evil}))
     assert client.get(f"/api/v1/stations/{evil}").status_code == 422
+    ogc = client.get("/ogc/collections/stations/items", params={"district": evil})
+    assert ogc.json()["numberReturned"] == 0
     assert db.execute("SELECT count(*) AS n FROM stations").fetchone()["n"] == 1
     assert db.execute("SELECT count(*) AS n FROM station_audit").fetchone()["n"] == 1

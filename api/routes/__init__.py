@@ -1,5 +1,5 @@
 """The API's routers, one module per resource; ``ROUTERS`` lists them in order."""
 
-from api.routes import health, home, stations
+from api.routes import health, home, ogc, stations
 
-ROUTERS = [health.router, home.router, stations.router]
+ROUTERS = [health.router, home.router, stations.router, ogc.router]

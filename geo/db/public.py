@@ -171,3 +171,33 @@ def extent(conn: psycopg.Connection[Any], layer: str) -> tuple[float, ...] | Non
     if not row or row["xmin"] is None:
         return None
     return (row["xmin"], row["ymin"], row["xmax"], row["ymax"])
+
+
+EXPORT_COLUMNS = (
+    "id",
+    "kind",
+    "name",
+    "address",
+    "district",
+    "level",
+    "host_org",
+    "phone",
+    "opening_hours",
+    "services",
+    "status",
+    "review_state",
+    "opened_on",
+    "closed_on",
+    "source",
+    "external_id",
+)
+_ALL = (
+    "SELECT "
+    + ", ".join(EXPORT_COLUMNS)
+    + ", ST_X(geom) AS lon, ST_Y(geom) AS lat FROM stations ORDER BY id"
+)
+
+
+def all_stations(conn: psycopg.Connection[Any]) -> list[dict[str, Any]]:
+    """Every station, public or not (for exports by staff), with WGS-84 lon/lat."""
+    return list(conn.execute(_ALL).fetchall())
