@@ -9,6 +9,7 @@ distance of the farthest candidate fetched. Until then the candidate set grows (
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -96,6 +97,14 @@ class LookupSettings:
     walk_max_snap_m: float = 500.0
 
 
+def metres_per_degree_floor(lat: float) -> float:
+    """A lower bound of the metres in one degree of planar lon/lat distance near ``lat``
+    (a degree of longitude is the shorter one; margins for the search radius and the
+    ellipsoid), to turn a planar KNN distance into a guaranteed minimum in metres."""
+    phi = math.radians(min(abs(lat) + 0.5, 89.0))
+    return min(111_000.0 * math.cos(phi), 110_500.0) * 0.995
+
+
 def _hours(text: str | None, when: datetime, tz: str) -> tuple[bool | None, Any, Any]:
     if not text:
         return None, None, None
@@ -173,10 +182,17 @@ def nearest(
         note_en = f"the position is {far} m from the nearest walkable street: straight-line"
 
     k = max(4 * q.limit, 20)
+    floor = metres_per_degree_floor(q.lat)
     while True:
-        rows = public_db.nearest(conn, q.lon, q.lat, q.where, max_m=q.max_distance_m, k=k)
+        rows = public_db.nearest(conn, q.lon, q.lat, q.where, k=k)
+        # Every station not fetched is at least this far (metres), walking or not.
+        unseen_m = rows[-1]["deg"] * floor if len(rows) == k else np.inf
         hours = [_hours(r["opening_hours"], q.at, settings.timezone) for r in rows]
-        keep = [i for i, h in enumerate(hours) if not q.open_now or h[0] is True]
+        keep = [
+            i
+            for i, (r, h) in enumerate(zip(rows, hours, strict=True))
+            if r["straight_m"] <= q.max_distance_m and (not q.open_now or h[0] is True)
+        ]
         straight = np.array([rows[i]["straight_m"] for i in keep], dtype=float)
         if basis == "walking" and keep:
             assert net is not None and origin is not None
@@ -188,9 +204,8 @@ def nearest(
             walking = np.full(len(keep), np.nan)
             dist = straight
         order = [j for j in np.lexsort((straight, dist)) if np.isfinite(dist[j])][: q.limit]
-        exhausted = len(rows) < k or k >= MAX_CANDIDATES
-        enough = len(order) == q.limit and dist[order[-1]] <= rows[-1]["straight_m"]
-        if exhausted or enough:
+        enough = len(order) == q.limit and dist[order[-1]] <= unseen_m
+        if enough or unseen_m > q.max_distance_m or k >= MAX_CANDIDATES:
             break
         k = min(k * 4, MAX_CANDIDATES)
 

@@ -222,3 +222,16 @@ def test_station_by_id_and_listing_as_geojson(client, city) -> None:
     lon1, lat1 = ll(-350, 50)
     boxed = client.get("/api/v1/stations", params={"bbox": f"{lon0},{lat0},{lon1},{lat1}"}).json()
     assert [f["id"] for f in boxed["features"]] == [city["C"]]
+
+
+@pytest.mark.parametrize("lat", [22.54, 45.0, 60.17, -33.9])
+def test_metres_per_degree_floor_is_a_true_lower_bound(lat) -> None:
+    import numpy as np
+
+    from geo.lookup import metres_per_degree_floor
+
+    angles = np.linspace(0, 2 * np.pi, 72, endpoint=False)
+    for r in (0.001, 0.03):  # about 100 m and 3 km
+        dlon, dlat = r * np.cos(angles), r * np.sin(angles)
+        _, _, d = GEOD.inv(np.full(72, 114.0), np.full(72, lat), 114.0 + dlon, lat + dlat)
+        assert (d >= r * metres_per_degree_floor(lat)).all()
