@@ -104,7 +104,7 @@ def raw_knn(url: str, points: np.ndarray, concurrency: int, seconds: float) -> d
             k = i
             while time.perf_counter() < deadline and counts[i] < 1_000_000:
                 lon, lat = points[k % len(points)]
-                public_db.nearest(conn, float(lon), float(lat), where, max_m=3000.0, k=20)
+                public_db.nearest(conn, float(lon), float(lat), where, k=20)
                 counts[i] += 1
                 k += concurrency
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Literal
 
 import numpy as np
@@ -105,7 +106,9 @@ def metres_per_degree_floor(lat: float) -> float:
     return min(111_000.0 * math.cos(phi), 110_500.0) * 0.995
 
 
+@lru_cache(maxsize=4096)
 def _hours(text: str | None, when: datetime, tz: str) -> tuple[bool | None, Any, Any]:
+    """(open now, opens at, closes at); cached because many stations share their hours."""
     if not text:
         return None, None, None
     try:
@@ -187,11 +190,11 @@ def nearest(
         rows = public_db.nearest(conn, q.lon, q.lat, q.where, k=k)
         # Every station not fetched is at least this far (metres), walking or not.
         unseen_m = rows[-1]["deg"] * floor if len(rows) == k else np.inf
-        hours = [_hours(r["opening_hours"], q.at, settings.timezone) for r in rows]
         keep = [
             i
-            for i, (r, h) in enumerate(zip(rows, hours, strict=True))
-            if r["straight_m"] <= q.max_distance_m and (not q.open_now or h[0] is True)
+            for i, r in enumerate(rows)
+            if r["straight_m"] <= q.max_distance_m
+            and (not q.open_now or _hours(r["opening_hours"], q.at, settings.timezone)[0])
         ]
         straight = np.array([rows[i]["straight_m"] for i in keep], dtype=float)
         if basis == "walking" and keep:
