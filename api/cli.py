@@ -37,6 +37,8 @@ demo_app = typer.Typer(help="示例城市 / the demo city", no_args_is_help=True
 app.add_typer(db_app, name="db")
 app.add_typer(import_app, name="import")
 app.add_typer(demo_app, name="demo")
+export_app = typer.Typer(help="导出数据 / export data", no_args_is_help=True)
+app.add_typer(export_app, name="export")
 
 
 def _split(value: str | None) -> list[str]:
@@ -308,6 +310,22 @@ def demo_load() -> None:
         reports = load_demo(progress=progress)  # type: ignore[arg-type]
     for report in reports:
         _print_report(report)
+
+
+# -- export -------------------------------------------------------------------------
+@export_app.command("stations")
+def export_stations(
+    out: Annotated[Path, typer.Option("--out", help="输出文件 / output file")],
+    format: Annotated[str, typer.Option(help="geojson | gpkg | csv | xlsx")] = "geojson",
+    crs: Annotated[str, typer.Option(help="坐标系 / coordinates: wgs84 | gcj02 | bd09")] = "wgs84",
+) -> None:
+    """Export every station (all statuses) with coordinates in the chosen system."""
+    from geo.db.connection import connect
+    from geo.export import export_stations as run
+
+    with connect() as conn:
+        n = run(conn, out, format.lower(), crs)
+    console.print(f"已导出 {n} 个站点 / exported {n} stations: {out}")
 
 
 # -- serve ----------------------------------------------------------------------------

@@ -41,6 +41,13 @@ class Settings(BaseSettings):
     rate_limit_burst: int = 120
 
     timezone: str = "Asia/Shanghai"
+    # Public lookup: walking speed for walking minutes; a position farther than this from
+    # every walkable street is ranked by straight-line distance instead.
+    walk_speed_kmh: float = 4.5
+    walk_max_snap_m: float = 500.0
+    # The map page's basemap: osm | tianditu (needs tianditu_key) | amap (GCJ-02) | none.
+    basemap: str = "osm"
+    tianditu_key: str | None = None
     # Station imports: rows further than this outside the loaded districts are refused.
     max_outside_m: float = 5000.0
     main_street_classes: tuple[str, ...] = ("trunk", "primary", "secondary")

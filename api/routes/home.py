@@ -21,6 +21,7 @@ def summary(conn: psycopg.Connection[Any] = Depends(get_conn)) -> dict[str, Any]
     return {**network.counts(conn), "stations": stations.counts_by_kind(conn)}
 
 
-@router.get("/", response_class=HTMLResponse, include_in_schema=False)
+@router.get("/summary", response_class=HTMLResponse, include_in_schema=False)
 def home(conn: psycopg.Connection[Any] = Depends(get_conn)) -> str:
+    """What is loaded, as a page (the map page now lives at ``/``)."""
     return render_home(summary(conn))

@@ -1,0 +1,104 @@
+"""Public station lookup: nearest stations, one station, stations in a box (GeoJSON)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+from fastapi import APIRouter, Depends, Query, Request
+
+from api.deps import get_conn
+from api.geojson import page_links, point_feature
+from geo import lookup
+from geo import public_query as pq
+from geo.crs import parse_crs
+from geo.db import public as public_db
+from geo.settings import get_settings
+
+router = APIRouter(prefix="/api/v1/stations", tags=["stations"])
+
+MAX_PAGE = 1000
+
+
+def _settings() -> lookup.LookupSettings:
+    s = get_settings()
+    return lookup.LookupSettings(
+        timezone=s.timezone, walk_speed_kmh=s.walk_speed_kmh, walk_max_snap_m=s.walk_max_snap_m
+    )
+
+
+@router.get("/nearest", response_model=lookup.NearestAnswer)
+def nearest(
+    lon: float = Query(description="经度 longitude"),
+    lat: float = Query(description="纬度 latitude"),
+    crs: str = Query("wgs84", description="wgs84 | gcj02 (高德) | bd09 (百度)"),
+    kind: str | None = Query(None, description="love_station | mother_baby_room | worker_bookshop"),
+    services: str | None = Query(None, description="所需服务 e.g. water,toilet"),
+    open_now: bool = Query(False, description="只要现在开放的 / only open now"),
+    at: str | None = Query(None, description="ISO time for open_now (default now)"),
+    limit: int = Query(5, description=f"1..{lookup.MAX_LIMIT}"),
+    max_distance: float = Query(3000.0, description="metres"),
+    conn: psycopg.Connection[Any] = Depends(get_conn),
+) -> lookup.NearestAnswer:
+    """The nearest public stations, by walking distance along the walk network."""
+    settings = _settings()
+    x, y, name = pq.position(lon, lat, crs)
+    query = lookup.NearestQuery(
+        lon=x,
+        lat=y,
+        crs=name,
+        at=pq.moment(at, settings.timezone),
+        where=public_db.StationFilter(kind=pq.kind(kind), services=pq.services(services)),
+        open_now=open_now,
+        limit=pq.limit(limit, lookup.MAX_LIMIT),
+        max_distance_m=pq.distance(max_distance),
+    )
+    return lookup.nearest(conn, query, settings)
+
+
+@router.get("/{station_id}", response_model=lookup.PublicStation)
+def one(
+    station_id: int,
+    crs: str = Query("wgs84"),
+    conn: psycopg.Connection[Any] = Depends(get_conn),
+) -> lookup.PublicStation:
+    """One public station (open and approved)."""
+    tz = get_settings().timezone
+    return lookup.station(conn, station_id, crs=parse_crs(crs), when=pq.moment(None, tz), tz=tz)
+
+
+@router.get("")
+def listing(
+    request: Request,
+    bbox: str | None = Query(None, description="minlon,minlat,maxlon,maxlat (WGS-84)"),
+    kind: str | None = Query(None),
+    services: str | None = Query(None),
+    crs: str = Query("wgs84"),
+    limit: int = Query(100, description=f"1..{MAX_PAGE}"),
+    offset: int = Query(0, ge=0),
+    conn: psycopg.Connection[Any] = Depends(get_conn),
+) -> dict[str, Any]:
+    """Public stations as a GeoJSON FeatureCollection, by id, a page at a time."""
+    tz = get_settings().timezone
+    name = parse_crs(crs)
+    where = public_db.StationFilter(
+        kind=pq.kind(kind), services=pq.services(services), bbox=pq.bbox(bbox)
+    )
+    size = pq.limit(limit, MAX_PAGE)
+    rows, matched = public_db.stations_page(conn, where, limit=size, offset=offset)
+    when = pq.moment(None, tz)
+    features = [point_feature(lookup.public_station(r, crs=name, when=when, tz=tz)) for r in rows]
+    return {
+        "type": "FeatureCollection",
+        "numberMatched": matched,
+        "numberReturned": len(features),
+        "features": features,
+        "links": page_links(
+            str(request.url_for("listing")),
+            dict(request.query_params),
+            offset=offset,
+            limit=size,
+            matched=matched,
+            media="application/geo+json",
+        ),
+    }

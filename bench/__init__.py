@@ -1,0 +1,1 @@
+"""Benchmarks (not tests): ``python -m bench`` writes results to ``bench/results/``."""

@@ -1,0 +1,3 @@
+from bench.nearest import main
+
+main()

@@ -1,0 +1,79 @@
+"""Export stations to files planners open elsewhere: GeoJSON, GeoPackage, CSV, XLSX.
+
+Coordinates can be written in WGS-84, GCJ-02 or BD-09. The CSV and XLSX columns are the
+ones ``yizhan import stations`` reads (``lng``/``lat``, ``services`` as a comma list), so an
+export can be imported again with the same ``--crs``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import geopandas as gpd
+import pandas as pd
+import psycopg
+
+from geo.crs import CRSName, from_wgs84, parse_crs
+from geo.db import public as public_db
+from geo.errors import InvalidInput
+
+# A cell starting with one of these runs as a formula in Excel/WPS; such text gets a
+# leading apostrophe in CSV and XLSX (the OWASP advice against CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+Format = Literal["geojson", "gpkg", "csv", "xlsx"]
+FORMATS: tuple[str, ...] = ("geojson", "gpkg", "csv", "xlsx")
+
+
+def stations_frame(rows: list[dict[str, Any]], crs: CRSName) -> pd.DataFrame:
+    """Station rows as a table with ``lng``/``lat`` in ``crs``."""
+    frame = pd.DataFrame(rows)
+    if frame.empty:
+        frame = pd.DataFrame(columns=[*public_db.EXPORT_COLUMNS, "lon", "lat"])
+    lng, lat = from_wgs84(frame["lon"].to_numpy(float), frame["lat"].to_numpy(float), crs)
+    frame = frame.drop(columns=["lon", "lat"])
+    frame["services"] = [",".join(s or []) for s in frame["services"]]
+    frame["lng"], frame["lat"] = lng, lat
+    return frame
+
+
+def export_stations(conn: psycopg.Connection[Any], out: Path, fmt: str, crs: str = "wgs84") -> int:
+    """Write every station to ``out`` in ``fmt``; returns how many were written."""
+    if fmt not in FORMATS:
+        raise InvalidInput(
+            f"未知的导出格式「{fmt}」，可选：{'、'.join(FORMATS)}",
+            f"unknown export format '{fmt}': use one of {', '.join(FORMATS)}",
+        )
+    name = parse_crs(crs)
+    frame = stations_frame(public_db.all_stations(conn), name)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if fmt in ("csv", "xlsx"):
+        frame = _defuse_formulas(frame)
+    if fmt == "csv":
+        frame.to_csv(out, index=False, encoding="utf-8-sig")
+    elif fmt == "xlsx":
+        frame.to_excel(out, index=False, sheet_name="stations")
+    else:
+        geo = gpd.GeoDataFrame(
+            frame.assign(crs=name),
+            geometry=gpd.points_from_xy(frame["lng"], frame["lat"]),
+            # GCJ-02/BD-09 have no EPSG code: the file is tagged lon/lat WGS-84 and the
+            # "crs" column says which system the numbers are really in.
+            crs="EPSG:4326",
+        )
+        driver = "GeoJSON" if fmt == "geojson" else "GPKG"
+        if out.exists():
+            out.unlink()
+        geo.to_file(out, driver=driver, layer="stations" if fmt == "gpkg" else None)
+    return len(frame)
+
+
+def _defuse_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text cells that a spreadsheet would run as a formula, with an apostrophe first."""
+    out = frame.copy()
+    for col in out.columns:
+        out[col] = [
+            f"'{v}" if isinstance(v, str) and v.startswith(_FORMULA_START) else v for v in out[col]
+        ]
+    return out

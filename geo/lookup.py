@@ -1,0 +1,243 @@
+"""Public lookup: the nearest open stations to a person, and public station records.
+
+:func:`nearest` ranks stations by walking distance along the walk network where one is
+loaded (straight-line otherwise, and the answer says which). Candidates come from a
+straight-line KNN query; because walking is never shorter than the straight line, the
+ranking is exact once the ``limit``-th walking distance is no longer than the straight
+distance of the farthest candidate fetched. Until then the candidate set grows (bounded).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from typing import Any, Literal
+
+import numpy as np
+import psycopg
+from pydantic import BaseModel
+
+from geo import vocab, walk
+from geo.crs import CRSName, from_wgs84
+from geo.db import public as public_db
+from geo.errors import NotFound, YizhanError
+from geo.hours import status_at
+from geo.navigation import Navigation, links
+
+MAX_CANDIDATES = 2000
+MAX_LIMIT = 50
+
+
+class PublicStation(BaseModel):
+    """A station as the public sees it; coordinates in ``crs``."""
+
+    id: int
+    kind: str
+    kind_zh: str
+    kind_en: str
+    name: str
+    address: str | None
+    district: str | None
+    phone: str | None
+    services: list[str]
+    services_zh: list[str]
+    opening_hours: str | None
+    open_now: bool | None
+    opens_at: datetime | None
+    closes_at: datetime | None
+    lon: float
+    lat: float
+    crs: CRSName
+    navigation: Navigation
+
+
+class NearbyStation(PublicStation):
+    """A station with its distance from the person."""
+
+    straight_m: float
+    walking_m: float | None
+    distance_m: float
+    walking_min: float
+
+
+class NearestAnswer(BaseModel):
+    """The nearest stations, best first, and how distances were measured."""
+
+    lon: float
+    lat: float
+    crs: CRSName
+    at: datetime
+    timezone: str
+    distance_basis: Literal["walking", "straight_line"]
+    basis_note: str | None = None
+    basis_note_en: str | None = None
+    count: int
+    stations: list[NearbyStation]
+
+
+@dataclass(frozen=True)
+class NearestQuery:
+    """A validated nearest-station request (see :mod:`geo.public_query`)."""
+
+    lon: float  # WGS-84
+    lat: float
+    crs: CRSName
+    at: datetime
+    where: public_db.StationFilter = field(default_factory=public_db.StationFilter)
+    open_now: bool = False
+    limit: int = 5
+    max_distance_m: float = 3000.0
+
+
+@dataclass(frozen=True)
+class LookupSettings:
+    timezone: str = "Asia/Shanghai"
+    walk_speed_kmh: float = 4.5
+    walk_max_snap_m: float = 500.0
+
+
+def metres_per_degree_floor(lat: float) -> float:
+    """A lower bound of the metres in one degree of planar lon/lat distance near ``lat``
+    (a degree of longitude is the shorter one; margins for the search radius and the
+    ellipsoid), to turn a planar KNN distance into a guaranteed minimum in metres."""
+    phi = math.radians(min(abs(lat) + 0.5, 89.0))
+    return min(111_000.0 * math.cos(phi), 110_500.0) * 0.995
+
+
+@lru_cache(maxsize=4096)
+def _hours(text: str | None, when: datetime, tz: str) -> tuple[bool | None, Any, Any]:
+    """(open now, opens at, closes at); cached because many stations share their hours."""
+    if not text:
+        return None, None, None
+    try:
+        state = status_at(text, when, tz)
+    except YizhanError:
+        return None, None, None
+    if state.is_open:
+        return True, None, state.next_change
+    return False, state.next_change, None
+
+
+def public_station(
+    row: dict[str, Any],
+    *,
+    crs: CRSName,
+    when: datetime,
+    tz: str,
+    origin: tuple[float, float] | None = None,
+) -> dict[str, Any]:
+    """The public fields of a station row, with hours evaluated at ``when`` in ``tz``."""
+    open_now, opens_at, closes_at = _hours(row["opening_hours"], when, tz)
+    x, y = from_wgs84(row["lon"], row["lat"], crs)
+    kind = vocab.KINDS[row["kind"]]
+    services = list(row["services"] or [])
+    return {
+        "id": row["id"],
+        "kind": row["kind"],
+        "kind_zh": kind.zh,
+        "kind_en": kind.en,
+        "name": row["name"],
+        "address": row["address"],
+        "district": row["district"],
+        "phone": row["phone"],
+        "services": services,
+        "services_zh": [vocab.SERVICES[s].zh for s in services if s in vocab.SERVICES],
+        "opening_hours": row["opening_hours"],
+        "open_now": open_now,
+        "opens_at": opens_at,
+        "closes_at": closes_at,
+        "lon": round(float(x), 7),
+        "lat": round(float(y), 7),
+        "crs": crs,
+        "navigation": links(row["lon"], row["lat"], row["name"], origin),
+    }
+
+
+def station(
+    conn: psycopg.Connection[Any], station_id: int, *, crs: CRSName, when: datetime, tz: str
+) -> PublicStation:
+    """One public station, or :class:`NotFound`."""
+    row = public_db.station(conn, station_id)
+    if row is None:
+        raise NotFound(
+            f"没有编号为 {station_id} 的开放站点", f"no open station with id {station_id}"
+        )
+    return PublicStation(**public_station(row, crs=crs, when=when, tz=tz))
+
+
+def nearest(
+    conn: psycopg.Connection[Any], q: NearestQuery, settings: LookupSettings
+) -> NearestAnswer:
+    """The ``q.limit`` nearest public stations, by walking distance where possible."""
+    net = walk.load(conn)
+    origin = net.snap(q.lon, q.lat) if net is not None else None
+    basis: Literal["walking", "straight_line"] = "walking"
+    note = note_en = None
+    if net is None or origin is None:
+        basis = "straight_line"
+        note, note_en = "尚未导入步行网络，按直线距离排序", "no walk network loaded: straight-line"
+    elif origin.snap_m[0] > settings.walk_max_snap_m:
+        basis = "straight_line"
+        far = f"{origin.snap_m[0]:.0f}"
+        note = f"所在位置距最近的步行道路 {far} 米，超出步行网络范围，按直线距离排序"
+        note_en = f"the position is {far} m from the nearest walkable street: straight-line"
+
+    k = max(4 * q.limit, 20)
+    floor = metres_per_degree_floor(q.lat)
+    while True:
+        rows = public_db.nearest(conn, q.lon, q.lat, q.where, k=k)
+        # Every station not fetched is at least this far (metres), walking or not.
+        unseen_m = rows[-1]["deg"] * floor if len(rows) == k else np.inf
+        keep = [
+            i
+            for i, r in enumerate(rows)
+            if r["straight_m"] <= q.max_distance_m
+            and (not q.open_now or _hours(r["opening_hours"], q.at, settings.timezone)[0])
+        ]
+        straight = np.array([rows[i]["straight_m"] for i in keep], dtype=float)
+        if basis == "walking" and keep:
+            assert net is not None and origin is not None
+            lon = [rows[i]["lon"] for i in keep]
+            lat = [rows[i]["lat"] for i in keep]
+            walking = net.walking_m(origin, net.snap(lon, lat), q.max_distance_m)
+            dist = walking
+        else:
+            walking = np.full(len(keep), np.nan)
+            dist = straight
+        order = [j for j in np.lexsort((straight, dist)) if np.isfinite(dist[j])][: q.limit]
+        enough = len(order) == q.limit and dist[order[-1]] <= unseen_m
+        if enough or unseen_m > q.max_distance_m or k >= MAX_CANDIDATES:
+            break
+        k = min(k * 4, MAX_CANDIDATES)
+
+    speed = settings.walk_speed_kmh * 1000 / 60
+    origin_ll = (q.lon, q.lat)
+    found = []
+    for j in order:
+        row = rows[keep[j]]
+        d = float(dist[j])
+        base = public_station(row, crs=q.crs, when=q.at, tz=settings.timezone, origin=origin_ll)
+        found.append(
+            NearbyStation(
+                **base,
+                straight_m=round(float(straight[j]), 1),
+                walking_m=None if basis == "straight_line" else round(float(walking[j]), 1),
+                distance_m=round(d, 1),
+                walking_min=round(d / speed, 1),
+            )
+        )
+    lon, lat = from_wgs84(q.lon, q.lat, q.crs)
+    return NearestAnswer(
+        lon=round(float(lon), 7),
+        lat=round(float(lat), 7),
+        crs=q.crs,
+        at=q.at,
+        timezone=settings.timezone,
+        distance_basis=basis,
+        basis_note=note,
+        basis_note_en=note_en,
+        count=len(found),
+        stations=found,
+    )
