@@ -9,8 +9,15 @@ import psycopg
 from fastapi import Request
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
+from psycopg_pool.base import AttemptWithBackoff
 
 from geo.errors import DatabaseUnavailable
+
+# The pool retries a lost database with exponential backoff and no ceiling, so after a
+# one-minute outage it could wait another minute before trying again. Retry every second
+# (±10 % jitter) instead: one cheap connection attempt per second per worker while the
+# database is down, and service again within about a second of it coming back.
+AttemptWithBackoff.DELAY_BACKOFF = 1.0
 
 
 def make_pool(url: str, min_size: int, max_size: int, timeout: float = 2.0) -> ConnectionPool:
@@ -24,6 +31,7 @@ def make_pool(url: str, min_size: int, max_size: int, timeout: float = 2.0) -> C
         check=ConnectionPool.check_connection,
         open=False,
         timeout=timeout,
+        reconnect_timeout=24 * 3600.0,  # never give up on the database
     )
 
 

@@ -143,7 +143,7 @@ def test_database_killed_under_load_gives_503_then_recovers_without_restart(
     time.sleep(1.0)
     killed_at = time.monotonic()
     _kill_postmaster(info.data_dir)
-    time.sleep(3.0)
+    time.sleep(8.0)  # long enough for several reconnection attempts to fail
     _start_again(cluster)
     back_at = time.monotonic()
     time.sleep(5.0)
@@ -155,11 +155,14 @@ def test_database_killed_under_load_gives_503_then_recovers_without_restart(
     errors = [r for r in results if r[1] not in (200, 503)][:5]
     assert statuses <= {200, 503}, errors  # never a 500, never a dropped connection
     outage = [r for r in results if killed_at + 0.5 < r[0] < back_at - 0.5]
-    assert outage and all(s == 503 and ra for _, s, ra, _ in outage)
-    assert max(elapsed for *_, elapsed in results) < 5.0  # nobody hangs
+    assert outage and all(s == 503 and ra for _, s, ra, _ in outage), [
+        r for r in outage if r[1] != 503 or not r[2]
+    ][:5]
+    slowest = max(elapsed for *_, elapsed in results)
+    assert slowest < 5.0, slowest  # nobody hangs
     first_ok = min(t for t, s, _, _ in results if s == 200 and t > back_at)
     recovery = first_ok - back_at
-    assert recovery < 5.0
+    assert recovery < 3.0, recovery
     tail = [s for t, s, _, _ in results if t > back_at + 3.0]
     assert tail and all(s == 200 for s in tail)
     print(f"\noutage requests: {len(outage)}, recovery after restart: {recovery:.2f} s")
