@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from api.cli_coverage import coverage_app, report_app
 from geo.errors import YizhanError
 
 console = Console()
@@ -37,6 +38,8 @@ demo_app = typer.Typer(help="示例城市 / the demo city", no_args_is_help=True
 app.add_typer(db_app, name="db")
 app.add_typer(import_app, name="import")
 app.add_typer(demo_app, name="demo")
+app.add_typer(coverage_app, name="coverage")
+app.add_typer(report_app, name="report")
 
 
 def _split(value: str | None) -> list[str]:

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import psycopg
+import shapely
+import shapely.geometry
 
 from geo.coverage.city import City, load_city
 from geo.coverage.evaluate import MODES, evaluate
@@ -161,3 +163,28 @@ def run(
     snap = coverage_db.find_snapshot(conn, q.key, fp)
     assert snap is not None and snap["id"] == snap_id
     return {**snap, "reused": False}
+
+
+def features(
+    conn: psycopg.Connection[Any], snapshot_id: int, roles: tuple[str, ...]
+) -> dict[str, Any]:
+    """A snapshot's geometries of ``roles`` as a GeoJSON FeatureCollection (WGS-84),
+    largest first."""
+    rows = coverage_db.snapshot_geoms(conn, snapshot_id, roles)
+    rows.sort(key=lambda r: (roles.index(r["role"]), -r["measure"]))
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "geometry": shapely.geometry.mapping(r["geom"]),
+                "properties": {
+                    "role": r["role"],
+                    "street": r["street"],
+                    "district": r["district"],
+                    "length_m" if r["role"] != "area_gap" else "area_m2": r["measure"],
+                },
+            }
+            for r in rows
+        ],
+    }
