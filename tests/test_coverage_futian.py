@@ -136,3 +136,11 @@ def test_futian_per_street_and_per_district_figures_add_up(futian) -> None:
     assert 0 < futian_row["area_share"] < 1
     # the grid covers the whole district polygon
     assert futian_row["area_m2"] == pytest.approx(next(iter([s["key_district_area_m2"]])), rel=1e-9)
+
+
+def test_futian_key_district_share_is_stable_to_half_a_point_at_the_default_cell(
+    futian, db_module
+) -> None:
+    coarse = futian["figures"]["summary"]["key_district_share"]
+    fine = service.run(db_module, service.question(AS_OF, "love_station", D, cell_m=25.0))
+    assert abs(fine["figures"]["summary"]["key_district_share"] - coarse) < 0.005
