@@ -135,12 +135,12 @@ def report_coverage(
     xlsx: Annotated[Path | None, typer.Option(help="同时输出 XLSX / also write XLSX")] = None,
 ) -> None:
     """Write the planners' coverage report: one self-contained HTML file (opens offline)."""
-    from maps.coverage_report import build_report, write_html, write_xlsx
-
+    from geo.coverage.report import report_data
     from geo.db.connection import connect
+    from maps.coverage_report import write_html, write_xlsx
 
     with connect(autocommit=True) as conn:
-        report = build_report(conn, _date(as_of), kind, distance)
+        report = report_data(conn, _date(as_of), kind, distance)
     write_html(report, out)
     console.print(f"报告已写入 / report written: {out}")
     if xlsx is not None:
