@@ -20,6 +20,7 @@ to both end nodes of each station's edge weighted ``offset + along`` and
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from numpy.typing import NDArray
@@ -59,6 +60,18 @@ class Graph:
     def n_edges(self) -> int:
         return len(self.length)
 
+    @cached_property
+    def arcs(self) -> tuple[Ints, Ints, Floats]:
+        """CSR arrays (indptr, indices, weights) of both directions of every edge, the
+        lightest of parallel edges only; built once and reused by every :func:`reach`."""
+        rows, cols, weight = _min_per_pair(
+            np.r_[self.source, self.target],
+            np.r_[self.target, self.source],
+            np.maximum(np.r_[self.length, self.length], _EPS),
+        )
+        indptr = np.r_[0, np.cumsum(np.bincount(rows, minlength=self.n_nodes))]
+        return indptr.astype(np.int64), cols, weight
+
 
 @dataclass(frozen=True)
 class Snap:
@@ -93,14 +106,18 @@ def reach(graph: Graph, stations: Snap, limit: float) -> Reach:
     n = graph.n_nodes
     if on.edge.size == 0 or graph.n_edges == 0:
         return Reach(graph, on, limit, np.full(n, np.inf))
+    # The super-source is node n: one arc to each end of every station's edge.
     length = graph.length[on.edge]
-    rows = np.r_[graph.source, graph.target, np.full(2 * on.edge.size, n)]
-    cols = np.r_[graph.target, graph.source, graph.source[on.edge], graph.target[on.edge]]
-    weight = np.r_[
-        graph.length, graph.length, on.offset + on.along, on.offset + (length - on.along)
-    ]
-    rows, cols, weight = _min_per_pair(rows, cols, np.maximum(weight, _EPS))
-    matrix = csr_matrix((weight, (rows, cols)), shape=(n + 1, n + 1))
+    _, cols, weight = _min_per_pair(
+        np.zeros(2 * on.edge.size, dtype=np.int64),
+        np.r_[graph.source[on.edge], graph.target[on.edge]],
+        np.maximum(np.r_[on.offset + on.along, on.offset + (length - on.along)], _EPS),
+    )
+    indptr, indices, data = graph.arcs
+    matrix = csr_matrix(
+        (np.r_[data, weight], np.r_[indices, cols], np.r_[indptr, indptr[-1] + cols.size]),
+        shape=(n + 1, n + 1),
+    )
     dist = dijkstra(matrix, directed=True, indices=n, limit=limit)
     return Reach(graph, on, limit, np.asarray(dist[:n], dtype=np.float64))
 
@@ -130,26 +147,43 @@ def covered_intervals(r: Reach, edges: Ints | None = None) -> Intervals:
 
     An edge is covered on ``[0, D - d(u)]`` from its source, on ``[len - (D - d(v)), len]``
     from its target and around every station snapped onto it; the union is returned.
+    Edges without a station (nearly all) are solved in closed form; the few with one go
+    through the general interval union.
     """
     g = r.graph
     edges = np.arange(g.n_edges) if edges is None else np.asarray(edges, dtype=np.int64)
     length = g.length[edges]
-    from_u = r.limit - r.node_distance[g.source[edges]]
-    from_v = r.limit - r.node_distance[g.target[edges]]
-    # stations on the selected edges
+    p = np.clip(r.limit - r.node_distance[g.source[edges]], 0.0, length)  # [0, p]
+    q = np.clip(length - (r.limit - r.node_distance[g.target[edges]]), 0.0, length)  # [q, len]
+    has_station = np.zeros(g.n_edges, dtype=bool)
+    has_station[r.stations.edge] = True
+    plain = ~has_station[edges]
+    whole = plain & (p >= q)
+    # closed form: one interval when the two ends meet, else up to two
+    lo = np.column_stack([np.zeros(len(edges)), np.where(whole, length, q)])
+    hi = np.column_stack([np.where(whole, length, p), length])
+    keep = plain[:, None] & (hi > lo)
+    keep[:, 1] &= ~whole
+    edge2 = np.repeat(edges, 2).reshape(-1, 2)
+    simple = Intervals(edge2[keep], lo[keep], hi[keep])
+    # general case: edges that carry a station
+    mixed = ~plain
     pos = np.full(g.n_edges, -1, dtype=np.int64)
-    pos[edges] = np.arange(len(edges))
+    pos[edges[mixed]] = np.flatnonzero(mixed)
     st = r.stations.take(pos[r.stations.edge] >= 0)
-    st_span = r.limit - st.offset
-    st_len = g.length[st.edge]
-    edge = np.r_[edges, edges, st.edge]
-    lo = np.r_[np.zeros(len(edges)), length - from_v, st.along - st_span]
-    hi = np.r_[from_u, length, st.along + st_span]
-    cap = np.r_[length, length, st_len]
-    alive = np.r_[from_u > 0, from_v > 0, st_span > 0]
-    lo, hi = np.clip(lo, 0.0, cap), np.clip(hi, 0.0, cap)
-    keep = alive & (hi > lo)
-    return merge(edge[keep], lo[keep], hi[keep])
+    span = r.limit - st.offset
+    cap = g.length[st.edge]
+    e_m = edges[mixed]
+    cand_edge = np.r_[e_m, e_m, st.edge]
+    cand_lo = np.r_[np.zeros(e_m.size), q[mixed], np.clip(st.along - span, 0.0, cap)]
+    cand_hi = np.r_[p[mixed], length[mixed], np.clip(st.along + span, 0.0, cap)]
+    ok = cand_hi > cand_lo
+    general = merge(cand_edge[ok], cand_lo[ok], cand_hi[ok])
+    all_edge = np.r_[simple.edge, general.edge]
+    order = np.argsort(all_edge, kind="stable")
+    return Intervals(
+        all_edge[order], np.r_[simple.lo, general.lo][order], np.r_[simple.hi, general.hi][order]
+    )
 
 
 def merge(edge: Ints, lo: Floats, hi: Floats) -> Intervals:
