@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from api.cli_coverage import coverage_app, report_app
 from geo.errors import YizhanError
 
 console = Console()
@@ -39,6 +40,8 @@ app.add_typer(import_app, name="import")
 app.add_typer(demo_app, name="demo")
 export_app = typer.Typer(help="导出数据 / export data", no_args_is_help=True)
 app.add_typer(export_app, name="export")
+app.add_typer(coverage_app, name="coverage")
+app.add_typer(report_app, name="report")
 
 
 def _split(value: str | None) -> list[str]:

@@ -21,6 +21,7 @@ STATUS: dict[type[errors.YizhanError], int] = {
     errors.UnknownCRS: 422,
     errors.InvalidFile: 422,
     errors.NotFound: 404,
+    errors.Forbidden: 403,
     errors.Conflict: 409,
     errors.DatabaseUnavailable: 503,
     errors.DatabaseError: 500,

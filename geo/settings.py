@@ -57,6 +57,8 @@ class Settings(BaseSettings):
         "mother_baby_room": 1000.0,
         "worker_bookshop": 1500.0,
     }
+    # Coverage of key districts: side of the square grid cells, in metres.
+    coverage_cell_m: float = 50.0
 
     @field_validator("home", mode="before")
     @classmethod

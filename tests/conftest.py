@@ -30,6 +30,8 @@ DATA_TABLES = (
     "districts",
     "targets",
     "import_log",
+    "coverage_geoms",
+    "coverage_snapshots",
 )
 
 

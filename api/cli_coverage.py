@@ -1,0 +1,148 @@
+"""``yizhan coverage …`` and ``yizhan report …``: coverage runs, trends and reports.
+
+Kept beside ``api/cli.py`` (which mounts these apps) so the main CLI module stays small.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from geo.errors import InvalidInput
+
+console = Console()
+
+coverage_app = typer.Typer(help="覆盖分析 / coverage analysis", no_args_is_help=True)
+report_app = typer.Typer(help="报告 / reports", no_args_is_help=True)
+
+KindOpt = Annotated[
+    str, typer.Option(help="love_station (爱心驿站) | mother_baby_room | worker_bookshop")
+]
+DistanceOpt = Annotated[
+    float | None, typer.Option(help="服务距离（米）/ service distance in metres (default per kind)")
+]
+
+
+def _date(text: str | None) -> dt.date:
+    if text is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(
+            f"日期「{text}」无效，请使用 YYYY-MM-DD 格式",
+            f"invalid date '{text}': use the YYYY-MM-DD format",
+        ) from None
+
+
+def _pct(share: float | None) -> str:
+    return "—" if share is None else f"{share * 100:.2f}%"
+
+
+def _print_snapshot(snap: dict[str, Any]) -> None:
+    s = snap["figures"]["summary"]
+    reused = "（复用已存结果 reused）" if snap.get("reused") else ""
+    table = Table(title=f"覆盖 coverage {s['as_of']} {s['kind']} D={s['distance_m']:g} m{reused}")
+    table.add_column("指标 figure")
+    table.add_column("值 value", justify="right")
+    table.add_row("计算方式 mode", s["mode_label"])
+    table.add_row("运营站点 operating stations", str(s["stations"]))
+    table.add_row("主要街道 main streets (km)", f"{s['main_street_m'] / 1000:.3f}")
+    table.add_row("已覆盖 covered (km)", f"{s['main_street_covered_m'] / 1000:.3f}")
+    table.add_row("主要街道覆盖率 main-street coverage", _pct(s["main_street_share"]))
+    table.add_row("重点区域覆盖率 key-district coverage", _pct(s["key_district_share"]))
+    if s.get("undated_open_stations"):
+        table.add_row(
+            "无开放日期未计入 open but undated (not counted)", str(s["undated_open_stations"])
+        )
+    console.print(table)
+    districts = Table(title="分区 per district")
+    for col in ("区域 district", "重点 key", "主要街道 main streets", "面积 area"):
+        districts.add_column(col)
+    for d in snap["figures"]["districts"]:
+        districts.add_row(
+            d["district"],
+            "是" if d["is_key"] else "",
+            _pct(d["main_street_share"]),
+            _pct(d.get("area_share")),
+        )
+    console.print(districts)
+
+
+@coverage_app.command("run")
+def coverage_run(
+    as_of: Annotated[str | None, typer.Option(help="截至日期 / as-of date YYYY-MM-DD")] = None,
+    kind: KindOpt = "love_station",
+    distance: DistanceOpt = None,
+    straight_line: Annotated[
+        bool, typer.Option(help="直线距离（仅供对比）/ straight-line distance, for comparison")
+    ] = False,
+    cell: Annotated[float | None, typer.Option(help="网格边长（米）/ grid cell (m)")] = None,
+) -> None:
+    """Compute (or reuse) the coverage snapshot for a date and print its figures."""
+    from geo.coverage import service
+    from geo.db.connection import connect
+
+    mode = "straight_line" if straight_line else "walking"
+    q = service.question(_date(as_of), kind, distance, mode, cell)
+    with connect(autocommit=True) as conn:
+        _print_snapshot(service.run(conn, q))
+
+
+@coverage_app.command("trend")
+def coverage_trend(
+    kind: KindOpt = "love_station",
+    distance: DistanceOpt = None,
+    today: Annotated[str | None, typer.Option(help="今天 / today (YYYY-MM-DD)")] = None,
+) -> None:
+    """Compute the missing month-end snapshots and print the trend and the projection."""
+    from geo.coverage import trend
+    from geo.db.connection import connect
+
+    with connect(autocommit=True) as conn:
+        out = trend.coverage_trend(
+            conn, kind, today=_date(today), distance_m=distance, compute=True
+        )
+    table = Table(title=f"月度覆盖 monthly coverage: {kind}")
+    for col in ("日期 date", "站点 stations", "主要街道 main streets", "重点区域 key districts"):
+        table.add_column(col)
+    for p in out["points"]:
+        table.add_row(
+            p["as_of"],
+            str(p["stations"]),
+            _pct(p["main_street_share"]),
+            _pct(p["key_district_share"]),
+        )
+    console.print(table)
+    for t in out["targets"]:
+        console.print(
+            f"{t['metric']}: {_pct(t['current'])} → {t['status_label']}"
+            f"（预计 projected {t['projected_date'] or '—'}）"
+        )
+
+
+@report_app.command("coverage")
+def report_coverage(
+    out: Annotated[Path, typer.Option(help="HTML 报告文件 / HTML report file")],
+    as_of: Annotated[str | None, typer.Option(help="截至日期 / as-of date YYYY-MM-DD")] = None,
+    kind: KindOpt = "love_station",
+    distance: DistanceOpt = None,
+    xlsx: Annotated[Path | None, typer.Option(help="同时输出 XLSX / also write XLSX")] = None,
+) -> None:
+    """Write the planners' coverage report: one self-contained HTML file (opens offline)."""
+    from geo.coverage.report import report_data
+    from geo.db.connection import connect
+    from maps.coverage_report import write_html, write_xlsx
+
+    with connect(autocommit=True) as conn:
+        report = report_data(conn, _date(as_of), kind, distance)
+    write_html(report, out)
+    console.print(f"报告已写入 / report written: {out}")
+    if xlsx is not None:
+        write_xlsx(report, xlsx)
+        console.print(f"表格已写入 / workbook written: {xlsx}")

@@ -1,0 +1,201 @@
+"""Coverage: stored snapshots are served to everyone; computing costs CPU, so the routes
+that compute depend on :func:`require_planner`.
+
+``require_planner`` is the single hook point for authorisation. Accounts are not part of
+this branch, so it refuses every request (403) and points to the CLI; when accounts land
+it becomes "the current user has the planner role or above".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+import psycopg
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field
+
+from api.deps import get_conn
+from geo.coverage import service, trend
+from geo.errors import Forbidden
+
+router = APIRouter(prefix="/api/v1/coverage", tags=["coverage"])
+
+Mode = Literal["walking", "straight_line"]
+
+
+def require_planner() -> None:
+    """Authorisation hook: planner role or above. Until accounts exist nobody has it."""
+    raise Forbidden(
+        "计算覆盖需要规划人员权限，而账户功能尚未启用：请在服务器上运行 yizhan coverage run",
+        "computing coverage needs the planner role and accounts are not enabled yet: "
+        "run `yizhan coverage run` on the server",
+    )
+
+
+class Summary(BaseModel):
+    as_of: dt.date
+    kind: str
+    distance_m: float
+    mode: str
+    mode_label: str
+    cell_m: float
+    stations: int
+    stations_reaching_network: int
+    undated_open_stations: int = Field(description="open stations without opened_on: not counted")
+    main_street_m: float
+    main_street_covered_m: float
+    main_street_share: float | None
+    main_street_off_network_m: float = Field(
+        description="main streets not in the walk network, measured by snapping"
+    )
+    key_district_area_m2: float
+    key_district_covered_m2: float
+    key_district_share: float | None
+    key_districts: int
+    cells: int
+
+
+class DistrictRow(BaseModel):
+    district: str
+    is_key: bool
+    main_street_m: float
+    main_street_covered_m: float
+    main_street_share: float | None
+    area_m2: float | None = None
+    area_covered_m2: float | None = None
+    area_share: float | None = None
+
+
+class StreetRow(BaseModel):
+    street: str
+    length_m: float
+    covered_m: float
+    share: float | None
+
+
+class CoverageOut(BaseModel):
+    snapshot_id: int
+    computed_at: dt.datetime
+    fingerprint: str
+    reused: bool | None = None
+    summary: Summary
+    districts: list[DistrictRow]
+    streets: list[StreetRow]
+
+
+class RunIn(BaseModel):
+    as_of: dt.date
+    kind: str = "love_station"
+    distance: float | None = None
+    mode: Mode = "walking"
+
+
+class TrendPoint(BaseModel):
+    as_of: dt.date
+    stations: int
+    main_street_share: float | None
+    key_district_share: float | None
+    snapshot_id: int
+
+
+class TargetProgress(BaseModel):
+    kind: str
+    metric: str
+    value: float
+    starts_on: dt.date | None
+    deadline: dt.date
+    note: str | None
+    current: float | None
+    pace_per_month: float | None
+    needed_per_month: float | None
+    projected_date: dt.date | None
+    status: str
+    status_label: str
+
+
+class TrendOut(BaseModel):
+    kind: str
+    distance_m: float
+    mode: str
+    cell_m: float
+    today: dt.date
+    points: list[TrendPoint]
+    missing: list[dt.date] = Field(description="month ends without a current snapshot")
+    targets: list[TargetProgress]
+    count_targets: list[TargetProgress]
+
+
+def _out(snap: dict[str, Any]) -> CoverageOut:
+    figs = snap["figures"]
+    return CoverageOut(
+        snapshot_id=snap["id"],
+        computed_at=snap["computed_at"],
+        fingerprint=snap["fingerprint"],
+        reused=snap.get("reused"),
+        summary=Summary(**figs["summary"]),
+        districts=[DistrictRow(**d) for d in figs["districts"]],
+        streets=[StreetRow(**s) for s in figs["streets"]],
+    )
+
+
+def _today() -> dt.date:
+    return dt.date.today()
+
+
+@router.get("", response_model=CoverageOut)
+def get_coverage(
+    as_of: dt.date = Query(default_factory=_today, description="as-of date (default today)"),
+    kind: str = "love_station",
+    distance: float | None = Query(None, description="metres; default per kind"),
+    mode: Mode = "walking",
+    conn: psycopg.Connection[Any] = Depends(get_conn),
+) -> CoverageOut:
+    """The stored coverage snapshot for the current data: summary, districts, streets."""
+    return _out(service.stored(conn, service.question(as_of, kind, distance, mode)))
+
+
+@router.get("/gaps")
+def get_gaps(
+    as_of: dt.date = Query(default_factory=_today),
+    kind: str = "love_station",
+    distance: float | None = None,
+    mode: Mode = "walking",
+    conn: psycopg.Connection[Any] = Depends(get_conn),
+) -> dict[str, Any]:
+    """GeoJSON of the gaps: uncovered main-street stretches and uncovered key-district
+    areas, largest first."""
+    snap = service.stored(conn, service.question(as_of, kind, distance, mode))
+    return service.features(conn, snap["id"], ("street_gap", "area_gap"))
+
+
+@router.get("/trend", response_model=TrendOut)
+def get_trend(
+    kind: str = "love_station",
+    distance: float | None = None,
+    mode: Mode = "walking",
+    conn: psycopg.Connection[Any] = Depends(get_conn),
+) -> dict[str, Any]:
+    """Month-end coverage from stored snapshots, the projection to the targets, and the
+    count targets. Month ends not yet computed are listed in ``missing``."""
+    out = trend.coverage_trend(conn, kind, distance_m=distance, mode=mode)
+    return {**out, "count_targets": trend.count_targets(conn, kind=kind)}
+
+
+@router.post("/runs", response_model=CoverageOut, dependencies=[Depends(require_planner)])
+def post_run(body: RunIn, conn: psycopg.Connection[Any] = Depends(get_conn)) -> CoverageOut:
+    """Compute (or reuse) the snapshot for a date. Planner role or above."""
+    q = service.question(body.as_of, body.kind, body.distance, body.mode)
+    return _out(service.run(conn, q))
+
+
+@router.post("/trend/runs", response_model=TrendOut, dependencies=[Depends(require_planner)])
+def post_trend_run(
+    kind: str = "love_station",
+    distance: float | None = None,
+    mode: Mode = "walking",
+    conn: psycopg.Connection[Any] = Depends(get_conn),
+) -> dict[str, Any]:
+    """Compute the missing month-end snapshots, then answer as GET /trend. Planner role."""
+    out = trend.coverage_trend(conn, kind, distance_m=distance, mode=mode, compute=True)
+    return {**out, "count_targets": trend.count_targets(conn, kind=kind)}

@@ -1,0 +1,94 @@
+"""Everything the planners' coverage report shows, gathered in one JSON-ready dict.
+
+Rendering (HTML, XLSX) lives in ``maps/``; this module only reads and computes: the
+snapshot for the date, the month-end trend (missing snapshots computed and stored), the
+targets, the gaps and the map layers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import psycopg
+import shapely
+
+from geo.coverage import service, trend
+from geo.coverage.city import load_city
+from geo.db import coverage as coverage_db
+from geo.vocab import KINDS
+
+
+def _geojson(geom: Any) -> dict[str, Any]:
+    return shapely.geometry.mapping(shapely.set_precision(geom, 1e-6))
+
+
+def report_data(
+    conn: psycopg.Connection[Any],
+    as_of: dt.date,
+    kind: str,
+    distance_m: float | None = None,
+    *,
+    today: dt.date | None = None,
+) -> dict[str, Any]:
+    """The report's content for ``kind`` on ``as_of`` (trend up to ``today``)."""
+    today = today or max(as_of, dt.date.today())
+    q = service.question(as_of, kind, distance_m)
+    service.check_date(conn, q)
+    city = load_city(conn, cell_m=q.cell_m)
+    snap = service.run(conn, q, city=city)
+    progress = trend.coverage_trend(
+        conn, kind, today=today, distance_m=q.distance_m, compute=True, city=city
+    )
+    geoms = coverage_db.snapshot_geoms(conn, snap["id"])
+    figs = snap["figures"]
+    share = {d["district"]: d.get("area_share") for d in figs["districts"]}
+    districts = coverage_db.districts(conn)
+    key = [
+        {
+            "type": "Feature",
+            "geometry": _geojson(g),
+            "properties": {"district": str(n), "area_share": share.get(str(n))},
+        }
+        for n, k, g in zip(districts["name"], districts["is_key"], districts["geom"], strict=True)
+        if k
+    ]
+    layers = {
+        role: [
+            {
+                "type": "Feature",
+                "geometry": _geojson(g["geom"]),
+                "properties": {k: g[k] for k in ("street", "district", "measure")},
+            }
+            for g in geoms
+            if g["role"] == role
+        ]
+        for role in ("street_covered", "street_gap", "area_gap")
+    }
+    stations = [
+        {**s, "kind_zh": KINDS[s["kind"]].zh} for s in coverage_db.all_stations(conn, as_of)
+    ]
+    return {
+        "title": f"{KINDS[kind].zh}覆盖情况报告",
+        "kind": kind,
+        "kind_zh": KINDS[kind].zh,
+        "as_of": as_of.isoformat(),
+        "today": today.isoformat(),
+        "generated_at": dt.datetime.now().isoformat(timespec="seconds"),
+        "summary": figs["summary"],
+        "districts": figs["districts"],
+        "streets": figs["streets"],
+        "trend": progress["points"],
+        "targets": progress["targets"],
+        "count_targets": trend.count_targets(conn, today),
+        "street_gaps": [f["properties"] for f in layers["street_gap"]],
+        "area_gaps": [f["properties"] for f in layers["area_gap"]],
+        "map": {**layers, "key_districts": key, "stations": stations},
+        "street_gap_where": [_where(f["geometry"]) for f in layers["street_gap"]],
+    }
+
+
+def _where(geometry: dict[str, Any]) -> str:
+    """A stretch's position for a table: its middle point in WGS-84."""
+    mid = shapely.line_interpolate_point(shapely.geometry.shape(geometry), 0.5, normalized=True)
+    return f"{mid.y:.5f}N, {mid.x:.5f}E"

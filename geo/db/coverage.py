@@ -1,0 +1,276 @@
+"""SQL for coverage: its inputs (operating stations, walk network, main streets, districts),
+the fingerprint of those inputs, and the stored snapshots with their geometries."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+import psycopg
+import shapely
+from psycopg.types.json import Jsonb
+
+# A station operates on a date when it had opened by then and was not closed then.
+# Planned and under-construction stations never count; only approved records count.
+_OPERATING = """
+    kind = %(kind)s AND review_state = 'approved' AND opened_on <= %(as_of)s
+    AND (status = 'open'
+         OR (status IN ('closed', 'temporarily_closed') AND closed_on > %(as_of)s))
+"""
+
+
+def operating_stations(conn: psycopg.Connection[Any], kind: str, as_of: dt.date) -> dict[str, Any]:
+    """Operating stations of ``kind`` on ``as_of``: ids, versions and WGS-84 positions."""
+    rows = conn.execute(
+        "SELECT id, version, name, ST_X(geom) AS lon, ST_Y(geom) AS lat FROM stations WHERE "
+        + _OPERATING
+        + " ORDER BY id",
+        {"kind": kind, "as_of": as_of},
+    ).fetchall()
+    return {
+        "id": np.array([r["id"] for r in rows], dtype=np.int64),
+        "version": np.array([r["version"] for r in rows], dtype=np.int64),
+        "name": [r["name"] for r in rows],
+        "lon": np.array([r["lon"] for r in rows], dtype=float),
+        "lat": np.array([r["lat"] for r in rows], dtype=float),
+    }
+
+
+def undated_open_stations(conn: psycopg.Connection[Any], kind: str) -> int:
+    """Open, approved stations of ``kind`` without an opening date (they never count)."""
+    row = conn.execute(
+        "SELECT count(*) AS n FROM stations WHERE kind = %s AND status = 'open' "
+        "AND review_state = 'approved' AND opened_on IS NULL",
+        (kind,),
+    ).fetchone()
+    return int(row["n"]) if row else 0
+
+
+def first_opened(conn: psycopg.Connection[Any], kind: str) -> dt.date | None:
+    """The earliest opening date of an approved station of ``kind`` (None: none dated)."""
+    row = conn.execute(
+        "SELECT min(opened_on) AS d FROM stations WHERE kind = %s AND review_state = 'approved'"
+        " AND status NOT IN ('planned', 'under_construction')",
+        (kind,),
+    ).fetchone()
+    return row["d"] if row else None
+
+
+def opened_between(
+    conn: psycopg.Connection[Any], kind: str, start: dt.date, end: dt.date
+) -> list[dt.date]:
+    """Opening dates of approved stations of ``kind`` opened in ``[start, end]`` (sorted)."""
+    rows = conn.execute(
+        "SELECT opened_on FROM stations WHERE kind = %s AND review_state = 'approved'"
+        " AND status NOT IN ('planned', 'under_construction')"
+        " AND opened_on BETWEEN %s AND %s ORDER BY opened_on",
+        (kind, start, end),
+    ).fetchall()
+    return [r["opened_on"] for r in rows]
+
+
+def all_stations(conn: psycopg.Connection[Any], as_of: dt.date) -> list[dict[str, Any]]:
+    """Every station operating on ``as_of``, all kinds (for maps)."""
+    out = []
+    for kind in ("love_station", "mother_baby_room", "worker_bookshop"):
+        rows = conn.execute(
+            "SELECT id, kind, name, ST_X(geom) AS lon, ST_Y(geom) AS lat FROM stations WHERE "
+            + _OPERATING
+            + " ORDER BY id",
+            {"kind": kind, "as_of": as_of},
+        ).fetchall()
+        out.extend(dict(r) for r in rows)
+    return out
+
+
+def walk_edges(conn: psycopg.Connection[Any]) -> dict[str, Any]:
+    """The walk network: edge ids, end nodes, lengths, street ids and geometries."""
+    rows = conn.execute(
+        "SELECT id, source, target, length_m, street_id, ST_AsBinary(geom) AS g"
+        " FROM walk_edges ORDER BY id"
+    ).fetchall()
+    return {
+        "id": np.array([r["id"] for r in rows], dtype=np.int64),
+        "source": np.array([r["source"] for r in rows], dtype=np.int64),
+        "target": np.array([r["target"] for r in rows], dtype=np.int64),
+        "length_m": np.array([r["length_m"] for r in rows], dtype=float),
+        "street_id": np.array([r["street_id"] or -1 for r in rows], dtype=np.int64),
+        "geom": shapely.from_wkb([bytes(r["g"]) for r in rows]),
+    }
+
+
+def main_streets(conn: psycopg.Connection[Any]) -> dict[str, Any]:
+    """Main streets (is_main): ids, names, lengths, walkability and geometries."""
+    rows = conn.execute(
+        "SELECT id, coalesce(name, '') AS name, length_m, walkable, ST_AsBinary(geom) AS g"
+        " FROM streets WHERE is_main ORDER BY id"
+    ).fetchall()
+    return {
+        "id": np.array([r["id"] for r in rows], dtype=np.int64),
+        "name": np.array([r["name"] for r in rows], dtype=object),
+        "length_m": np.array([r["length_m"] for r in rows], dtype=float),
+        "walkable": np.array([r["walkable"] for r in rows], dtype=bool),
+        "geom": shapely.from_wkb([bytes(r["g"]) for r in rows]),
+    }
+
+
+def districts(conn: psycopg.Connection[Any]) -> dict[str, Any]:
+    """Districts: names, key flags, geodesic areas and geometries."""
+    rows = conn.execute(
+        "SELECT name, is_key, area_m2, ST_AsBinary(geom) AS g FROM districts ORDER BY name"
+    ).fetchall()
+    return {
+        "name": np.array([r["name"] for r in rows], dtype=object),
+        "is_key": np.array([r["is_key"] for r in rows], dtype=bool),
+        "area_m2": np.array([r["area_m2"] for r in rows], dtype=float),
+        "geom": shapely.from_wkb([bytes(r["g"]) for r in rows]),
+    }
+
+
+def stations_fingerprint(conn: psycopg.Connection[Any], kind: str, as_of: dt.date) -> str:
+    """A hash of the stations operating on ``as_of`` (id, version, position)."""
+    row = conn.execute(
+        "SELECT md5(coalesce(string_agg(id || ':' || version || ':' || ST_AsText(geom), ','"
+        " ORDER BY id), '')) AS f FROM stations WHERE " + _OPERATING,
+        {"kind": kind, "as_of": as_of},
+    ).fetchone()
+    return str(row["f"]) if row else ""
+
+
+def network_fingerprint(conn: psycopg.Connection[Any]) -> str:
+    """A hash of the walk network, the main streets and the districts."""
+    row = conn.execute(
+        "SELECT md5(concat_ws('|',"
+        " (SELECT string_agg(md5(id || ':' || source || ':' || target || ':' || length_m"
+        "   || ':' || md5(ST_AsBinary(geom))), '' ORDER BY id) FROM walk_edges),"
+        " (SELECT string_agg(md5(id || ':' || coalesce(name, '') || ':' || walkable || ':'"
+        "   || length_m || ':' || md5(ST_AsBinary(geom))), '' ORDER BY id)"
+        "  FROM streets WHERE is_main),"
+        " (SELECT string_agg(md5(name || ':' || is_key || ':' || md5(ST_AsBinary(geom))), ''"
+        "   ORDER BY name) FROM districts))) AS f"
+    ).fetchone()
+    return str(row["f"]) if row else ""
+
+
+# -- snapshots ------------------------------------------------------------------------
+
+_KEY = "as_of = %s AND kind = %s AND distance_m = %s AND mode = %s AND cell_m = %s"
+
+
+def find_snapshot(
+    conn: psycopg.Connection[Any],
+    key: tuple[dt.date, str, float, str, float],
+    fingerprint: str | None,
+) -> dict[str, Any] | None:
+    """The snapshot for ``key`` whose inputs had ``fingerprint`` (None: the latest)."""
+    query = "SELECT * FROM coverage_snapshots WHERE " + _KEY
+    params: tuple[Any, ...] = key
+    if fingerprint is not None:
+        query += " AND fingerprint = %s"
+        params = (*key, fingerprint)
+    row = conn.execute(query + " ORDER BY computed_at DESC, id DESC LIMIT 1", params).fetchone()
+    return dict(row) if row else None
+
+
+def latest_snapshot(
+    conn: psycopg.Connection[Any], kind: str, distance_m: float, mode: str, as_of: dt.date
+) -> dict[str, Any] | None:
+    """The most recent snapshot on or before ``as_of`` for kind/distance/mode."""
+    row = conn.execute(
+        "SELECT * FROM coverage_snapshots WHERE kind = %s AND distance_m = %s AND mode = %s"
+        " AND as_of <= %s ORDER BY as_of DESC, computed_at DESC, id DESC LIMIT 1",
+        (kind, distance_m, mode, as_of),
+    ).fetchone()
+    return dict(row) if row else None
+
+
+def snapshots_on(
+    conn: psycopg.Connection[Any],
+    kind: str,
+    distance_m: float,
+    mode: str,
+    cell_m: float,
+    dates: Iterable[dt.date],
+) -> dict[tuple[dt.date, str], dict[str, Any]]:
+    """The stored snapshots on ``dates``, by (as_of, fingerprint), latest of each."""
+    rows = conn.execute(
+        "SELECT DISTINCT ON (as_of, fingerprint) * FROM coverage_snapshots WHERE kind = %s"
+        " AND distance_m = %s AND mode = %s AND cell_m = %s AND as_of = ANY(%s)"
+        " ORDER BY as_of, fingerprint, computed_at DESC, id DESC",
+        (kind, distance_m, mode, cell_m, list(dates)),
+    ).fetchall()
+    return {(r["as_of"], r["fingerprint"]): dict(r) for r in rows}
+
+
+def save_snapshot(
+    conn: psycopg.Connection[Any],
+    key: tuple[dt.date, str, float, str, float],
+    fingerprint: str,
+    figures: Mapping[str, Any],
+    geoms: Iterable[Mapping[str, Any]],
+    seconds: float,
+) -> int:
+    """Store a snapshot and its geometries (WGS-84) in one transaction; returns its id.
+
+    A snapshot with the same key and fingerprint is replaced."""
+    with conn.transaction():
+        conn.execute(
+            "DELETE FROM coverage_snapshots WHERE " + _KEY + " AND fingerprint = %s",
+            (*key, fingerprint),
+        )
+        row = conn.execute(
+            "INSERT INTO coverage_snapshots (as_of, kind, distance_m, mode, cell_m, fingerprint,"
+            " figures, seconds) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
+            (*key, fingerprint, Jsonb(dict(figures)), seconds),
+        ).fetchone()
+        assert row is not None
+        snap_id = int(row["id"])
+        with (
+            conn.cursor() as cur,
+            cur.copy(
+                "COPY coverage_geoms (snapshot_id, role, street, district, measure, geom)"
+                " FROM STDIN"
+            ) as copy,
+        ):
+            copy.set_types(["int8", "text", "text", "text", "float8", "text"])
+            for g in geoms:
+                wkb = shapely.to_wkb(shapely.set_srid(g["geom"], 4326), hex=True, include_srid=True)
+                copy.write_row(
+                    (snap_id, g["role"], g.get("street"), g.get("district"), g["measure"], wkb)
+                )
+    return snap_id
+
+
+def snapshot_geoms(
+    conn: psycopg.Connection[Any], snapshot_id: int, roles: Iterable[str] | None = None
+) -> list[dict[str, Any]]:
+    """The geometries of a snapshot (WGS-84 shapely), largest measure first per role."""
+    query = (
+        "SELECT role, street, district, measure, ST_AsBinary(geom) AS g FROM coverage_geoms"
+        " WHERE snapshot_id = %s"
+    )
+    params: list[Any] = [snapshot_id]
+    if roles is not None:
+        query += " AND role = ANY(%s)"
+        params.append(list(roles))
+    rows = conn.execute(query + " ORDER BY role, measure DESC, id", params).fetchall()
+    return [
+        {
+            **{k: r[k] for k in ("role", "street", "district", "measure")},
+            "geom": shapely.from_wkb(bytes(r["g"])),
+        }
+        for r in rows
+    ]
+
+
+def targets(conn: psycopg.Connection[Any], kind: str | None = None) -> list[dict[str, Any]]:
+    """The targets, optionally of one kind."""
+    if kind is None:
+        rows = conn.execute("SELECT * FROM targets ORDER BY deadline, kind, metric").fetchall()
+    else:
+        rows = conn.execute(
+            "SELECT * FROM targets WHERE kind = %s ORDER BY deadline, metric", (kind,)
+        ).fetchall()
+    return [dict(r) for r in rows]

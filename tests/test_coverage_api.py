@@ -1,0 +1,137 @@
+"""The coverage API and CLI against the real database, on the hand-built main street."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.routes.coverage import require_planner
+from tests.coverage_city import MAIN_STREET, add_station, load_district, load_streets
+from tests.test_cli import yizhan
+
+AS_OF = "2026-11-24"
+
+
+@pytest.fixture
+def city(db):
+    load_streets(db, MAIN_STREET)
+    load_district(db, "示范区", (0, 0, 1000, 1000))
+    add_station(db, 200, 30, name="甲", opened_on=dt.date(2026, 8, 10))
+    add_station(db, 2800, 0, name="乙", opened_on=dt.date(2026, 10, 5))
+    return db
+
+
+@pytest.fixture
+def client(city, database_url):
+    with TestClient(create_app(database_url)) as c:
+        yield c
+
+
+@pytest.fixture
+def planner_client(city, database_url):
+    app = create_app(database_url)
+    app.dependency_overrides[require_planner] = lambda: None  # stands in for a planner login
+    with TestClient(app) as c:
+        yield c
+
+
+def test_computing_is_refused_until_accounts_exist(client) -> None:
+    r = client.post("/api/v1/coverage/runs", json={"as_of": AS_OF})
+    assert r.status_code == 403
+    assert "规划人员" in r.json()["message"] and "planner" in r.json()["message_en"]
+
+
+def test_get_before_any_run_says_how_to_compute(client) -> None:
+    r = client.get("/api/v1/coverage", params={"as_of": AS_OF})
+    assert r.status_code == 404
+    assert "yizhan coverage run" in r.json()["message_en"]
+
+
+def test_a_planner_run_is_then_served_publicly_with_districts_and_streets(
+    planner_client, client
+) -> None:
+    run = planner_client.post("/api/v1/coverage/runs", json={"as_of": AS_OF})
+    assert run.status_code == 200, run.text
+    body = client.get("/api/v1/coverage", params={"as_of": AS_OF, "kind": "love_station"}).json()
+    assert body["snapshot_id"] == run.json()["snapshot_id"]
+    assert body["summary"]["main_street_covered_m"] == pytest.approx(2370.0, abs=1e-3)
+    assert body["streets"] == [
+        {"street": "主街", "length_m": 3000.0, "covered_m": 2370.0, "share": 0.79}
+    ]
+    assert {d["district"] for d in body["districts"]} >= {"示范区"}
+    gaps = client.get("/api/v1/coverage/gaps", params={"as_of": AS_OF}).json()
+    assert gaps["type"] == "FeatureCollection"
+    roles = [f["properties"]["role"] for f in gaps["features"]]
+    assert roles[0] == "street_gap" and "area_gap" in roles
+    street_gap = gaps["features"][0]
+    assert street_gap["geometry"]["type"] == "LineString"
+    assert street_gap["properties"]["length_m"] == pytest.approx(630.0, abs=0.5)
+
+
+def test_trend_lists_missing_month_ends_until_a_planner_computes_them(
+    planner_client, client
+) -> None:
+    before = client.get("/api/v1/coverage/trend").json()
+    assert before["points"] == []
+    assert before["missing"][0] == "2026-08-31" and before["missing"][-1] == before["today"]
+    planner_client.post("/api/v1/coverage/trend/runs")
+    after = client.get("/api/v1/coverage/trend").json()
+    assert after["missing"] == []
+    shares = [p["main_street_share"] for p in after["points"]]
+    assert shares[:2] == [pytest.approx(0.39), pytest.approx(0.39)]  # Aug, Sep: 甲 only
+    assert shares[-1] == pytest.approx(0.79)
+    metrics = {t["metric"] for t in after["targets"]}
+    assert metrics == {"main_street_coverage", "key_district_coverage"}
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"kind": "tea_house"},
+        {"distance": 0},
+        {"distance": 25000},
+        {"as_of": "2020-01-01"},
+        {"as_of": "not-a-date"},
+        {"mode": "flying"},
+    ],
+)
+def test_bad_questions_get_422_in_chinese_and_english(client, params) -> None:
+    r = client.get("/api/v1/coverage", params={"as_of": AS_OF, **params})
+    assert r.status_code == 422, r.text
+    body = r.json()
+    assert body["message"] and body["message_en"]
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in body["message"])
+
+
+def test_cli_run_prints_the_figures_and_reuses_the_snapshot(city, database_url) -> None:
+    first = yizhan("coverage", "run", "--as-of", AS_OF, "--kind", "love_station", url=database_url)
+    assert first.returncode == 0, first.stderr
+    assert "79.00%" in first.stdout
+    second = yizhan("coverage", "run", "--as-of", AS_OF, url=database_url)
+    assert "reused" in second.stdout
+    straight = yizhan("coverage", "run", "--as-of", AS_OF, "--straight-line", url=database_url)
+    assert straight.returncode == 0 and "直线距离" in straight.stdout
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--kind", "tea_house"],
+        ["--distance", "0"],
+        ["--distance", "30000"],
+        ["--as-of", "2001-01-01"],
+    ],
+)
+def test_cli_bad_input_exits_2_with_both_languages(city, database_url, args) -> None:
+    r = yizhan("coverage", "run", "--as-of", AS_OF, *args, url=database_url)
+    assert r.returncode == 2
+    assert "错误" in r.stderr and "error:" in r.stderr
+
+
+def test_cli_on_an_empty_network_exits_2(db, database_url) -> None:
+    add_station(db, 0, 0)
+    r = yizhan("coverage", "run", "--as-of", AS_OF, url=database_url)
+    assert r.returncode == 2 and "walk network" in r.stderr
