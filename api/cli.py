@@ -34,7 +34,9 @@ db_app = typer.Typer(
 )
 import_app = typer.Typer(help="导入数据 / import data", no_args_is_help=True)
 demo_app = typer.Typer(help="示例城市 / the demo city", no_args_is_help=True)
+user_app = typer.Typer(help="账号 / staff accounts", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
 app.add_typer(import_app, name="import")
 app.add_typer(demo_app, name="demo")
 
@@ -274,6 +276,57 @@ def demo_load() -> None:
         reports = load_demo(progress=progress)  # type: ignore[arg-type]
     for report in reports:
         _print_report(report)
+
+
+# -- user -----------------------------------------------------------------------------
+@user_app.command("add")
+def user_add(
+    name: Annotated[str, typer.Argument(help="用户名 / user name")],
+    role: Annotated[str, typer.Option(help="field_staff | reviewer | planner | admin")],
+    generate: Annotated[
+        bool, typer.Option(help="生成密码并显示一次 / generate a password and print it once")
+    ] = False,
+) -> None:
+    """Add a staff account; the password is prompted for, or generated and printed once."""
+    from geo.accounts import create_user, generate_password
+    from geo.db.connection import transaction
+
+    if generate:
+        password = generate_password()
+    else:
+        password = typer.prompt("密码 / password", hide_input=True, confirmation_prompt=True)
+    with transaction(actor="cli") as conn:
+        user = create_user(conn, name, role, password)
+    console.print(f"已添加用户 / user added: {user.name} ({user.role})")
+    if generate:
+        console.print(f"密码（只显示这一次）/ password (shown once): {password}", highlight=False)
+
+
+@user_app.command("disable")
+def user_disable(name: Annotated[str, typer.Argument(help="用户名 / user name")]) -> None:
+    """Disable an account and end its logins (the account is kept for the audit)."""
+    from geo.accounts import disable_user
+    from geo.db.connection import transaction
+
+    with transaction(actor="cli") as conn:
+        disable_user(conn, name)
+    console.print(f"已停用 / disabled: {name}")
+
+
+@user_app.command("list")
+def user_list() -> None:
+    """List the accounts with their roles."""
+    from geo.accounts import list_users
+    from geo.db.connection import connect
+
+    with connect() as conn:
+        users = list_users(conn)
+    table = Table("name", "role", "created", "disabled")
+    for u in users:
+        table.add_row(
+            u["name"], u["role"], f"{u['created_at']:%Y-%m-%d}", str(u["disabled_at"] or "")
+        )
+    console.print(table)
 
 
 # -- serve ----------------------------------------------------------------------------

@@ -22,8 +22,20 @@ STATUS: dict[type[errors.YizhanError], int] = {
     errors.InvalidFile: 422,
     errors.NotFound: 404,
     errors.Conflict: 409,
+    errors.Unauthenticated: 401,
+    errors.Forbidden: 403,
+    errors.TooManyAttempts: 429,
+    errors.StaleVersion: 412,
+    errors.VersionRequired: 428,
+    errors.BodyTooLarge: 413,
     errors.DatabaseUnavailable: 503,
     errors.DatabaseError: 500,
+}
+
+_HEADERS: dict[int, dict[str, str]] = {
+    401: {"WWW-Authenticate": "Bearer"},
+    429: {"Retry-After": "60"},
+    503: {"Retry-After": "5"},
 }
 
 _FIELD_ZH = {
@@ -48,7 +60,7 @@ def status_for(exc: errors.YizhanError) -> int:
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, errors.YizhanError)
     status = status_for(exc)
-    headers = {"Retry-After": "5"} if status == 503 else None
+    headers = _HEADERS.get(status)
     if status >= 500:
         log.error("domain error %s: %s", type(exc).__name__, exc.en)
     return JSONResponse(exc.as_dict(), status_code=status, headers=headers)
@@ -63,8 +75,10 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
         field = ".".join(loc) or "请求"
         label = _FIELD_ZH.get(loc[-1], loc[-1]) if loc else "请求"
         msg = str(err.get("msg", ""))
-        details.append({"field": field, "message": msg})
-        zh_parts.append(f"参数 {label}（{field}）无效：{msg}")
+        ctx = err.get("ctx") or {}
+        zh = str(ctx["zh"]) if err.get("type") == "yizhan" and "zh" in ctx else msg
+        details.append({"field": field, "message": zh, "message_en": msg})
+        zh_parts.append(f"参数 {label}（{field}）无效：{zh}")
         en_parts.append(f"{field}: {msg}")
     body = {
         "code": "invalid_input",

@@ -30,6 +30,9 @@ DATA_TABLES = (
     "districts",
     "targets",
     "import_log",
+    "login_failures",
+    "auth_tokens",
+    "users",
 )
 
 

@@ -1,5 +1,5 @@
 """The API's routers, one module per resource; ``ROUTERS`` lists them in order."""
 
-from api.routes import health, home
+from api.routes import auth, health, home
 
-ROUTERS = [health.router, home.router]
+ROUTERS = [health.router, home.router, auth.router]
