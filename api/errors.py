@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from geo import errors
+from geo.station_model import error_zh
 
 log = logging.getLogger("yizhan.api")
 
@@ -75,8 +76,7 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
         field = ".".join(loc) or "请求"
         label = _FIELD_ZH.get(loc[-1], loc[-1]) if loc else "请求"
         msg = str(err.get("msg", ""))
-        ctx = err.get("ctx") or {}
-        zh = str(ctx["zh"]) if err.get("type") == "yizhan" and "zh" in ctx else msg
+        zh = error_zh(err)
         details.append({"field": field, "message": zh, "message_en": msg})
         zh_parts.append(f"参数 {label}（{field}）无效：{zh}")
         en_parts.append(f"{field}: {msg}")

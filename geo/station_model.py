@@ -344,7 +344,32 @@ _BUILTIN_ZH = {
     "list_type": "应为列表",
     "extra_forbidden": "不是可识别的字段",
     "literal_error": "取值无效",
+    "json_invalid": "不是有效的 JSON",
+    "int_parsing": "不是有效的整数",
+    "int_type": "不是有效的整数",
+    "bool_parsing": "应为 true 或 false",
+    "bool_type": "应为 true 或 false",
+    "date_parsing": "不是有效的日期",
+    "date_from_datetime_parsing": "不是有效的日期",
+    "greater_than": "必须大于 {gt}",
+    "greater_than_equal": "不能小于 {ge}",
+    "less_than": "必须小于 {lt}",
+    "less_than_equal": "不能大于 {le}",
+    "string_pattern_mismatch": "取值无效",
+    "model_attributes_type": "应为 JSON 对象",
+    "dict_type": "应为 JSON 对象",
 }
+
+
+def error_zh(err: Any) -> str:
+    """The Chinese message of one pydantic error (as in ``ValidationError.errors()``)."""
+    ctx = err.get("ctx") or {}
+    if err.get("type") == "yizhan" and "zh" in ctx:
+        return str(ctx["zh"])
+    try:
+        return _BUILTIN_ZH.get(err.get("type", ""), "格式无效").format(**ctx)
+    except (KeyError, IndexError):
+        return "格式无效"
 
 
 def field_problems(error: ValidationError) -> list[FieldProblem]:
@@ -353,12 +378,7 @@ def field_problems(error: ValidationError) -> list[FieldProblem]:
     for err in error.errors():
         loc = err.get("loc") or ()
         field = str(loc[0]) if loc else None
-        ctx = err.get("ctx") or {}
-        if err["type"] == "yizhan":
-            zh, en = ctx["zh"], ctx["en"]
-        else:
-            zh = _BUILTIN_ZH.get(err["type"], "格式无效").format(**ctx)
-            en = err["msg"]
+        zh, en = error_zh(err), (err.get("ctx") or {}).get("en", err["msg"])
         if field:
             zh = f"{field_label(field)}：{zh}"
             en = f"{field_label(field, 'en')}: {en}"

@@ -1,5 +1,5 @@
 """The API's routers, one module per resource; ``ROUTERS`` lists them in order."""
 
-from api.routes import auth, health, home
+from api.routes import auth, health, home, review, staff
 
-ROUTERS = [health.router, home.router, auth.router]
+ROUTERS = [health.router, home.router, auth.router, staff.router, review.router]
