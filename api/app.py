@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import errors
+from api import errors, limits
 from api.deps import make_pool
 from api.routes import ROUTERS
 from geo.db.connection import database_url
@@ -36,6 +36,7 @@ def create_app(url: str | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     errors.install(app)
+    limits.install(app)
     for router in ROUTERS:
         app.include_router(router)
     return app

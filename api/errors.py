@@ -11,6 +11,7 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from geo import errors
 from geo.station_model import error_zh
@@ -89,6 +90,27 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(body, status_code=422)
 
 
+_HTTP_MESSAGES: dict[int, tuple[str, str, str]] = {
+    400: (
+        "invalid_input",
+        "请求体无法解析（应为 UTF-8 JSON）",
+        "the body cannot be parsed as UTF-8 JSON",
+    ),
+    404: ("not_found", "没有这个地址", "no such path"),
+    405: ("method_not_allowed", "不支持此请求方法", "method not allowed"),
+}
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    """Framework errors (unparsable body, unknown path …) in the same shape as ours."""
+    assert isinstance(exc, StarletteHTTPException)
+    code, zh, en = _HTTP_MESSAGES.get(exc.status_code, ("error", str(exc.detail), str(exc.detail)))
+    status = 422 if exc.status_code == 400 else exc.status_code  # a malformed body is bad input
+    body = {"code": code, "message": zh, "message_en": en}
+    return JSONResponse(body, status_code=status, headers=getattr(exc, "headers", None))
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(errors.YizhanError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -3,22 +3,51 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from geo.station_model import StationInput
 
+
+def _no_nul(value: str | None) -> str | None:
+    if value is not None and "\x00" in value:
+        raise ValueError("contains a NUL character")
+    return value
+
+
+Text = Annotated[str | None, AfterValidator(_no_nul)]
 Reason = Field(default=None, max_length=500, description="为什么 / why (kept in the history)")
 
 
 class StationCreate(StationInput):
     """A new station: every StationInput field, validated the same way as file imports."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "kind": "love_station",
+                    "name": "福田街道爱心驿站",
+                    "lon": 114.0550,
+                    "lat": 22.5410,
+                    "crs": "gcj02",
+                    "address": "福田区福华三路 88 号",
+                    "opening_hours": "Mo-Fr 08:00-18:00",
+                    "services": ["drinking_water", "heating", "rest_seats"],
+                    "phone": "0755-1234567",
+                    "host_org": "福田街道总工会",
+                    "level": "street",
+                    "opened_on": "2025-03-01",
+                }
+            ]
+        }
+    )
+
     confirm_not_duplicate: bool = Field(
         default=False, description="确认不是重复 / the nearby candidates are other stations"
     )
-    reason: str | None = Reason
+    reason: Text = Reason
 
 
 class StationPatch(BaseModel):
@@ -43,7 +72,7 @@ class StationPatch(BaseModel):
     lat: float | None = None
     crs: str | None = None
     confirm_not_duplicate: bool = False
-    reason: str | None = Reason
+    reason: Text = Reason
 
 
 class StatusChange(BaseModel):
@@ -52,14 +81,14 @@ class StatusChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     status: Literal["planned", "under_construction", "open", "temporarily_closed", "closed"]
-    reason: str | None = Reason
+    reason: Text = Reason
     closed_on: date | None = None
 
 
 class ReviewDecision(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    comment: str | None = Field(default=None, max_length=500)
+    comment: Text = Field(default=None, max_length=500)
 
 
 class StationOut(BaseModel):

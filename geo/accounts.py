@@ -143,6 +143,8 @@ def authenticate(
     call raises. Raises TooManyAttempts while the account or client is throttled, and
     Unauthenticated (with the same message whether the name or password was wrong).
     """
+    if not _NAME_RE.match(name):
+        name = "?"  # cannot be an account (nor stored, e.g. with NUL): a failure to count
     _check_throttle(conn, name, client)
     row = db.user_by_name(conn, name)
     try:

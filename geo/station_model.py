@@ -48,6 +48,7 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "crs": ("坐标系", "coordinate system"),
 }
 
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # tab and newlines are fine
 _PHONE_RE = re.compile(r"^[0-9 +\-()]{5,30}$")
 _SERVICE_SPLIT_RE = re.compile(r"[,，、;；|/]+")
 _DATE_RE = re.compile(
@@ -201,6 +202,16 @@ class StationInput(BaseModel):
     def _optional_text(cls, value: Any) -> Any:
         value = _blank_to_none(value)
         return str(value) if isinstance(value, int | float) else value
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_control_characters(cls, value: Any) -> Any:
+        texts = value if isinstance(value, list) else [value]
+        if any(isinstance(t, str) and _CONTROL_RE.search(t) for t in texts):
+            raise _fail(
+                "含有不允许的控制字符（如 NUL）", "contains control characters (such as NUL)"
+            )
+        return value
 
     @field_validator("kind", mode="before")
     @classmethod
