@@ -86,6 +86,16 @@ def _print_report(report: object) -> None:
         for p in report.problems:
             problems.add_row(str(p.row), p.field or "", p.reason_zh, p.reason_en)
         console.print(problems)
+    if report.duplicates:
+        dups = Table(title=f"可能重复 / possible duplicates: {len(report.duplicates)}")
+        for col in ("行 row", "名称 name", "附近已有 nearby stored stations"):
+            dups.add_column(col)
+        for d in report.duplicates:
+            near = "; ".join(
+                f"#{c['id']} {c['name']} ({c['distance_m']:.0f} m)" for c in d["candidates"]
+            )
+            dups.add_row(str(d["row"]), d["name"], near)
+        console.print(dups)
 
 
 # -- db -------------------------------------------------------------------------------

@@ -91,9 +91,16 @@ def _check_duplicates(
 
 
 def find_duplicates(
-    conn: psycopg.Connection[Any], values: dict[str, Any], exclude_ids: tuple[int, ...] = ()
+    conn: psycopg.Connection[Any],
+    values: dict[str, Any],
+    exclude_ids: tuple[int, ...] = (),
+    same_record: tuple[str | None, str | None] | None = None,
 ) -> list[dict[str, Any]]:
-    """Possible duplicates of a station (``kind``, ``name``, WGS-84 ``lon``/``lat``)."""
+    """Possible duplicates of a station (``kind``, ``name``, WGS-84 ``lon``/``lat``).
+
+    ``exclude_ids`` and the stored station with ``same_record`` (source, external id)
+    are the station itself, not duplicates.
+    """
     settings = get_settings()
     return db.duplicate_candidates(
         conn,
@@ -105,6 +112,7 @@ def find_duplicates(
         name_radius_m=settings.duplicate_name_radius_m,
         similarity=settings.duplicate_name_similarity,
         exclude_ids=exclude_ids,
+        same_record=same_record,
     )
 
 

@@ -1,5 +1,5 @@
 """The API's routers, one module per resource; ``ROUTERS`` lists them in order."""
 
-from api.routes import auth, health, home, review, staff
+from api.routes import auth, health, home, imports, review, staff
 
-ROUTERS = [health.router, home.router, auth.router, staff.router, review.router]
+ROUTERS = [health.router, home.router, auth.router, staff.router, review.router, imports.router]

@@ -148,6 +148,7 @@ def duplicate_candidates(
     name_radius_m: float,
     similarity: float,
     exclude_ids: Iterable[int] = (),
+    same_record: tuple[str | None, str | None] | None = None,
 ) -> list[dict[str, Any]]:
     """Same-kind stations within ``radius_m``, or with a similar name within ``name_radius_m``.
 
@@ -165,6 +166,8 @@ def duplicate_candidates(
                    AS name_similarity
         FROM stations s, p
         WHERE s.kind = %(kind)s AND s.review_state <> 'rejected' AND NOT s.id = ANY(%(ex)s)
+          AND (%(src)s::text IS NULL
+               OR (s.source, s.external_id) IS DISTINCT FROM (%(src)s::text, %(ext)s::text))
           AND ST_DWithin(s.geom::geography, p.g, %(far)s)
           AND (ST_DWithin(s.geom::geography, p.g, %(near)s)
                OR yizhan_name_key(s.name) = p.k
@@ -179,6 +182,8 @@ def duplicate_candidates(
             "name": name,
             "kind": kind,
             "ex": list(exclude_ids),
+            "src": (same_record or (None, None))[0],
+            "ext": (same_record or (None, None))[1],
             "far": max(radius_m, name_radius_m),
             "near": radius_m,
             "sim": similarity,
