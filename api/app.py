@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import errors, limits
+from api import errors, limits, static
 from api.deps import make_pool
 from api.routes import ROUTERS
 from geo.db.connection import database_url
@@ -37,6 +37,7 @@ def create_app(url: str | None = None) -> FastAPI:
     )
     errors.install(app)
     limits.install(app)
+    static.install(app)
     for router in ROUTERS:
         app.include_router(router)
     return app
