@@ -156,6 +156,8 @@ def authenticate(
         db.record_failure(conn, _subjects(name, client))
         raise Unauthenticated("用户名或密码错误", "wrong user name or password")
     db.clear_failures(conn, f"user:{name.lower()}")
+    db.purge_old_failures(conn, get_settings().login_window_s)  # keep both tables small
+    db.purge_expired_tokens(conn)
     if _hasher.check_needs_rehash(row["password_hash"]):
         db.set_password_hash(conn, row["id"], _hasher.hash(password))
     return User(int(row["id"]), row["name"], row["role"])
