@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import errors
+from api import errors, limits, static
 from api.deps import make_pool
 from api.middleware import RateLimitMiddleware, RequestLogMiddleware, configure_logging
 from api.routes import ROUTERS
@@ -52,6 +52,8 @@ def create_app(url: str | None = None) -> FastAPI:
             trust_forwarded=settings.trust_forwarded,
         )
     app.add_middleware(RequestLogMiddleware, trust_forwarded=settings.trust_forwarded)
+    limits.install(app)
+    static.install(app)
     for router in ROUTERS:
         app.include_router(router)
     return app

@@ -35,7 +35,9 @@ db_app = typer.Typer(
 )
 import_app = typer.Typer(help="导入数据 / import data", no_args_is_help=True)
 demo_app = typer.Typer(help="示例城市 / the demo city", no_args_is_help=True)
+user_app = typer.Typer(help="账号 / staff accounts", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
 app.add_typer(import_app, name="import")
 app.add_typer(demo_app, name="demo")
 export_app = typer.Typer(help="导出数据 / export data", no_args_is_help=True)
@@ -89,6 +91,16 @@ def _print_report(report: object) -> None:
         for p in report.problems:
             problems.add_row(str(p.row), p.field or "", p.reason_zh, p.reason_en)
         console.print(problems)
+    if report.duplicates:
+        dups = Table(title=f"可能重复 / possible duplicates: {len(report.duplicates)}")
+        for col in ("行 row", "名称 name", "附近已有 nearby stored stations"):
+            dups.add_column(col)
+        for d in report.duplicates:
+            near = "; ".join(
+                f"#{c['id']} {c['name']} ({c['distance_m']:.0f} m)" for c in d["candidates"]
+            )
+            dups.add_row(str(d["row"]), d["name"], near)
+        console.print(dups)
 
 
 # -- db -------------------------------------------------------------------------------
@@ -329,6 +341,57 @@ def export_stations(
     with connect() as conn:
         n = run(conn, out, format.lower(), crs)
     console.print(f"已导出 {n} 个站点 / exported {n} stations: {out}")
+
+
+# -- user -----------------------------------------------------------------------------
+@user_app.command("add")
+def user_add(
+    name: Annotated[str, typer.Argument(help="用户名 / user name")],
+    role: Annotated[str, typer.Option(help="field_staff | reviewer | planner | admin")],
+    generate: Annotated[
+        bool, typer.Option(help="生成密码并显示一次 / generate a password and print it once")
+    ] = False,
+) -> None:
+    """Add a staff account; the password is prompted for, or generated and printed once."""
+    from geo.accounts import create_user, generate_password
+    from geo.db.connection import transaction
+
+    if generate:
+        password = generate_password()
+    else:
+        password = typer.prompt("密码 / password", hide_input=True, confirmation_prompt=True)
+    with transaction(actor="cli") as conn:
+        user = create_user(conn, name, role, password)
+    console.print(f"已添加用户 / user added: {user.name} ({user.role})")
+    if generate:
+        console.print(f"密码（只显示这一次）/ password (shown once): {password}", highlight=False)
+
+
+@user_app.command("disable")
+def user_disable(name: Annotated[str, typer.Argument(help="用户名 / user name")]) -> None:
+    """Disable an account and end its logins (the account is kept for the audit)."""
+    from geo.accounts import disable_user
+    from geo.db.connection import transaction
+
+    with transaction(actor="cli") as conn:
+        disable_user(conn, name)
+    console.print(f"已停用 / disabled: {name}")
+
+
+@user_app.command("list")
+def user_list() -> None:
+    """List the accounts with their roles."""
+    from geo.accounts import list_users
+    from geo.db.connection import connect
+
+    with connect() as conn:
+        users = list_users(conn)
+    table = Table("name", "role", "created", "disabled")
+    for u in users:
+        table.add_row(
+            u["name"], u["role"], f"{u['created_at']:%Y-%m-%d}", str(u["disabled_at"] or "")
+        )
+    console.print(table)
 
 
 # -- serve ----------------------------------------------------------------------------

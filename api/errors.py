@@ -11,8 +11,10 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from geo import errors
+from geo.station_model import error_zh
 
 log = logging.getLogger("yizhan.api")
 
@@ -23,8 +25,20 @@ STATUS: dict[type[errors.YizhanError], int] = {
     errors.NotFound: 404,
     errors.Forbidden: 403,
     errors.Conflict: 409,
+    errors.Unauthenticated: 401,
+    errors.Forbidden: 403,
+    errors.TooManyAttempts: 429,
+    errors.StaleVersion: 412,
+    errors.VersionRequired: 428,
+    errors.BodyTooLarge: 413,
     errors.DatabaseUnavailable: 503,
     errors.DatabaseError: 500,
+}
+
+_HEADERS: dict[int, dict[str, str]] = {
+    401: {"WWW-Authenticate": "Bearer"},
+    429: {"Retry-After": "60"},
+    503: {"Retry-After": "5"},
 }
 
 _FIELD_ZH = {
@@ -49,7 +63,7 @@ def status_for(exc: errors.YizhanError) -> int:
 async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, errors.YizhanError)
     status = status_for(exc)
-    headers = {"Retry-After": "5"} if status == 503 else None
+    headers = _HEADERS.get(status)
     if status >= 500:
         log.error("domain error %s: %s", type(exc).__name__, exc.en)
     return JSONResponse(exc.as_dict(), status_code=status, headers=headers)
@@ -64,8 +78,9 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
         field = ".".join(loc) or "请求"
         label = _FIELD_ZH.get(loc[-1], loc[-1]) if loc else "请求"
         msg = str(err.get("msg", ""))
-        details.append({"field": field, "message": msg})
-        zh_parts.append(f"参数 {label}（{field}）无效：{msg}")
+        zh = error_zh(err)
+        details.append({"field": field, "message": zh, "message_en": msg})
+        zh_parts.append(f"参数 {label}（{field}）无效：{zh}")
         en_parts.append(f"{field}: {msg}")
     body = {
         "code": "invalid_input",
@@ -76,6 +91,27 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(body, status_code=422)
 
 
+_HTTP_MESSAGES: dict[int, tuple[str, str, str]] = {
+    400: (
+        "invalid_input",
+        "请求体无法解析（应为 UTF-8 JSON）",
+        "the body cannot be parsed as UTF-8 JSON",
+    ),
+    404: ("not_found", "没有这个地址", "no such path"),
+    405: ("method_not_allowed", "不支持此请求方法", "method not allowed"),
+}
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    """Framework errors (unparsable body, unknown path …) in the same shape as ours."""
+    assert isinstance(exc, StarletteHTTPException)
+    code, zh, en = _HTTP_MESSAGES.get(exc.status_code, ("error", str(exc.detail), str(exc.detail)))
+    status = 422 if exc.status_code == 400 else exc.status_code  # a malformed body is bad input
+    body = {"code": code, "message": zh, "message_en": en}
+    return JSONResponse(body, status_code=status, headers=getattr(exc, "headers", None))
+
+
 def install(app: FastAPI) -> None:
     app.add_exception_handler(errors.YizhanError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)

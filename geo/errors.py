@@ -70,3 +70,45 @@ class DatabaseError(YizhanError):
 
 class DatabaseUnavailable(DatabaseError):
     code = "database_unavailable"
+
+
+class Unauthenticated(YizhanError):
+    """No valid login: missing, unknown, tampered or expired token, or a wrong password."""
+
+    code = "unauthenticated"
+
+
+class Forbidden(YizhanError):
+    """Logged in, but the role may not do this."""
+
+    code = "forbidden"
+
+
+class TooManyAttempts(YizhanError):
+    """Too many failed logins for this account or client; wait and try again."""
+
+    code = "too_many_attempts"
+
+
+class PossibleDuplicate(Conflict):
+    """A station like this one already exists nearby; ``details`` lists the candidates."""
+
+    code = "possible_duplicate"
+
+
+class StaleVersion(YizhanError):
+    """The If-Match version is not the station's current one: someone else changed it."""
+
+    code = "stale_version"
+
+
+class VersionRequired(YizhanError):
+    """A change needs the If-Match header with the version it was based on."""
+
+    code = "version_required"
+
+
+class BodyTooLarge(YizhanError):
+    """The request body exceeds the configured limit."""
+
+    code = "body_too_large"

@@ -35,6 +35,9 @@ class ImportReport:
     counts: dict[str, Any] = field(default_factory=dict)
     problems: list[Any] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    #: Station imports: rows with possible duplicates already stored nearby (reported,
+    #: still imported): ``{"row", "name", "candidates": [...]}``.
+    duplicates: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
     dry_run: bool = False
 
@@ -152,11 +155,16 @@ def import_stations(
     is_demo: bool = False,
     actor: str = "cli",
     url: str | None = None,
+    review_state: str = "approved",
+    check_duplicates: bool = True,
 ) -> ImportReport:
     """Import a station list; rows with problems are reported and not stored.
 
     Re-importing the same file updates the stations by (source, external id) and creates
-    no duplicates. With ``dry_run`` nothing is written.
+    no duplicates. Rows that look like another stored station nearby (same kind within
+    50 m, or a similar name within 200 m) are listed in ``duplicates``. With ``dry_run``
+    nothing is written. ``review_state`` is what new and updated stations get
+    (``pending_review`` when field staff import).
     """
     if kind not in KINDS:
         raise InvalidInput(
@@ -177,12 +185,21 @@ def import_stations(
             max_outside_m=get_settings().max_outside_m,
         )
         rows = [station_row(r.station, is_demo=is_demo) for r in read.records]
+        for row in rows:
+            row["review_state"] = review_state
         report = ImportReport("stations", str(path), problems=list(read.problems), dry_run=dry_run)
         if area is None:
             report.notes.append(
                 "no districts loaded: positions were not checked against the city's area"
             )
-        base = {"rows": read.total_rows, "valid": len(rows), "problems": len(read.problems)}
+        if check_duplicates:
+            report.duplicates = _duplicates(conn, read.records, rows)
+        base = {
+            "rows": read.total_rows,
+            "valid": len(rows),
+            "problems": len(read.problems),
+            "possible_duplicates": len(report.duplicates),
+        }
         if dry_run:
             existing = _existing_keys(conn, rows)
             would_update = sum((r["source"], r["external_id"]) in existing for r in rows)
@@ -206,6 +223,20 @@ def import_stations(
                 )
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _duplicates(
+    conn: Any, records: Sequence[Any], rows: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Stored stations each row may duplicate (not the one it re-imports)."""
+    from geo.station_edits import find_duplicates
+
+    out = []
+    for record, row in zip(records, rows, strict=True):
+        found = find_duplicates(conn, row, same_record=(row["source"], row["external_id"]))
+        if found:
+            out.append({"row": record.row, "name": row["name"], "candidates": found})
+    return out
 
 
 def _existing_keys(conn: Any, rows: list[dict[str, Any]]) -> set[tuple[str, str]]:

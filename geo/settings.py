@@ -60,6 +60,19 @@ class Settings(BaseSettings):
     # Coverage of key districts: side of the square grid cells, in metres.
     coverage_cell_m: float = 50.0
 
+    # Accounts and the staff API (issue #4).
+    token_ttl_s: int = 8 * 3600  # bearer tokens and page sessions expire after this
+    login_window_s: int = 900  # failed logins are counted over this window ...
+    login_max_failures_user: int = 5  # ... and refused per account above this ...
+    login_max_failures_client: int = 20  # ... or per client address above this
+    cookie_secure: bool = False  # always mark the session cookie Secure (else: when https)
+    max_body_bytes: int = 1_000_000  # larger request bodies get 413
+    max_upload_bytes: int = 20_000_000  # the limit for file uploads (/api/v1/imports)
+    duplicate_radius_m: float = 50.0  # same kind this close: a possible duplicate
+    duplicate_name_radius_m: float = 200.0  # a similar name this close: a possible duplicate
+    duplicate_name_similarity: float = 0.4  # pg_trgm similarity of name keys that counts
+    tile_url: str = ""  # base map tiles for the staff page ({z}/{x}/{y}); none when empty
+
     @field_validator("home", mode="before")
     @classmethod
     def _expand_home(cls, value: object) -> object:

@@ -48,6 +48,7 @@ FIELD_LABELS: dict[str, tuple[str, str]] = {
     "crs": ("坐标系", "coordinate system"),
 }
 
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # tab and newlines are fine
 _PHONE_RE = re.compile(r"^[0-9 +\-()]{5,30}$")
 _SERVICE_SPLIT_RE = re.compile(r"[,，、;；|/]+")
 _DATE_RE = re.compile(
@@ -202,6 +203,16 @@ class StationInput(BaseModel):
         value = _blank_to_none(value)
         return str(value) if isinstance(value, int | float) else value
 
+    @field_validator("*", mode="after")
+    @classmethod
+    def _no_control_characters(cls, value: Any) -> Any:
+        texts = value if isinstance(value, list) else [value]
+        if any(isinstance(t, str) and _CONTROL_RE.search(t) for t in texts):
+            raise _fail(
+                "含有不允许的控制字符（如 NUL）", "contains control characters (such as NUL)"
+            )
+        return value
+
     @field_validator("kind", mode="before")
     @classmethod
     def _kind(cls, value: Any) -> str:
@@ -344,7 +355,32 @@ _BUILTIN_ZH = {
     "list_type": "应为列表",
     "extra_forbidden": "不是可识别的字段",
     "literal_error": "取值无效",
+    "json_invalid": "不是有效的 JSON",
+    "int_parsing": "不是有效的整数",
+    "int_type": "不是有效的整数",
+    "bool_parsing": "应为 true 或 false",
+    "bool_type": "应为 true 或 false",
+    "date_parsing": "不是有效的日期",
+    "date_from_datetime_parsing": "不是有效的日期",
+    "greater_than": "必须大于 {gt}",
+    "greater_than_equal": "不能小于 {ge}",
+    "less_than": "必须小于 {lt}",
+    "less_than_equal": "不能大于 {le}",
+    "string_pattern_mismatch": "取值无效",
+    "model_attributes_type": "应为 JSON 对象",
+    "dict_type": "应为 JSON 对象",
 }
+
+
+def error_zh(err: Any) -> str:
+    """The Chinese message of one pydantic error (as in ``ValidationError.errors()``)."""
+    ctx = err.get("ctx") or {}
+    if err.get("type") == "yizhan" and "zh" in ctx:
+        return str(ctx["zh"])
+    try:
+        return _BUILTIN_ZH.get(err.get("type", ""), "格式无效").format(**ctx)
+    except (KeyError, IndexError):
+        return "格式无效"
 
 
 def field_problems(error: ValidationError) -> list[FieldProblem]:
@@ -353,12 +389,7 @@ def field_problems(error: ValidationError) -> list[FieldProblem]:
     for err in error.errors():
         loc = err.get("loc") or ()
         field = str(loc[0]) if loc else None
-        ctx = err.get("ctx") or {}
-        if err["type"] == "yizhan":
-            zh, en = ctx["zh"], ctx["en"]
-        else:
-            zh = _BUILTIN_ZH.get(err["type"], "格式无效").format(**ctx)
-            en = err["msg"]
+        zh, en = error_zh(err), (err.get("ctx") or {}).get("en", err["msg"])
         if field:
             zh = f"{field_label(field)}：{zh}"
             en = f"{field_label(field, 'en')}: {en}"

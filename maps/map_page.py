@@ -9,17 +9,12 @@ from __future__ import annotations
 
 import json
 from importlib import resources
-from pathlib import Path
 from string import Template
 from typing import Any
-
-import xstatic.pkg.leaflet as xleaflet
 
 from geo import vocab
 from geo.errors import InvalidInput
 
-LEAFLET_DIR = Path(xleaflet.BASE_DIR)
-STATIC_DIR = Path(str(resources.files("maps").joinpath("static")))
 BASEMAPS = ("osm", "tianditu", "amap", "none")
 
 _TIANDITU = (
@@ -89,11 +84,3 @@ def render_map_page(basemap: str, tianditu_key: str | None = None) -> str:
     }
     page = resources.files("maps").joinpath("templates", "map.html").read_text("utf-8")
     return Template(page).substitute(config=_json_for_script(config))
-
-
-def static_file(root: Path, path: str) -> Path | None:
-    """A file under ``root`` named by a URL path, or None (never escapes ``root``)."""
-    target = (root / path).resolve()
-    if not target.is_file() or not target.is_relative_to(root.resolve()):
-        return None
-    return target

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from html import escape
 from importlib import resources
 from string import Template
 from typing import Any
 
-from geo.vocab import KINDS
+from geo.vocab import KINDS, LEVELS, SERVICES
 
 
 def _template(name: str) -> Template:
@@ -29,3 +30,25 @@ def render_home(summary: dict[str, Any]) -> str:
         f"<tr><th>{escape(str(k))}</th><td>{escape(str(v))}</td></tr>" for k, v in rows
     )
     return _template("home.html").substitute(table=table)
+
+
+def _json_for_script(data: Any) -> str:
+    """JSON safe inside a <script> element (no "</script>", no HTML comment openers)."""
+    text = json.dumps(data, ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def render_staff(centre: tuple[float, float], tile_url: str = "") -> str:
+    """The field staff page; ``centre`` is the map's starting (lon, lat) in WGS-84."""
+    terms = lambda vocabulary: [  # noqa: E731
+        {"code": code, "zh": t.zh, "en": t.en} for code, t in vocabulary.items()
+    ]
+    config = {
+        "centre": list(centre),
+        "tile_url": tile_url,
+        "tile_attribution": "© OpenStreetMap contributors" if tile_url else "",
+        "kinds": terms(KINDS),
+        "levels": terms(LEVELS),
+        "services": terms(SERVICES),
+    }
+    return _template("staff.html").substitute(config=_json_for_script(config))

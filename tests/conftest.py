@@ -32,6 +32,9 @@ DATA_TABLES = (
     "import_log",
     "coverage_geoms",
     "coverage_snapshots",
+    "login_failures",
+    "auth_tokens",
+    "users",
 )
 
 

@@ -1,6 +1,18 @@
 """The API's routers, one module per resource; ``ROUTERS`` lists them in order."""
 
-from api.routes import coverage, health, home, map_page, ogc, stations
+from api.routes import (
+    auth,
+    coverage,
+    health,
+    home,
+    imports,
+    map_page,
+    ogc,
+    review,
+    staff,
+    staff_page,
+    stations,
+)
 
 ROUTERS = [
     health.router,
@@ -8,5 +20,10 @@ ROUTERS = [
     stations.router,
     ogc.router,
     coverage.router,
+    auth.router,
+    staff.router,
+    review.router,
+    imports.router,
+    staff_page.router,
     map_page.router,
 ]

@@ -1,0 +1,88 @@
+"""Request body limits: bodies larger than the configured size get 413 before any work.
+
+A pure ASGI middleware, so it also stops chunked uploads that send no Content-Length:
+it counts the bytes as they arrive and answers 413 as soon as the limit is passed.
+File uploads (``/api/v1/imports``) have their own, larger limit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from api.errors import status_for
+from geo.errors import BodyTooLarge
+from geo.settings import get_settings
+
+UPLOAD_PATHS = ("/api/v1/imports",)
+
+
+def _too_large(limit: int) -> JSONResponse:
+    exc = BodyTooLarge(
+        f"请求内容过大（上限 {limit} 字节）", f"request body too large (limit {limit} bytes)"
+    )
+    return JSONResponse(exc.as_dict(), status_code=status_for(exc))
+
+
+class BodyLimit:
+    """Refuse request bodies above ``YIZHAN_MAX_BODY_BYTES`` (uploads: MAX_UPLOAD_BYTES)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    def _limit(self, path: str) -> int:
+        settings = get_settings()
+        if path.startswith(UPLOAD_PATHS):
+            return settings.max_upload_bytes
+        return settings.max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self._limit(scope.get("path", ""))
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None:
+            try:
+                too_big = int(declared) > limit
+            except ValueError:
+                too_big = False  # the server rejects a malformed length itself
+            if too_big:
+                await _too_large(limit)(scope, receive, send)
+                return
+        received = 0
+        started = False
+        refused = False
+
+        async def counting_receive() -> Message:
+            nonlocal received, refused
+            if refused:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit and not started:
+                    refused = True  # answer now; the app sees the client go away
+                    await _too_large(limit)(scope, receive, send)
+                    return {"type": "http.disconnect"}
+            return message
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if refused:
+                return  # the 413 has been sent: drop whatever the app answers
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, tracking_send)
+        except Exception:
+            if not refused:
+                raise
+
+
+def install(app: Any) -> None:
+    app.add_middleware(BodyLimit)

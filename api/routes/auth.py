@@ -1,0 +1,90 @@
+"""Logging in and out: bearer tokens for the API, a cookie session for the pages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+import psycopg
+from fastapi import APIRouter, Depends, Request, Response
+from fastapi.security import OAuth2PasswordRequestForm
+from pydantic import BaseModel, ConfigDict, Field
+
+from api.auth import SESSION_COOKIE, current_user
+from api.deps import get_conn
+from geo import accounts
+from geo.accounts import User
+from geo.settings import get_settings
+
+router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
+
+Conn = Annotated[psycopg.Connection[Any], Depends(get_conn)]
+
+
+class TokenOut(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_at: datetime
+
+
+class Credentials(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=1024)
+
+
+class UserOut(BaseModel):
+    name: str
+    role: str
+    role_zh: str
+
+
+def _client(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def _user_out(user: User) -> UserOut:
+    return UserOut(name=user.name, role=user.role, role_zh=accounts.ROLES[user.role])
+
+
+@router.post("/token", response_model=TokenOut)
+def token(
+    request: Request, conn: Conn, form: Annotated[OAuth2PasswordRequestForm, Depends()]
+) -> TokenOut:
+    """OAuth2 password flow: a bearer token for the API (expires, see YIZHAN_TOKEN_TTL_S)."""
+    user = accounts.authenticate(conn, form.username, form.password, _client(request))
+    value, expires = accounts.issue_token(conn, user, "bearer")
+    return TokenOut(access_token=value, expires_at=expires)
+
+
+@router.post("/session", response_model=UserOut)
+def login_session(request: Request, response: Response, conn: Conn, body: Credentials) -> UserOut:
+    """Log in for the pages: sets an HttpOnly, SameSite=Strict session cookie."""
+    user = accounts.authenticate(conn, body.username, body.password, _client(request))
+    value, _ = accounts.issue_token(conn, user, "session")
+    response.set_cookie(
+        SESSION_COOKIE,
+        value,
+        max_age=get_settings().token_ttl_s,
+        httponly=True,
+        samesite="strict",
+        secure=get_settings().cookie_secure or request.url.scheme == "https",
+        path="/",
+    )
+    return _user_out(user)
+
+
+@router.post("/logout", status_code=204)
+def logout(request: Request, response: Response, conn: Conn) -> None:
+    """End this session or token (the cookie is cleared too)."""
+    auth = request.headers.get("Authorization", "")
+    for token in (request.cookies.get(SESSION_COOKIE), auth.removeprefix("Bearer ").strip()):
+        if token:
+            accounts.revoke_token(conn, token)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+
+
+@router.get("/me", response_model=UserOut)
+def me(user: Annotated[User, Depends(current_user)]) -> UserOut:
+    """Who is logged in."""
+    return _user_out(user)

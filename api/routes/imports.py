@@ -1,0 +1,97 @@
+"""Bulk station imports over HTTP: the same importer, report and dry run as the CLI."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from pydantic import BaseModel
+
+from api.auth import editor_user
+from geo.accounts import User
+from geo.crs import CRSName
+from geo.errors import InvalidFile
+from geo.importers import import_stations
+
+router = APIRouter(prefix="/api/v1/imports", tags=["imports"])
+
+Editor = Annotated[User, Depends(editor_user)]
+SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm", ".geojson", ".json")
+_UNSAFE = re.compile(r"[^\w.\-]+")
+
+
+class Problem(BaseModel):
+    row: int
+    field: str | None
+    reason_zh: str
+    reason_en: str
+    code: str
+
+
+class ImportOut(BaseModel):
+    """What the import did (or, with dry_run, would do)."""
+
+    file: str
+    dry_run: bool
+    counts: dict[str, Any]
+    problems: list[Problem]
+    duplicates: list[dict[str, Any]]
+    notes: list[str]
+
+
+def _safe_name(filename: str | None) -> str:
+    name = Path(filename or "upload").name
+    stem, suffix = Path(name).stem, Path(name).suffix.lower()
+    if suffix not in SUFFIXES:
+        raise InvalidFile(
+            f"不支持的文件类型「{suffix or name}」，请上传 CSV、XLSX 或 GeoJSON",
+            f"unsupported file type '{suffix or name}': upload CSV, XLSX or GeoJSON",
+        )
+    return (_UNSAFE.sub("_", stem)[:80] or "upload") + suffix
+
+
+@router.post("", response_model=ImportOut)
+def import_file(
+    request: Request,
+    user: Editor,
+    file: Annotated[UploadFile, File(description="CSV (UTF-8/GBK), XLSX or GeoJSON")],
+    kind: Annotated[str, Form(description="love_station | mother_baby_room | worker_bookshop")],
+    crs: Annotated[CRSName, Form(description="坐标系 wgs84 | gcj02 | bd09")],
+    dry_run: Annotated[bool, Form(description="只检查不写入 / report only")] = False,
+    source: Annotated[str | None, Form(max_length=200)] = None,
+) -> ImportOut:
+    """Import a station list in one transaction; rows with problems are reported, not stored.
+
+    Field staff's stations wait for review; reviewers' and admins' are published.
+    """
+    name = _safe_name(file.filename)
+    with tempfile.TemporaryDirectory(prefix="yizhan-upload-") as tmp:
+        path = Path(tmp) / name
+        with path.open("wb") as out:
+            while chunk := file.file.read(1 << 20):
+                out.write(chunk)
+        report = import_stations(
+            path,
+            kind=kind,
+            crs=crs,
+            dry_run=dry_run,
+            source=source or None,
+            actor=user.name,
+            url=request.app.state.pool.conninfo,
+            review_state="approved" if user.can_publish else "pending_review",
+        )
+    return ImportOut(
+        file=name,
+        dry_run=report.dry_run,
+        counts=report.counts,
+        problems=[
+            Problem(**{k: v for k, v in asdict(p).items() if k != "values"})
+            for p in report.problems
+        ],
+        duplicates=report.duplicates,
+        notes=report.notes,
+    )

@@ -1,0 +1,151 @@
+"""Request and response models of the staff API (stations as staff see and change them)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from geo.station_model import StationInput
+
+
+def _no_nul(value: str | None) -> str | None:
+    if value is not None and "\x00" in value:
+        raise ValueError("contains a NUL character")
+    return value
+
+
+Text = Annotated[str | None, AfterValidator(_no_nul)]
+Reason = Field(default=None, max_length=500, description="为什么 / why (kept in the history)")
+
+
+class StationCreate(StationInput):
+    """A new station: every StationInput field, validated the same way as file imports."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "kind": "love_station",
+                    "name": "福田街道爱心驿站",
+                    "lon": 114.0550,
+                    "lat": 22.5410,
+                    "crs": "gcj02",
+                    "address": "福田区福华三路 88 号",
+                    "opening_hours": "Mo-Fr 08:00-18:00",
+                    "services": ["drinking_water", "heating", "rest_seats"],
+                    "phone": "0755-1234567",
+                    "host_org": "福田街道总工会",
+                    "level": "street",
+                    "opened_on": "2025-03-01",
+                }
+            ]
+        }
+    )
+
+    confirm_not_duplicate: bool = Field(
+        default=False, description="确认不是重复 / the nearby candidates are other stations"
+    )
+    reason: Text = Reason
+
+
+class StationPatch(BaseModel):
+    """Fields to change; absent fields stay as they are, null clears an optional field.
+
+    A new position needs ``lon`` and ``lat`` together, in ``crs`` (default wgs84).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    kind: str | None = None
+    name: str | None = None
+    address: str | None = None
+    district: str | None = None
+    level: str | None = None
+    host_org: str | None = None
+    phone: str | None = None
+    opening_hours: str | None = None
+    services: list[str] | str | None = None
+    opened_on: date | str | None = None
+    lon: float | None = None
+    lat: float | None = None
+    crs: str | None = None
+    confirm_not_duplicate: bool = False
+    reason: Text = Reason
+
+
+class StatusChange(BaseModel):
+    """Close (date and reason), close temporarily (reason) or reopen a station."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: Literal["planned", "under_construction", "open", "temporarily_closed", "closed"]
+    reason: Text = Reason
+    closed_on: date | None = None
+
+
+class ReviewDecision(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    comment: Text = Field(default=None, max_length=500)
+
+
+class StationOut(BaseModel):
+    """A station with its review state and version (the ETag of If-Match)."""
+
+    id: int
+    kind: str
+    name: str
+    address: str | None
+    district: str | None
+    level: str | None
+    host_org: str | None
+    phone: str | None
+    opening_hours: str | None
+    services: list[str]
+    status: str
+    status_reason: str | None
+    review_state: str
+    review_comment: str | None
+    opened_on: date | None
+    closed_on: date | None
+    is_demo: bool
+    source: str | None
+    external_id: str | None
+    lon: float
+    lat: float
+    version: int
+    created_by: str
+    created_at: datetime
+    updated_by: str
+    updated_at: datetime
+
+
+class NearbyStation(BaseModel):
+    id: int
+    kind: str
+    name: str
+    address: str | None
+    status: str
+    review_state: str
+    lon: float
+    lat: float
+    distance_m: float
+
+
+class FieldChange(BaseModel):
+    field: str
+    from_: Any = Field(alias="from")
+    to: Any
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class HistoryEntry(BaseModel):
+    version: int | None
+    action: str
+    actor: str
+    at: datetime
+    reason: str | None
+    changes: list[FieldChange]

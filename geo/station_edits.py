@@ -1,0 +1,315 @@
+"""Staff changes to stations: create, edit, change status, review — each one audited.
+
+Every function runs one transaction on the connection it is given (which must be in
+autocommit mode, like the API's pooled connections) and names the acting user, so the
+audit row says who did it and why. Stations are validated by :class:`StationInput`, never
+deleted, and never overwritten by someone who had not seen the latest version.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import psycopg
+
+from geo.accounts import EDITORS, REVIEWERS, User, require_role
+from geo.db import station_edits as db
+from geo.db.connection import set_actor
+from geo.errors import Conflict, InvalidInput, NotFound, PossibleDuplicate, StaleVersion
+from geo.settings import get_settings
+from geo.station_model import StationInput, parse_station
+from geo.vocab import STATUSES
+
+#: Fields of StationInput that an edit (PATCH) may change; status has its own operation.
+PATCHABLE = (
+    "kind",
+    "name",
+    "address",
+    "district",
+    "level",
+    "host_org",
+    "phone",
+    "opening_hours",
+    "services",
+    "opened_on",
+)
+_REASON_STATUSES = ("temporarily_closed", "closed")
+
+
+def _not_found(station_id: int) -> NotFound:
+    return NotFound(f"没有编号为 {station_id} 的站点", f"no station with id {station_id}")
+
+
+def get_station(conn: psycopg.Connection[Any], station_id: int) -> dict[str, Any]:
+    """A station as staff see it (any review state); NotFound when absent."""
+    row = db.get(conn, station_id)
+    if row is None:
+        raise _not_found(station_id)
+    return row
+
+
+def _check_in_area(conn: psycopg.Connection[Any], lon: float, lat: float) -> None:
+    outside = db.outside_service_area_m(conn, lon, lat)
+    if outside:
+        km = outside / 1000.0
+        raise InvalidInput(
+            f"位置在本市服务区域之外 {km:.2f} 公里，请检查坐标和坐标系（crs）",
+            f"the position is {km:.2f} km outside the city's service area: "
+            "check the coordinates and their crs",
+            details=[{"field": "lon", "outside_km": round(km, 3)}],
+        )
+
+
+def _check_duplicates(
+    conn: psycopg.Connection[Any],
+    values: dict[str, Any],
+    *,
+    confirmed: bool,
+    exclude_ids: tuple[int, ...] = (),
+) -> None:
+    """Lock the neighbourhood, then refuse when a similar station exists there.
+
+    Called inside the writing transaction: the advisory locks are held until it ends, so
+    two people registering the same new station at once cannot both pass the check.
+    """
+    settings = get_settings()
+    radius = max(settings.duplicate_radius_m, settings.duplicate_name_radius_m)
+    db.lock_cells(conn, db.lock_keys(values["kind"], values["lon"], values["lat"], radius))
+    if confirmed:
+        return
+    found = find_duplicates(conn, values, exclude_ids=exclude_ids)
+    if found:
+        listing = "；".join(f"{c['name']}（{c['distance_m']:.0f} 米）" for c in found[:5])
+        raise PossibleDuplicate(
+            f"附近已有相似站点：{listing}。如确认不是重复，请勾选“确认不是重复”并填写理由",
+            f"{len(found)} similar station(s) nearby; if this is not a duplicate, resend with "
+            "confirm_not_duplicate: true and a reason",
+            details={"candidates": found},
+        )
+
+
+def find_duplicates(
+    conn: psycopg.Connection[Any],
+    values: dict[str, Any],
+    exclude_ids: tuple[int, ...] = (),
+    same_record: tuple[str | None, str | None] | None = None,
+) -> list[dict[str, Any]]:
+    """Possible duplicates of a station (``kind``, ``name``, WGS-84 ``lon``/``lat``).
+
+    ``exclude_ids`` and the stored station with ``same_record`` (source, external id)
+    are the station itself, not duplicates.
+    """
+    settings = get_settings()
+    return db.duplicate_candidates(
+        conn,
+        kind=values["kind"],
+        lon=values["lon"],
+        lat=values["lat"],
+        name=values["name"],
+        radius_m=settings.duplicate_radius_m,
+        name_radius_m=settings.duplicate_name_radius_m,
+        similarity=settings.duplicate_name_similarity,
+        exclude_ids=exclude_ids,
+        same_record=same_record,
+    )
+
+
+def _values(station: StationInput) -> dict[str, Any]:
+    values = station.in_wgs84().model_dump()
+    values["services"] = list(values["services"])
+    return values
+
+
+def _confirm_reason(confirm: bool, reason: str | None) -> str | None:
+    reason = (reason or "").strip() or None
+    if confirm and not reason:
+        raise InvalidInput(
+            "确认不是重复时必须填写理由", "confirm_not_duplicate needs a reason", details=[]
+        )
+    if confirm:
+        return f"confirmed not a duplicate: {reason}"
+    return reason
+
+
+def create_station(
+    conn: psycopg.Connection[Any],
+    user: User,
+    station: StationInput,
+    *,
+    confirm_not_duplicate: bool = False,
+    reason: str | None = None,
+) -> dict[str, Any]:
+    """Register a station: pending review, or approved when a reviewer/admin creates it.
+
+    Raises InvalidInput when it lies outside the city's districts, PossibleDuplicate when
+    a similar station is nearby (unless confirmed with a reason, which the audit keeps).
+    """
+    require_role(user, EDITORS)
+    audit_reason = _confirm_reason(confirm_not_duplicate, reason)
+    values = _values(station)
+    _check_in_area(conn, values["lon"], values["lat"])
+    state = "approved" if user.can_publish else "pending_review"
+    with conn.transaction():
+        set_actor(conn, user.name, audit_reason)
+        _check_duplicates(conn, values, confirmed=confirm_not_duplicate)
+        station_id = _insert(conn, values, state)
+    return get_station(conn, station_id)
+
+
+def _insert(conn: psycopg.Connection[Any], values: dict[str, Any], state: str) -> int:
+    try:
+        return db.insert(conn, values, state)
+    except psycopg.errors.UniqueViolation:
+        raise Conflict(
+            "已有相同来源和外部编号的站点", "a station with this source and external id exists"
+        ) from None
+
+
+def _as_input(row: dict[str, Any]) -> dict[str, Any]:
+    keys = (*PATCHABLE, "status", "closed_on", "source", "external_id", "lon", "lat")
+    return {k: row[k] for k in keys}
+
+
+def update_station(
+    conn: psycopg.Connection[Any],
+    user: User,
+    station_id: int,
+    version: int,
+    patch: dict[str, Any],
+    *,
+    confirm_not_duplicate: bool = False,
+    reason: str | None = None,
+) -> dict[str, Any]:
+    """Edit fields of a station that is still at ``version`` (the caller's If-Match).
+
+    ``patch`` holds PATCHABLE fields and optionally ``lon``/``lat`` with ``crs``. The
+    whole station is validated again; a new position or name is checked for duplicates.
+    Raises StaleVersion (someone changed it since), NotFound, InvalidInput.
+    """
+    require_role(user, EDITORS)
+    audit_reason = _confirm_reason(confirm_not_duplicate, reason)
+    current = get_station(conn, station_id)
+    _check_version(current, version)
+    if ("lon" in patch) != ("lat" in patch):
+        raise InvalidInput(
+            "修改位置时须同时提供经度和纬度", "give both lon and lat to move a station"
+        )
+    patch = dict(patch)
+    if "lon" not in patch:
+        patch.pop("crs", None)  # a crs without coordinates would move the stored ones
+    merged = {**_as_input(current), **patch}
+    values = _values(parse_station(merged))
+    changes = {k: values[k] for k in PATCHABLE if k in patch and values[k] != current[k]}
+    if "lon" in patch:
+        changes.update(lon=values["lon"], lat=values["lat"])
+    if current["review_state"] == "rejected" and not user.can_publish and changes:
+        changes["review_state"] = "pending_review"  # a corrected submission goes back
+    with conn.transaction():
+        set_actor(conn, user.name, audit_reason)
+        if changes.keys() & {"kind", "name", "lon"}:
+            if "lon" in changes:
+                _check_in_area(conn, values["lon"], values["lat"])
+            _check_duplicates(
+                conn, values, confirmed=confirm_not_duplicate, exclude_ids=(station_id,)
+            )
+        _write(conn, station_id, version, changes)
+    return get_station(conn, station_id)
+
+
+def _check_version(current: dict[str, Any], version: int) -> None:
+    if current["version"] != version:
+        raise StaleVersion(
+            f"站点已被他人修改（当前版本 {current['version']}，你的版本 {version}），请刷新后再改",
+            f"the station has changed since version {version} (now {current['version']}): "
+            "reload it and apply your change again",
+            details={"current_version": current["version"]},
+        )
+
+
+def _write(
+    conn: psycopg.Connection[Any], station_id: int, version: int, changes: dict[str, Any]
+) -> None:
+    """The atomic versioned write; StaleVersion when another change came first."""
+    if db.update_versioned(conn, station_id, version, changes):
+        return
+    now = db.current_version(conn, station_id)
+    if now is None:
+        raise _not_found(station_id)
+    if now != version:
+        _check_version({"version": now}, version)
+    # Same version and no row updated: nothing actually changed.
+
+
+def change_status(
+    conn: psycopg.Connection[Any],
+    user: User,
+    station_id: int,
+    version: int,
+    status: str,
+    *,
+    reason: str | None = None,
+    closed_on: date | None = None,
+) -> dict[str, Any]:
+    """Close (with date and reason), close temporarily (with reason) or reopen a station.
+
+    Nothing is deleted: a closed station keeps its history and can be reopened.
+    """
+    require_role(user, EDITORS)
+    reason = (reason or "").strip() or None
+    if status not in STATUSES:
+        raise InvalidInput(
+            f"未知的状态「{status}」，可选：{', '.join(STATUSES)}",
+            f"unknown status '{status}': use one of {', '.join(STATUSES)}",
+        )
+    if status in _REASON_STATUSES and not reason:
+        raise InvalidInput("关闭站点时必须填写原因", f"a reason is required to set status {status}")
+    current = get_station(conn, station_id)
+    _check_version(current, version)
+    changes: dict[str, Any] = {"status": status, "status_reason": reason}
+    if status == "closed":
+        tz = ZoneInfo(get_settings().timezone)
+        changes["closed_on"] = closed_on or datetime.now(tz).date()
+        opened = current["opened_on"]
+        if opened and changes["closed_on"] < opened:
+            raise InvalidInput(
+                f"关闭日期 {changes['closed_on']} 早于开放日期 {opened}",
+                f"closing date {changes['closed_on']} is before opening date {opened}",
+            )
+    else:
+        changes["closed_on"] = None
+    with conn.transaction():
+        set_actor(conn, user.name, reason)
+        _write(conn, station_id, version, changes)
+    return get_station(conn, station_id)
+
+
+def review(
+    conn: psycopg.Connection[Any],
+    user: User,
+    station_id: int,
+    decision: str,
+    comment: str | None,
+) -> dict[str, Any]:
+    """Approve or reject a pending station; rejecting needs a comment for the submitter."""
+    require_role(user, REVIEWERS)
+    comment = (comment or "").strip() or None
+    if decision not in ("approved", "rejected"):
+        raise InvalidInput(f"无效的审核结果：{decision}", f"invalid review decision: {decision}")
+    if decision == "rejected" and not comment:
+        raise InvalidInput("驳回时必须填写意见", "a comment is required to reject")
+    with conn.transaction():
+        set_actor(conn, user.name, comment)
+        if not db.set_review(conn, station_id, decision, comment):
+            current = get_station(conn, station_id)
+            raise Conflict(
+                f"该站点不在待审核状态（当前：{current['review_state']}）",
+                f"the station is not pending review (it is {current['review_state']})",
+            )
+    return get_station(conn, station_id)
+
+
+def review_queue(conn: psycopg.Connection[Any], user: User) -> list[dict[str, Any]]:
+    require_role(user, REVIEWERS)
+    return db.pending_review(conn)

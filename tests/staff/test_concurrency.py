@@ -1,0 +1,102 @@
+"""Concurrent staff writes through a real uvicorn: no duplicate, no lost update."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+
+import httpx
+
+from tests.staff.conftest import station
+
+N = 20
+
+
+def _all_at_once(send) -> Counter:
+    """Run ``send(client)`` in N threads released together; count the status codes."""
+    barrier = threading.Barrier(N)
+    codes: list[int] = []
+    lock = threading.Lock()
+
+    def worker() -> None:
+        with httpx.Client(timeout=30) as c:
+            barrier.wait()
+            code = send(c)
+        with lock:
+            codes.append(code)
+
+    threads = [threading.Thread(target=worker) for _ in range(N)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return Counter(codes)
+
+
+def test_twenty_concurrent_registrations_of_one_station_create_exactly_one(
+    live_server, staff, db
+) -> None:
+    codes = _all_at_once(
+        lambda c: (
+            c.post(f"{live_server}/api/v1/stations", json=station(), headers=staff).status_code
+        )
+    )
+    assert codes == Counter({201: 1, 409: N - 1})
+    assert db.execute("SELECT count(*) AS n FROM stations").fetchone()["n"] == 1
+
+
+def test_concurrent_registrations_of_nearby_names_across_a_cell_edge(live_server, staff, db):
+    # Slightly different positions (up to ~40 m apart) straddling a lock-grid boundary.
+    def send(c: httpx.Client) -> int:
+        i = threading.get_ident() % 7
+        body = station(lon=114.0599 + i * 0.00006, lat=22.5400)
+        return c.post(f"{live_server}/api/v1/stations", json=body, headers=staff).status_code
+
+    codes = _all_at_once(send)
+    assert codes[201] == 1 and codes[409] == N - 1
+
+
+def test_twenty_concurrent_edits_with_one_etag_apply_exactly_one(live_server, staff, db) -> None:
+    created = httpx.post(f"{live_server}/api/v1/stations", json=station(), headers=staff).json()
+    url = f"{live_server}/api/v1/stations/{created['id']}"
+
+    def send(c: httpx.Client) -> int:
+        phone = f"0755-{threading.get_ident() % 10_000_000:07d}"
+        h = {**staff, "If-Match": 'W/"1"'}
+        return c.patch(url, json={"phone": phone}, headers=h).status_code
+
+    codes = _all_at_once(send)
+    assert codes == Counter({200: 1, 412: N - 1})
+    row = db.execute("SELECT version FROM stations").fetchone()
+    assert row["version"] == 2
+    audit = db.execute("SELECT count(*) AS n FROM station_audit WHERE action = 'update'")
+    assert audit.fetchone()["n"] == 1
+
+
+def test_a_registration_waits_for_an_uncommitted_one_nearby_then_sees_it(
+    live_server, staff, database_url, db
+) -> None:
+    """Deterministic: the duplicate check holds a lock until the inserting transaction ends."""
+    from geo import station_edits
+    from geo.db import station_edits as station_db
+    from geo.db.connection import connect, set_actor
+    from geo.station_model import parse_station
+
+    values = station_edits._values(parse_station(station()))  # noqa: SLF001
+    result: dict[str, int] = {}
+    with connect(database_url) as first:  # an open transaction that has checked and inserted
+        set_actor(first, "other.field")
+        station_edits._check_duplicates(first, values, confirmed=False)  # noqa: SLF001
+        station_db.insert(first, values, "pending_review")
+
+        def second() -> None:
+            r = httpx.post(f"{live_server}/api/v1/stations", json=station(), headers=staff)
+            result["code"] = r.status_code
+
+        t = threading.Thread(target=second)
+        t.start()
+        t.join(timeout=1.0)
+        assert t.is_alive(), "the second registration did not wait for the first"
+        first.commit()
+    t.join(timeout=10)
+    assert result["code"] == 409
