@@ -65,3 +65,4 @@ def require(allowed: frozenset[str]) -> Callable[..., User]:
 staff_user = require(accounts.STAFF)
 editor_user = require(accounts.EDITORS)
 reviewer_user = require(accounts.REVIEWERS)
+planner_user = require(accounts.PLANNERS)

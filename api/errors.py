@@ -26,7 +26,6 @@ STATUS: dict[type[errors.YizhanError], int] = {
     errors.Forbidden: 403,
     errors.Conflict: 409,
     errors.Unauthenticated: 401,
-    errors.Forbidden: 403,
     errors.TooManyAttempts: 429,
     errors.StaleVersion: 412,
     errors.VersionRequired: 428,

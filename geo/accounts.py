@@ -34,6 +34,8 @@ ROLES: dict[str, str] = {
 EDITORS = frozenset({"field_staff", "reviewer", "admin"})
 #: Roles that may approve or reject submissions and publish directly.
 REVIEWERS = frozenset({"reviewer", "admin"})
+# Who may start costly computations (coverage runs, plans).
+PLANNERS = frozenset({"planner", "admin"})
 #: Every role with an account (the staff views).
 STAFF = frozenset(ROLES)
 

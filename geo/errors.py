@@ -52,12 +52,6 @@ class NotFound(YizhanError):
     code = "not_found"
 
 
-class Forbidden(YizhanError):
-    """The caller may not do this (e.g. start a costly computation without a role)."""
-
-    code = "forbidden"
-
-
 class Conflict(YizhanError):
     code = "conflict"
 

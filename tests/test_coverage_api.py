@@ -8,7 +8,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.routes.coverage import require_planner
 from tests.coverage_city import MAIN_STREET, add_station, load_district, load_streets
 from tests.test_cli import yizhan
 
@@ -30,18 +29,36 @@ def client(city, database_url):
         yield c
 
 
+def _login(database_url: str, name: str, role: str) -> dict[str, str]:
+    """A real account and token (no password round trip: Argon2 is slow on purpose)."""
+    from geo.accounts import User, issue_token
+    from geo.db.accounts import insert_user, user_by_name
+    from geo.db.connection import transaction
+
+    with transaction(database_url, actor="test") as conn:
+        insert_user(conn, name, role, "not-a-real-hash")
+        row = user_by_name(conn, name)
+        token, _ = issue_token(conn, User(row["id"], row["name"], row["role"]))
+    return {"Authorization": f"Bearer {token}"}
+
+
 @pytest.fixture
 def planner_client(city, database_url):
-    app = create_app(database_url)
-    app.dependency_overrides[require_planner] = lambda: None  # stands in for a planner login
-    with TestClient(app) as c:
+    with TestClient(create_app(database_url)) as c:
+        c.headers.update(_login(database_url, "li.planner", "planner"))
         yield c
 
 
-def test_computing_is_refused_until_accounts_exist(client) -> None:
+def test_computing_needs_a_login(client) -> None:
     r = client.post("/api/v1/coverage/runs", json={"as_of": AS_OF})
+    assert r.status_code == 401
+    assert "登录" in r.json()["message"]
+
+
+def test_computing_is_refused_to_field_staff(client, database_url) -> None:
+    headers = _login(database_url, "wang.field", "field_staff")
+    r = client.post("/api/v1/coverage/runs", json={"as_of": AS_OF}, headers=headers)
     assert r.status_code == 403
-    assert "规划人员" in r.json()["message"] and "planner" in r.json()["message_en"]
 
 
 def test_get_before_any_run_says_how_to_compute(client) -> None:

@@ -1,9 +1,8 @@
 """Coverage: stored snapshots are served to everyone; computing costs CPU, so the routes
 that compute depend on :func:`require_planner`.
 
-``require_planner`` is the single hook point for authorisation. Accounts are not part of
-this branch, so it refuses every request (403) and points to the CLI; when accounts land
-it becomes "the current user has the planner role or above".
+``require_planner`` is the single point of authorisation: a logged-in planner or admin
+(401 without a login, 403 for other roles).
 """
 
 from __future__ import annotations
@@ -15,22 +14,19 @@ import psycopg
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
+from api.auth import planner_user
 from api.deps import get_conn
+from geo.accounts import User
 from geo.coverage import service, trend
-from geo.errors import Forbidden
 
 router = APIRouter(prefix="/api/v1/coverage", tags=["coverage"])
 
 Mode = Literal["walking", "straight_line"]
 
 
-def require_planner() -> None:
-    """Authorisation hook: planner role or above. Until accounts exist nobody has it."""
-    raise Forbidden(
-        "计算覆盖需要规划人员权限，而账户功能尚未启用：请在服务器上运行 yizhan coverage run",
-        "computing coverage needs the planner role and accounts are not enabled yet: "
-        "run `yizhan coverage run` on the server",
-    )
+def require_planner(user: User = Depends(planner_user)) -> User:
+    """Planner role or above (planner, admin)."""
+    return user
 
 
 class Summary(BaseModel):
