@@ -48,6 +48,20 @@ def own_cluster():
     shutil.rmtree(data_dir, ignore_errors=True)
 
 
+def _admin_headers(url: str) -> dict[str, str]:
+    """A real admin account and token in the cluster under test."""
+    from geo.accounts import User, issue_token
+    from geo.db.accounts import insert_user, user_by_name
+    from geo.db.connection import transaction
+
+    with transaction(url, actor="test") as conn:
+        if user_by_name(conn, "fault.admin") is None:
+            insert_user(conn, "fault.admin", "admin", "not-a-real-hash")
+        row = user_by_name(conn, "fault.admin")
+        token, _ = issue_token(conn, User(row["id"], row["name"], row["role"]))
+    return {"Authorization": f"Bearer {token}"}
+
+
 def _kill_postmaster(data_dir: str) -> None:
     """Kill the server hard, as a crash would: the postmaster and all its backends."""
     pid = int(Path(data_dir, "postmaster.pid").read_text().split()[0])
@@ -137,7 +151,32 @@ def test_database_killed_under_load_gives_503_then_recovers_without_restart(
                     results.append((t0, -1, repr(exc), time.monotonic() - t0))
                 time.sleep(0.01)
 
+    headers = _admin_headers(info.url())
+    writes: list[tuple[int, int | None, str]] = []
+
+    def writer() -> None:
+        with httpx.Client(base_url=base, timeout=10) as http:
+            n = 0
+            while not stop.is_set() and n < 2_000:
+                n += 1
+                # 300 m apart, so no write is refused as a duplicate of another
+                body = {
+                    "kind": "love_station",
+                    "name": f"故障演练驿站 {n}",
+                    "crs": "wgs84",
+                    "lon": 114.0 + (n % 40) * 0.003,
+                    "lat": 22.5 + (n // 40) * 0.003,
+                }
+                try:
+                    r = http.post("/api/v1/stations", json=body, headers=headers)
+                    sid = r.json().get("id") if r.status_code == 201 else None
+                    writes.append((r.status_code, sid, body["name"]))
+                except httpx.HTTPError:
+                    writes.append((-1, None, body["name"]))
+                time.sleep(0.05)
+
     threads = [threading.Thread(target=client) for _ in range(8)]
+    threads.append(threading.Thread(target=writer))
     for t in threads:
         t.start()
     time.sleep(1.0)
@@ -166,7 +205,22 @@ def test_database_killed_under_load_gives_503_then_recovers_without_restart(
     assert recovery < 3.0, recovery
     tail = [s for t, s, _, _ in results if t > back_at + 3.0]
     assert tail and all(s == 200 for s in tail)
-    print(f"\noutage requests: {len(outage)}, recovery after restart: {recovery:.2f} s")
+    write_codes = {c for c, _, _ in writes}
+    assert write_codes <= {201, 503}, [w for w in writes if w[0] not in (201, 503)][:5]
+    accepted = {sid: name for code, sid, name in writes if code == 201}
+    assert 503 in write_codes and len(accepted) > 10
+    with psycopg.connect(info.url()) as conn:
+        stored = dict(
+            conn.execute(
+                "SELECT id, name FROM stations WHERE id = ANY(%s)", (list(accepted),)
+            ).fetchall()
+        )
+    assert stored == accepted  # every acknowledged write survived the crash
+    print(
+        f"\noutage requests: {len(outage)}, recovery after restart: {recovery:.2f} s, "
+        f"writes acknowledged: {len(accepted)}, refused with 503: "
+        f"{sum(c == 503 for c, _, _ in writes)}"
+    )
     assert proc.poll() is None  # the same Yizhan process served throughout
 
 

@@ -7,7 +7,7 @@ from collections import Counter
 
 import httpx
 
-from tests.staff.conftest import station
+from tests.staff.conftest import offset, station
 
 N = 20
 
@@ -100,3 +100,67 @@ def test_a_registration_waits_for_an_uncommitted_one_nearby_then_sees_it(
         first.commit()
     t.join(timeout=10)
     assert result["code"] == 409
+
+
+def _approve_and_edit(base: str, sid: int, i: int, staff: dict, reviewer: dict) -> dict[str, int]:
+    """Send an approval and an edit of station ``sid`` released at the same instant."""
+    barrier = threading.Barrier(2)
+    codes: dict[str, int] = {}
+
+    def approve() -> None:
+        with httpx.Client(timeout=30) as c:
+            barrier.wait()
+            url = f"{base}/api/v1/review/{sid}/approve"
+            codes["approve"] = c.post(url, json={}, headers=reviewer).status_code
+
+    def edit() -> None:
+        with httpx.Client(timeout=30) as c:
+            barrier.wait()
+            codes["edit"] = c.patch(
+                f"{base}/api/v1/stations/{sid}",
+                json={"address": f"改后地址 {i}"},
+                headers={**staff, "If-Match": 'W/"1"'},
+            ).status_code
+
+    threads = [threading.Thread(target=approve), threading.Thread(target=edit)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    return codes
+
+
+def test_approve_and_edit_at_the_same_moment_end_consistent_with_ordered_history(
+    live_server, staff, reviewer, db
+) -> None:
+    """Either order may win; the final row and the history must agree with what was
+    acknowledged, with versions strictly in order and nothing half-applied."""
+    outcomes: Counter = Counter()
+    for i in range(8):
+        lon, lat = offset(114.0550, 22.5410, east_m=600.0 * i)
+        created = httpx.post(
+            f"{live_server}/api/v1/stations",
+            json=station(name=f"并发审核驿站{i}", lon=lon, lat=lat),
+            headers=staff,
+        )
+        assert created.status_code == 201, created.text
+        sid = created.json()["id"]
+        codes = _approve_and_edit(live_server, sid, i, staff, reviewer)
+        assert codes["approve"] == 200
+        assert codes["edit"] in (200, 412)
+        outcomes[codes["edit"]] += 1
+        row = db.execute(
+            "SELECT review_state, address, version FROM stations WHERE id = %s", (sid,)
+        ).fetchone()
+        history = db.execute(
+            "SELECT action, version, after FROM station_audit WHERE station_id = %s ORDER BY id",
+            (sid,),
+        ).fetchall()
+        edited = codes["edit"] == 200
+        assert row["review_state"] == "approved"
+        assert (row["address"] == f"改后地址 {i}") is edited
+        assert row["version"] == (3 if edited else 2)
+        assert [h["version"] for h in history] == list(range(1, row["version"] + 1))
+        assert history[-1]["after"]["review_state"] == "approved"
+        assert history[-1]["after"]["address"] == row["address"]
+    assert sum(outcomes.values()) == 8
