@@ -12,6 +12,7 @@ from typing import Any
 
 import psycopg
 
+from geo.db.stations import INPUT_COLUMNS
 from geo.vocab import OPERATING_STATUSES
 
 PUBLIC_FIELDS = (
@@ -178,24 +179,7 @@ def extent(conn: psycopg.Connection[Any], layer: str) -> tuple[float, ...] | Non
     return (row["xmin"], row["ymin"], row["xmax"], row["ymax"])
 
 
-EXPORT_COLUMNS = (
-    "id",
-    "kind",
-    "name",
-    "address",
-    "district",
-    "level",
-    "host_org",
-    "phone",
-    "opening_hours",
-    "services",
-    "status",
-    "review_state",
-    "opened_on",
-    "closed_on",
-    "source",
-    "external_id",
-)
+EXPORT_COLUMNS = ("id", *INPUT_COLUMNS, "review_state")
 _ALL = (
     "SELECT "
     + ", ".join(EXPORT_COLUMNS)

@@ -16,23 +16,10 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from geo.db.stations import INPUT_COLUMNS
+
 #: Columns a person may set (through StationInput) when creating or editing a station.
-EDITABLE = (
-    "kind",
-    "name",
-    "address",
-    "district",
-    "level",
-    "host_org",
-    "phone",
-    "opening_hours",
-    "services",
-    "status",
-    "opened_on",
-    "closed_on",
-    "source",
-    "external_id",
-)
+EDITABLE = INPUT_COLUMNS
 
 _VIEW = """
     SELECT id, kind, name, address, district, level, host_org, phone, opening_hours, services,

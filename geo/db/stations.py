@@ -12,7 +12,8 @@ from typing import Any
 
 import psycopg
 
-COLUMNS = (
+#: Columns that a validated StationInput sets (file imports, staff edits).
+INPUT_COLUMNS = (
     "kind",
     "name",
     "address",
@@ -23,13 +24,13 @@ COLUMNS = (
     "opening_hours",
     "services",
     "status",
-    "review_state",
     "opened_on",
     "closed_on",
-    "is_demo",
     "source",
     "external_id",
 )
+#: Columns an import writes: the input plus the review state and the demo flag.
+COLUMNS = (*INPUT_COLUMNS, "review_state", "is_demo")
 
 _UPSERT = (
     "INSERT INTO stations ("
