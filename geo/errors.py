@@ -64,3 +64,9 @@ class DatabaseError(YizhanError):
 
 class DatabaseUnavailable(DatabaseError):
     code = "database_unavailable"
+
+
+class SolverError(YizhanError):
+    """An optimisation solver failed or gave no usable answer."""
+
+    code = "solver_error"
