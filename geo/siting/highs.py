@@ -1,9 +1,13 @@
 """Exact covering models as mixed-integer programmes solved by HiGHS (highspy).
 
 The constraint matrix is handed to HiGHS in one ``passModel`` call as compressed sparse
-arrays, so building costs a few numpy operations whatever the instance size. A greedy
-solution is passed as a starting incumbent, so a run stopped by the time limit always has
-an answer, and its optimality gap is what HiGHS proves.
+arrays, so building costs a few numpy operations whatever the instance size.
+
+No starting solution is offered: with highspy 1.16, a greedy start passed by
+``setSolution`` made HiGHS return the start unchanged while reporting a different (and
+wrong) "optimal" objective on an instance that presolve reduced (5k × 10k random, see
+tests/test_siting.py). When time runs out before HiGHS has any solution, the caller falls
+back on greedy's. Every answer is checked against the objective HiGHS reports.
 """
 
 from __future__ import annotations
@@ -53,7 +57,7 @@ _silence_banner()
 class MipAnswer:
     """What HiGHS proved: the chosen columns, the status and the bounds."""
 
-    chosen: IntArray
+    chosen: IntArray | None  # None: time ran out before HiGHS found any solution
     status: str  # "optimal" or "time_limit"
     objective: float
     dual_bound: float
@@ -103,14 +107,6 @@ def _pass(
         raise SolverError("无法把模型交给 HiGHS 求解器", "HiGHS refused the model")
 
 
-def _start(h: highspy.Highs, values: FloatArray) -> None:
-    """Offer a feasible solution (from greedy) as the first incumbent."""
-    solution = highspy.HighsSolution()
-    solution.col_value = np.asarray(values, dtype=np.float64)
-    solution.value_valid = True
-    h.setSolution(solution)
-
-
 def _run(h: highspy.Highs, n_sites: int) -> MipAnswer:
     h.run()
     model_status = h.getModelStatus()
@@ -122,14 +118,14 @@ def _run(h: highspy.Highs, n_sites: int) -> MipAnswer:
     else:
         text = h.modelStatusToString(model_status)
         raise SolverError(f"HiGHS 求解失败：{text}", f"HiGHS did not solve the model: {text}")
-    if info.primal_solution_status != 2:  # kSolutionStatusFeasible
-        raise SolverError(
-            "HiGHS 在时限内没有找到可行解，请放宽时限",
-            "HiGHS found no feasible solution within the time limit; allow more time",
-        )
-    values = np.asarray(h.getSolution().col_value)[:n_sites]
+    chosen = None
+    if info.primal_solution_status == 2:  # kSolutionStatusFeasible
+        values = np.asarray(h.getSolution().col_value)[:n_sites]
+        chosen = np.flatnonzero(values > 0.5).astype(np.int64)
+    elif status == "optimal":
+        raise SolverError("HiGHS 报告最优却没有给出解", "HiGHS reported optimal without a solution")
     return MipAnswer(
-        chosen=np.flatnonzero(values > 0.5).astype(np.int64),
+        chosen=chosen,
         status=status,
         objective=float(info.objective_function_value),
         dual_bound=float(info.mip_dual_bound),
@@ -140,7 +136,6 @@ def _run(h: highspy.Highs, n_sites: int) -> MipAnswer:
 
 def solve_lscp(
     covers: sp.csr_array,
-    start: IntArray,
     *,
     time_limit: float,
     mip_rel_gap: float = 0.0,
@@ -163,9 +158,6 @@ def solve_lscp(
         np.ones(n),
         np.full(n, highspy.kHighsInf),
     )
-    y = np.zeros(m)
-    y[start] = 1.0
-    _start(h, y)
     return _run(h, m)
 
 
@@ -173,7 +165,6 @@ def solve_mclp(
     covers: sp.csr_array,
     weights: FloatArray,
     k: int,
-    start: IntArray,
     *,
     time_limit: float,
     mip_rel_gap: float = 0.0,
@@ -205,9 +196,4 @@ def solve_mclp(
         np.full(n + 1, -highspy.kHighsInf),
         np.concatenate([np.zeros(n), [float(k)]]),
     )
-    values = np.zeros(m + n)
-    values[start] = 1.0
-    if start.size:
-        values[m + np.unique(sp.csc_array(covers)[:, start].indices)] = 1.0
-    _start(h, values)
     return _run(h, m)

@@ -18,7 +18,7 @@ import geopandas as gpd
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from geo.errors import InvalidInput
+from geo.errors import InvalidInput, SolverError
 from geo.siting import greedy, highs
 from geo.siting.problem import CoverageProblem, check_weights
 
@@ -49,8 +49,9 @@ class SitingResult:
         no k sites cover more weight than this.
     gap
         Relative distance between ``objective`` and ``bound``: 0 when proven optimal.
-        For HiGHS it is the MIP gap (for LSCP tightened by the integer objective); for
-        greedy the gap to its classical bound.
+        For HiGHS it is the MIP gap read from HiGHS (tightened by the integer objective
+        for LSCP, and by greedy's bound when time ran out before HiGHS had a better one);
+        for greedy the gap to its classical bound.
     covered_weight, total_weight
         Weight covered by the chosen sites, and of all demand (reachable or not).
     unreachable, unreachable_weight
@@ -291,15 +292,19 @@ class LSCP(_CoveringModel):
             gap = (n - lower) / n if n else 0.0
             return self._finish(solver, status, run.chosen, n, lower, gap, started)
         answer = highs.solve_lscp(
-            sub, run.chosen, time_limit=time_limit, mip_rel_gap=mip_rel_gap, threads=threads
+            sub, time_limit=time_limit, mip_rel_gap=mip_rel_gap, threads=threads
         )
-        n = answer.chosen.size
-        proven = (
-            max(lower, math.ceil(answer.dual_bound - 1e-6)) if answer.dual_bound > -1e30 else lower
-        )
+        chosen = run.chosen if answer.chosen is None else answer.chosen
+        if answer.chosen is not None:
+            everywhere = sub[:, chosen].sum(axis=1).min() >= 1
+            _check(everywhere and chosen.size == round(answer.objective), answer, chosen.size)
+        n = chosen.size
+        proven = lower
+        if answer.dual_bound > -1e30:
+            proven = max(lower, math.ceil(answer.dual_bound - 1e-6))
         gap = (n - proven) / n if n else 0.0
         status = "optimal" if answer.status == "optimal" or proven >= n else answer.status
-        return self._finish(solver, status, answer.chosen, n, proven, gap, started)
+        return self._finish(solver, status, chosen, n, proven, gap, started)
 
 
 class MCLP(_CoveringModel):
@@ -356,22 +361,33 @@ class MCLP(_CoveringModel):
         sub = p.covers[useful]
         w = self.weights[useful]
         run = greedy.greedy_cover(sub, sub.tocsc(), w, k=self.k)
-        value = float(run.gains.sum())
+        value = value_greedy = float(run.gains.sum())
         if solver == "greedy" or sub.shape[0] == 0:
             bound = greedy.mclp_upper_bound(value, run.final_gains, self.k)
             gap = (bound - value) / bound if bound > 0 else 0.0
             status = "heuristic" if solver == "greedy" and gap > 1e-12 else "optimal"
             return self._finish(solver, status, run.chosen, value, bound, gap, started)
         answer = highs.solve_mclp(
-            sub,
-            w,
-            self.k,
-            run.chosen,
-            time_limit=time_limit,
-            mip_rel_gap=mip_rel_gap,
-            threads=threads,
+            sub, w, self.k, time_limit=time_limit, mip_rel_gap=mip_rel_gap, threads=threads
         )
-        value = float(w[np.unique(sub.tocsc()[:, answer.chosen].indices)].sum())
-        return self._finish(
-            solver, answer.status, answer.chosen, value, answer.dual_bound, answer.mip_gap, started
+        chosen = run.chosen if answer.chosen is None else answer.chosen
+        value = float(w[np.unique(sub.tocsc()[:, chosen].indices)].sum())
+        if answer.chosen is not None:
+            close = abs(value - answer.objective) <= 1e-6 * max(1.0, abs(value))
+            _check(close and chosen.size <= self.k, answer, value)
+        # HiGHS's dual bound, or greedy's when time ran out before HiGHS had a better one.
+        bound = min(
+            answer.dual_bound, greedy.mclp_upper_bound(value_greedy, run.final_gains, self.k)
+        )
+        gap = answer.mip_gap if bound == answer.dual_bound else (bound - value) / bound
+        return self._finish(solver, answer.status, chosen, value, bound, gap, started)
+
+
+def _check(ok: bool, answer: highs.MipAnswer, found: float) -> None:
+    """Refuse an answer whose sites do not give what HiGHS says they give."""
+    if not ok:
+        raise SolverError(
+            f"HiGHS 的解与其报告的目标值不一致（{found:g} ≠ {answer.objective:g}）",
+            f"HiGHS's solution does not match the objective it reports "
+            f"({found:g} ≠ {answer.objective:g})",
         )
