@@ -1,0 +1,1 @@
+"""Benchmarks: each compares Yizhan against a baseline on identical inputs."""
