@@ -31,6 +31,7 @@ STATUS: dict[type[errors.YizhanError], int] = {
     errors.VersionRequired: 428,
     errors.BodyTooLarge: 413,
     errors.DatabaseUnavailable: 503,
+    errors.SolverError: 500,
     errors.DatabaseError: 500,
 }
 

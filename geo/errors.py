@@ -106,3 +106,9 @@ class BodyTooLarge(YizhanError):
     """The request body exceeds the configured limit."""
 
     code = "body_too_large"
+
+
+class SolverError(YizhanError):
+    """An optimisation solver failed or gave no usable answer."""
+
+    code = "solver_error"
