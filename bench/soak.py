@@ -107,20 +107,29 @@ def _children() -> dict[int, list[int]]:
     return kids
 
 
-def tree_rss_kb(root: int) -> tuple[int, int]:
-    """Summed VmRSS (kB) of ``root`` and its descendants, and how many processes."""
-    kids, todo, total, count = _children(), [root], 0, 0
+def tree_usage(root: int) -> tuple[int, int, int]:
+    """Summed VmRSS (kB) and CPU ticks of ``root`` and its descendants; how many processes."""
+    kids, todo, total, ticks, count = _children(), [root], 0, 0, 0
     while todo:
         pid = todo.pop()
         todo.extend(kids.get(pid, []))
         try:
+            stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
             for line in Path(f"/proc/{pid}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
                     total += int(line.split()[1])
                     count += 1
         except OSError:
             continue
-    return total, count
+        ticks += int(stat[11]) + int(stat[12])  # utime + stime
+    return total, ticks, count
+
+
+def machine_ticks() -> tuple[int, int]:
+    """(busy, total) CPU ticks of the whole machine since boot, from /proc/stat."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]
+    return sum(fields) - idle, sum(fields)
 
 
 class RssSampler(threading.Thread):
@@ -132,12 +141,23 @@ class RssSampler(threading.Thread):
         self.samples: list[dict[str, float]] = []
         self.done = threading.Event()
         self.t0 = time.monotonic()
+        self.last: tuple[int, int, int] | None = None
 
     def sample(self) -> None:
-        kb, n = tree_rss_kb(self.pid)
-        self.samples.append(
-            {"t": round(time.monotonic() - self.t0, 1), "rss_mb": round(kb / 1024, 1), "procs": n}
-        )
+        """RSS, and since the last sample: the machine's and the server's CPU use (in
+        CPUs) and the load average, to tell our latency from other work on the machine."""
+        kb, ticks, n = tree_usage(self.pid)
+        busy, total = machine_ticks()
+        now = {"t": round(time.monotonic() - self.t0, 1), "rss_mb": round(kb / 1024, 1)}
+        now["procs"] = n
+        now["loadavg1"] = float(Path("/proc/loadavg").read_text().split()[0])
+        if self.last is not None:
+            cpus = os.cpu_count() or 1
+            span = max(total - self.last[2], 1)
+            now["machine_cpus"] = round(cpus * (busy - self.last[1]) / span, 2)
+            now["server_cpus"] = round(cpus * (ticks - self.last[0]) / span, 2)
+        self.last = (ticks, busy, total)
+        self.samples.append(now)
 
     def run(self) -> None:
         while not self.done.wait(SAMPLE_S) and len(self.samples) < self.max_samples:
@@ -219,6 +239,34 @@ def summarise(records: list[dict[str, Any]], seconds: float) -> dict[str, Any]:
         "max_ms": round(float(ms.max()), 1),
         "by_class": by_cls,
     }
+
+
+def timeline(
+    records: list[dict[str, Any]], samples: list[dict[str, float]], window_s: float = 60.0
+) -> list[dict[str, Any]]:
+    """Per window: requests, p99 and max latency, and the machine's load then."""
+    rows = []
+    end = max((r.get("t", 0.0) for r in records), default=0.0)
+    for k in range(int(end // window_s) + 1):
+        lo, hi = k * window_s, (k + 1) * window_s
+        ms = np.array([r["ms"] for r in records if "ms" in r and lo <= r["t"] < hi])
+        near = [s for s in samples if lo < s["t"] <= hi + 1 and "machine_cpus" in s]
+        rows.append(
+            {
+                "minute": k + 1,
+                "requests": len(ms),
+                "p99_ms": round(float(np.percentile(ms, 99)), 1) if len(ms) else None,
+                "max_ms": round(float(ms.max()), 1) if len(ms) else None,
+                "loadavg1_max": max((s["loadavg1"] for s in near), default=None),
+                "machine_cpus": round(float(np.mean([s["machine_cpus"] for s in near])), 2)
+                if near
+                else None,
+                "server_cpus": round(float(np.mean([s["server_cpus"] for s in near])), 2)
+                if near
+                else None,
+            }
+        )
+    return rows
 
 
 def memory(samples: list[dict[str, float]]) -> dict[str, Any]:
@@ -320,6 +368,7 @@ def main() -> None:
         "load": summarise(out["records"], out["seconds"]),
         "writes": check_writes(url, out["writes"]),
         "memory": memory(sampler.samples),
+        "timeline": timeline(out["records"], sampler.samples),
     }
     write(result, a.out)
 
@@ -361,6 +410,18 @@ def write(result: dict[str, Any], stem: str) -> None:
         f"Server RSS (uvicorn master + workers): start {mem['start_mb']} MB, end "
         f"{mem['end_mb']} MB, max {mem['max_mb']} MB; slope {mem['slope_mb_per_min']} MB/min "
         f"overall, {mem['second_half_slope_mb_per_min']} MB/min over the second half.",
+        "",
+        "Per minute (machine CPUs busy = everything on this 2-CPU machine, including other "
+        "people's jobs; server CPUs = uvicorn master + workers):",
+        "",
+        "| minute | requests | p99 ms | max ms | load avg (max) | machine CPUs busy "
+        "| server CPUs |",
+        "|---|---|---|---|---|---|---|",
+        *(
+            f"| {r['minute']} | {r['requests']} | {r['p99_ms']} | {r['max_ms']} "
+            f"| {r['loadavg1_max']} | {r['machine_cpus']} | {r['server_cpus']} |"
+            for r in result["timeline"]
+        ),
         "",
         "## Verdict",
         "",
