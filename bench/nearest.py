@@ -134,25 +134,37 @@ def _free_port() -> int:
 class Server:
     """A uvicorn server in a child process on 127.0.0.1 (stopped by its pid)."""
 
-    def __init__(self, app: str, env: dict[str, str], ready: str, workers: int = 1) -> None:
+    def __init__(
+        self,
+        app: str,
+        env: dict[str, str],
+        ready: str,
+        workers: int = 1,
+        argv: list[str] | None = None,
+    ) -> None:
+        """Start ``app`` under uvicorn, or ``argv`` + ``--port P`` when given (e.g. the CLI)."""
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        cmd = [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            app,
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(self.port),
-            "--log-level",
-            "warning",
-            "--workers",
-            str(workers),
-            "--no-access-log",
-        ]
-        if app.endswith("create_app"):
+        cmd = (
+            [*argv, "--port", str(self.port)]
+            if argv
+            else [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                app,
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--log-level",
+                "warning",
+                "--workers",
+                str(workers),
+                "--no-access-log",
+            ]
+        )
+        if app.endswith("create_app") and not argv:
             cmd.append("--factory")
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env={**os.environ, **env})
         deadline = time.monotonic() + 60
