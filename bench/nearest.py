@@ -230,13 +230,23 @@ def main() -> None:
         "stations": a.stations,
         "walk_network": (FUTIAN / "streets.geojson").exists(),
         "workers": a.workers,
+        "loadavg_before": [round(x, 2) for x in os.getloadavg()],
     }
     result["raw_knn"] = raw_knn(url, points, a.concurrency, a.seconds)
     print("raw KNN", result["raw_knn"], flush=True)
 
-    env = {"DATABASE_URL": url, "YIZHAN_POOL_MAX": str(max(a.concurrency // a.workers, 4))}
+    # Every load client is 127.0.0.1, so the per-client rate limit (a shield, 600/min by
+    # default) would answer most requests with 429: switch it off to measure throughput.
+    env = {
+        "DATABASE_URL": url,
+        "YIZHAN_POOL_MAX": str(max(a.concurrency // a.workers, 4)),
+        "YIZHAN_RATE_LIMIT_PER_MINUTE": "0",
+    }
     ours = Server("api.app:create_app", env, "/readyz", workers=a.workers)
     try:
+        # The ceiling of the HTTP stack on this machine: no database, no work.
+        result["healthz"] = load([f"{ours.base}/healthz"], a.concurrency, a.seconds)
+        print("/healthz", result["healthz"], flush=True)
         nearest_urls = [
             f"{ours.base}/api/v1/stations/nearest?lon={x:.6f}&lat={y:.6f}" for x, y in points
         ]
@@ -279,6 +289,7 @@ def main() -> None:
         finally:
             tipg_srv.stop()
 
+    result["loadavg_after"] = [round(x, 2) for x in os.getloadavg()]
     write(result)
 
 
@@ -292,7 +303,8 @@ def write(result: dict[str, Any]) -> None:
         "",
         f"{result['stations']} stations, walk network loaded: {result['walk_network']}, "
         f"{result['machine']['cpus']} CPUs, {result['workers']} uvicorn workers, "
-        f"{knn['concurrency']} concurrent clients on 127.0.0.1.",
+        f"{knn['concurrency']} concurrent clients on 127.0.0.1; load average (1/5/15 min) "
+        f"{result.get('loadavg_before')} before, {result.get('loadavg_after')} after.",
         "",
         "| what | req/s | p50 ms | p99 ms | errors |",
         "|---|---|---|---|---|",
@@ -301,6 +313,7 @@ def write(result: dict[str, Any]) -> None:
         f"| {near['errors']} |",
     ]
     for key, name in (
+        ("healthz", "`/healthz` (no database: the HTTP stack's ceiling)"),
         ("ours_items", "our OGC bbox `/items` (limit 100)"),
         ("tipg_items", "tipg bbox `/items` (limit 100)"),
     ):
