@@ -235,3 +235,18 @@ def test_metres_per_degree_floor_is_a_true_lower_bound(lat) -> None:
         dlon, dlat = r * np.cos(angles), r * np.sin(angles)
         _, _, d = GEOD.inv(np.full(72, 114.0), np.full(72, lat), 114.0 + dlon, lat + dlat)
         assert (d >= r * metres_per_degree_floor(lat)).all()
+
+
+def test_walk_network_version_changes_with_every_change_to_the_edges(db, city) -> None:
+    from geo.db.walk import version
+
+    seen = {version(db)}
+    db.execute("UPDATE walk_edges SET length_m = length_m + 1 WHERE id = 1")
+    seen.add(version(db))
+    db.execute("DELETE FROM walk_edges WHERE id = 5")
+    seen.add(version(db))
+    load_network(db)  # deletes and inserts again
+    seen.add(version(db))
+    db.execute("TRUNCATE walk_edges")
+    seen.add(version(db))
+    assert len(seen) == 5
