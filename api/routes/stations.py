@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import psycopg
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from api.deps import get_conn
 from api.geojson import page_links, point_feature
@@ -39,7 +39,7 @@ def nearest(
     limit: int = Query(5, description=f"1..{lookup.MAX_LIMIT}"),
     max_distance: float = Query(3000.0, description="metres"),
     conn: psycopg.Connection[Any] = Depends(get_conn),
-) -> lookup.NearestAnswer:
+) -> Response:
     """The nearest public stations, by walking distance along the walk network."""
     settings = _settings()
     x, y, name = pq.position(lon, lat, crs)
@@ -53,7 +53,10 @@ def nearest(
         limit=pq.limit(limit, lookup.MAX_LIMIT),
         max_distance_m=pq.distance(max_distance),
     )
-    return lookup.nearest(conn, query, settings)
+    answer = lookup.nearest(conn, query, settings)
+    # The answer was validated when it was built: serialise it once, instead of letting
+    # FastAPI validate it again against ``response_model`` (which stays for the docs).
+    return Response(answer.model_dump_json(), media_type="application/json")
 
 
 @router.get("/{station_id}", response_model=lookup.PublicStation)
