@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import psycopg
@@ -35,9 +36,10 @@ def make_pool(url: str, min_size: int, max_size: int, timeout: float = 2.0) -> C
     )
 
 
-def get_conn(request: Request) -> Iterator[psycopg.Connection[Any]]:
-    """A pooled connection (autocommit: reads; writes open their own transaction)."""
-    pool: ConnectionPool = request.app.state.pool
+@contextmanager
+def pooled(pool: ConnectionPool) -> Iterator[psycopg.Connection[Any]]:
+    """A connection from ``pool`` (autocommit: reads; writes open their own transaction);
+    a lost database or an exhausted pool becomes :class:`DatabaseUnavailable` (503)."""
     try:
         with pool.connection() as conn:
             yield conn
@@ -45,3 +47,9 @@ def get_conn(request: Request) -> Iterator[psycopg.Connection[Any]]:
         raise DatabaseUnavailable(
             "数据库暂时不可用，请稍后再试", "the database is unavailable, try again shortly"
         ) from exc
+
+
+def get_conn(request: Request) -> Iterator[psycopg.Connection[Any]]:
+    """A pooled connection for one request (see :func:`pooled`)."""
+    with pooled(request.app.state.pool) as conn:
+        yield conn

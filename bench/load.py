@@ -24,12 +24,17 @@ async def _run(urls: list[str], concurrency: int, seconds: float, max_requests: 
     latencies: list[float] = []
     errors = 0
     sent = 0
+    # One client (one keep-alive connection) per worker: a single shared AsyncClient spends
+    # milliseconds of CPU per request managing its pool at this concurrency (encode/httpx
+    # #3215) and then measures itself instead of the server.
+    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+    clients = [httpx.AsyncClient(limits=limits, timeout=10.0) for _ in range(concurrency)]
     deadline = time.perf_counter() + seconds
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(limits=limits, timeout=10.0) as client:
+    try:
 
         async def worker(i: int) -> None:
             nonlocal errors, sent
+            client = clients[i]
             k = i
             while time.perf_counter() < deadline and sent < max_requests:
                 sent += 1
@@ -47,6 +52,9 @@ async def _run(urls: list[str], concurrency: int, seconds: float, max_requests: 
         start = time.perf_counter()
         await asyncio.gather(*(worker(i) for i in range(concurrency)))
         elapsed = time.perf_counter() - start
+    finally:
+        for c in clients:
+            await c.aclose()
     lat = np.array(latencies) * 1000
     return {
         "requests": len(latencies),

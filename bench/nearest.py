@@ -96,26 +96,44 @@ def raw_knn(url: str, points: np.ndarray, concurrency: int, seconds: float) -> d
     from geo.db.connection import connect
 
     counts = [0] * concurrency
-    deadline = time.perf_counter() + seconds
+    deadline = time.perf_counter() + seconds + 120  # set again once all are connected
     where = public_db.StationFilter()
+
+    done = threading.Barrier(concurrency + 1, timeout=seconds + 60)
+    ready = threading.Barrier(concurrency + 1, timeout=60)
 
     def worker(i: int) -> None:
         with connect(url, autocommit=True) as conn:
+            # Connect and load PostGIS in the backend before the clock starts, and keep
+            # the connection until the database's CPU time has been read.
+            public_db.nearest(conn, float(points[0][0]), float(points[0][1]), where, k=20)
+            ready.wait()
             k = i
             while time.perf_counter() < deadline and counts[i] < 1_000_000:
                 lon, lat = points[k % len(points)]
                 public_db.nearest(conn, float(lon), float(lat), where, k=20)
                 counts[i] += 1
                 k += concurrency
+            done.wait()
 
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(concurrency)]
-    start = time.perf_counter()
     for t in threads:
         t.start()
-    for t in threads:
-        t.join(timeout=seconds + 30)
+    ready.wait()
+    before, own = _cpu_s(None), time.process_time()
+    start = time.perf_counter()
+    deadline = start + seconds  # the workers read it from this scope
+    done.wait()
     elapsed = time.perf_counter() - start
+    n = max(sum(counts), 1)
+    cpu = {
+        "client": round(1000 * (time.process_time() - own) / n, 2),
+        "database": round(1000 * (_cpu_s(None)[1] - before[1]) / n, 2),
+    }
+    for t in threads:
+        t.join(timeout=30)
     return {
+        "cpu_ms_per_request": cpu,
         "queries": sum(counts),
         "seconds": round(elapsed, 2),
         "rps": round(sum(counts) / elapsed, 1),
@@ -186,8 +204,64 @@ class Server:
             self.proc.kill()
 
 
-def load(urls: list[str], concurrency: int, seconds: float) -> dict[str, Any]:
-    """Run bench.load in a second process against ``urls``."""
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _procs() -> dict[int, tuple[int, bytes, float]]:
+    """Every live process: pid -> (parent pid, command line, CPU seconds so far)."""
+    out = {}
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        out[int(entry.name)] = (
+            int(fields[1]),
+            cmdline,
+            (int(fields[11]) + int(fields[12])) / _TICK,
+        )
+    return out
+
+
+def _tree_cpu_s(procs: dict[int, tuple[int, bytes, float]], root: int | None) -> float:
+    """CPU seconds (user + system) so far of ``root`` and all its descendants."""
+    if root is None:
+        return 0.0
+    tree, grew = {root}, True
+    while grew:
+        grew = False
+        for pid, (ppid, _, _) in procs.items():
+            if ppid in tree and pid not in tree:
+                tree.add(pid)
+                grew = True
+    return sum(procs[p][2] for p in tree if p in procs)
+
+
+def _postmaster() -> int | None:
+    """The pid of the managed benchmark cluster's server (None with ``DATABASE_URL``)."""
+    pidfile = ROOT / ".yizhan-bench" / "pgdata" / "postmaster.pid"
+    if os.environ.get("DATABASE_URL") or not pidfile.exists():
+        return None
+    return int(pidfile.read_text().split()[0])
+
+
+def _cpu_s(server: int | None) -> tuple[float, float]:
+    """CPU seconds so far of a server process tree and of the database cluster."""
+    procs = _procs()
+    return _tree_cpu_s(procs, server), _tree_cpu_s(procs, _postmaster())
+
+
+def load(
+    urls: list[str], concurrency: int, seconds: float, server: int | None = None
+) -> dict[str, Any]:
+    """Run bench.load in a second process against ``urls``; with ``server`` (its pid) also
+    the CPU milliseconds per request spent by the server, the database backends and the
+    load generator."""
+    import resource
+
+    before = _cpu_s(server)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as fh:
         fh.write("\n".join(urls))
     try:
@@ -210,13 +284,27 @@ def load(urls: list[str], concurrency: int, seconds: float) -> dict[str, Any]:
         )
     finally:
         os.unlink(fh.name)
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    n = max(result["requests"], 1)
+    gen = after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime
+    result["cpu_ms_per_request"] = {"load_generator": round(1000 * gen / n, 2)}
+    if server:
+        used = _cpu_s(server)
+        result["cpu_ms_per_request"] |= {
+            "server": round(1000 * (used[0] - before[0]) / n, 2),
+            "database": round(1000 * (used[1] - before[1]) / n, 2),
+        }
+    return result
 
 
-def _warm(urls: list[str], n: int = 20) -> None:
-    for u in urls[:n]:
+def _warm(urls: list[str], concurrency: int) -> None:
+    """Check that the URLs answer, then load them for two seconds at full concurrency, so
+    that every pooled connection exists (and has loaded PostGIS) before measuring."""
+    for u in urls[:2]:
         with urllib.request.urlopen(u, timeout=30) as r:
             r.read()
+    load(urls, concurrency, 2.0)
 
 
 def main() -> None:
@@ -242,18 +330,29 @@ def main() -> None:
         "stations": a.stations,
         "walk_network": (FUTIAN / "streets.geojson").exists(),
         "workers": a.workers,
+        "loadavg_before": [round(x, 2) for x in os.getloadavg()],
     }
     result["raw_knn"] = raw_knn(url, points, a.concurrency, a.seconds)
     print("raw KNN", result["raw_knn"], flush=True)
 
-    env = {"DATABASE_URL": url, "YIZHAN_POOL_MAX": str(max(a.concurrency // a.workers, 4))}
+    # Every load client is 127.0.0.1, so the per-client rate limit (a shield, 600/min by
+    # default) would answer most requests with 429: switch it off to measure throughput.
+    env = {
+        "DATABASE_URL": url,
+        "YIZHAN_POOL_MAX": str(max(a.concurrency // a.workers, 4)),
+        "YIZHAN_RATE_LIMIT_PER_MINUTE": "0",
+    }
     ours = Server("api.app:create_app", env, "/readyz", workers=a.workers)
     try:
+        # The ceiling of the HTTP stack on this machine: no database, no work.
+        tag = ours.proc.pid
+        result["healthz"] = load([f"{ours.base}/healthz"], a.concurrency, a.seconds, tag)
+        print("/healthz", result["healthz"], flush=True)
         nearest_urls = [
             f"{ours.base}/api/v1/stations/nearest?lon={x:.6f}&lat={y:.6f}" for x, y in points
         ]
-        _warm(nearest_urls, 10 * a.workers)
-        result["nearest"] = load(nearest_urls, a.concurrency, a.seconds)
+        _warm(nearest_urls, a.concurrency)
+        result["nearest"] = load(nearest_urls, a.concurrency, a.seconds, tag)
         print("/nearest", result["nearest"], flush=True)
         boxes = [(x, y, x + 0.01, y + 0.01) for x, y in points]
         items = [
@@ -261,8 +360,8 @@ def main() -> None:
             + ",".join(f"{v:.5f}" for v in b)
             for b in boxes
         ]
-        _warm(items)
-        result["ours_items"] = load(items, a.concurrency, a.seconds)
+        _warm(items, a.concurrency)
+        result["ours_items"] = load(items, a.concurrency, a.seconds, tag)
         print("our /items", result["ours_items"], flush=True)
     finally:
         ours.stop()
@@ -285,13 +384,19 @@ def main() -> None:
                 + ",".join(f"{v:.5f}" for v in b)
                 for b in boxes
             ]
-            _warm(titems)
-            result["tipg_items"] = load(titems, a.concurrency, a.seconds)
+            _warm(titems, a.concurrency)
+            result["tipg_items"] = load(titems, a.concurrency, a.seconds, tipg_srv.proc.pid)
             print("tipg /items", result["tipg_items"], flush=True)
         finally:
             tipg_srv.stop()
 
+    result["loadavg_after"] = [round(x, 2) for x in os.getloadavg()]
     write(result)
+
+
+def _cpu_cells(r: dict[str, Any], first: str) -> str:
+    cpu = r.get("cpu_ms_per_request", {})
+    return "".join(f"| {cpu.get(k, '')} " for k in (first, "database", "load_generator")) + "|"
 
 
 def write(result: dict[str, Any]) -> None:
@@ -304,23 +409,28 @@ def write(result: dict[str, Any]) -> None:
         "",
         f"{result['stations']} stations, walk network loaded: {result['walk_network']}, "
         f"{result['machine']['cpus']} CPUs, {result['workers']} uvicorn workers, "
-        f"{knn['concurrency']} concurrent clients on 127.0.0.1.",
+        f"{knn['concurrency']} concurrent clients on 127.0.0.1; load average (1/5/15 min) "
+        f"{result.get('loadavg_before')} before, {result.get('loadavg_after')} after.",
         "",
-        "| what | req/s | p50 ms | p99 ms | errors |",
-        "|---|---|---|---|---|",
-        f"| raw PostGIS KNN from Python (floor) | {knn['rps']} | | | |",
-        f"| `/api/v1/stations/nearest` | {near['rps']} | {near['p50_ms']} | {near['p99_ms']} "
-        f"| {near['errors']} |",
+        "| what | req/s | p50 ms | p99 ms | errors | CPU ms/req: server (client) "
+        "| database | load generator |",
+        "|---|---|---|---|---|---|---|---|",
+        f"| raw PostGIS KNN from Python (floor) | {knn['rps']} | | | " + _cpu_cells(knn, "client"),
     ]
     for key, name in (
+        ("nearest", "`/api/v1/stations/nearest`"),
+        ("healthz", "`/healthz` (no database: the HTTP stack's ceiling)"),
         ("ours_items", "our OGC bbox `/items` (limit 100)"),
         ("tipg_items", "tipg bbox `/items` (limit 100)"),
     ):
         r = result.get(key)
         if isinstance(r, dict):
-            lines.append(f"| {name} | {r['rps']} | {r['p50_ms']} | {r['p99_ms']} | {r['errors']} |")
+            lines.append(
+                f"| {name} | {r['rps']} | {r['p50_ms']} | {r['p99_ms']} | {r['errors']} "
+                + _cpu_cells(r, "server")
+            )
         else:
-            lines.append(f"| {name} | {r} | | | |")
+            lines.append(f"| {name} | {r} | | | | | | |")
     lines += ["", f"/nearest reaches {near['rps'] / knn['rps']:.0%} of the raw KNN rate."]
     (RESULTS / "latest.md").write_text("\n".join(lines) + "\n", "utf-8")
     print("\n".join(lines))

@@ -126,6 +126,24 @@ def _hours(text: str | None, when: datetime, tz: str) -> tuple[bool | None, Any,
     return False, state.next_change, None
 
 
+def _walk_budget(q: NearestQuery, unseen_m: float, last: bool) -> float:
+    """How far the walking search must reach for one round of candidates.
+
+    Until the last round the answer is only accepted when its ``limit``-th walk is no
+    longer than ``unseen_m``, so walks beyond that need not be measured exactly; four
+    times as far still yields the estimate that sizes the next round.
+    """
+    return q.max_distance_m if last else min(q.max_distance_m, 4 * unseen_m)
+
+
+def _more_candidates(k: int, limit: int, unseen_m: float, limit_th_m: float) -> int:
+    """The next candidate count: enough to cover, in a straight line, the ``limit``-th
+    walk found so far (an upper bound of the true one), at the density seen so far."""
+    # Nothing measured within 4 x unseen_m: reach at least that far (16 x the area).
+    grow = 16.0 if not np.isfinite(limit_th_m) else 1.25 * (limit_th_m / max(unseen_m, 1.0)) ** 2
+    return int(min(max(k * grow, 2 * k), MAX_CANDIDATES))
+
+
 def public_station(
     row: dict[str, Any],
     *,
@@ -196,6 +214,7 @@ def nearest(
         rows = public_db.nearest(conn, q.lon, q.lat, q.where, k=k)
         # Every station not fetched is at least this far (metres), walking or not.
         unseen_m = rows[-1]["deg"] * floor if len(rows) == k else np.inf
+        last = unseen_m > q.max_distance_m or k >= MAX_CANDIDATES
         keep = [
             i
             for i, r in enumerate(rows)
@@ -207,16 +226,18 @@ def nearest(
             assert net is not None and origin is not None
             lon = [rows[i]["lon"] for i in keep]
             lat = [rows[i]["lat"] for i in keep]
-            walking = net.walking_m(origin, net.snap(lon, lat), q.max_distance_m)
+            walking = net.walking_m(
+                origin, net.snap_remembered(lon, lat), _walk_budget(q, unseen_m, last)
+            )
             dist = walking
         else:
             walking = np.full(len(keep), np.nan)
             dist = straight
         order = [j for j in np.lexsort((straight, dist)) if np.isfinite(dist[j])][: q.limit]
         enough = len(order) == q.limit and dist[order[-1]] <= unseen_m
-        if enough or unseen_m > q.max_distance_m or k >= MAX_CANDIDATES:
+        if enough or last:
             break
-        k = min(k * 4, MAX_CANDIDATES)
+        k = _more_candidates(k, q.limit, unseen_m, dist[order[-1]] if order else np.inf)
 
     speed = settings.walk_speed_kmh * 1000 / 60
     origin_ll = (q.lon, q.lat)

@@ -7,11 +7,12 @@ out of the link.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import quote
 
 from pydantic import BaseModel
 
-from geo.crs import from_wgs84_point
+from geo.crs import gcj02_to_bd09, wgs84_to_gcj02
 
 SOURCE = "yizhan"
 
@@ -24,22 +25,29 @@ class Navigation(BaseModel):
     geo: str
 
 
+@lru_cache(maxsize=65_536)
+def _app_coords(lon: float, lat: float) -> tuple[float, float, float, float]:
+    """GCJ-02 and BD-09 (lon, lat, lon, lat) of a WGS-84 point. Cached: stations and the
+    person's position come back request after request, and each conversion is costly."""
+    glon, glat = wgs84_to_gcj02(lon, lat)
+    blon, blat = gcj02_to_bd09(glon, glat)
+    return float(glon), float(glat), float(blon), float(blat)
+
+
 def links(
     lon: float, lat: float, name: str, origin: tuple[float, float] | None = None
 ) -> Navigation:
     """Walking-navigation links to a WGS-84 point, optionally from a WGS-84 origin."""
-    glon, glat = from_wgs84_point(lon, lat, "gcj02")
-    blon, blat = from_wgs84_point(lon, lat, "bd09")
+    glon, glat, blon, blat = _app_coords(float(lon), float(lat))
     label = quote(name, safe="")
     amap = f"https://uri.amap.com/navigation?to={glon:.6f},{glat:.6f},{label}"
     if origin is not None:
-        olon, olat = from_wgs84_point(*origin, "gcj02")
+        olon, olat, oblon, oblat = _app_coords(float(origin[0]), float(origin[1]))
         amap += f"&from={olon:.6f},{olat:.6f},{quote('我的位置')}"
     amap += f"&mode=walk&coordinate=gaode&callnative=1&src={SOURCE}"
     if origin is not None:
-        olon, olat = from_wgs84_point(*origin, "bd09")
         baidu = (
-            f"https://api.map.baidu.com/direction?origin=latlng:{olat:.6f},{olon:.6f}"
+            f"https://api.map.baidu.com/direction?origin=latlng:{oblat:.6f},{oblon:.6f}"
             f"|name:{quote('我的位置')}&destination=latlng:{blat:.6f},{blon:.6f}|name:{label}"
             f"&mode=walking&coord_type=bd09ll&output=html&src={SOURCE}"
         )

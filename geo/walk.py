@@ -3,7 +3,8 @@
 The network (``walk_edges``) is loaded from PostGIS once per process into a
 :class:`WalkNetwork`: an undirected ``scipy.sparse`` graph of the nodes plus the edges in
 a local metric projection with an ``STRtree``. It is cached per database and reloaded
-when :func:`geo.db.walk.fingerprint` changes (a street import replaces the network).
+when :func:`geo.db.walk.version` changes (any change to ``walk_edges``, such as a street
+import, gives the network a new version token in the same transaction).
 
 A walking distance from a point A to a point B is exact along the network:
 
@@ -14,12 +15,17 @@ where snap is the straight distance to the nearest walk edge and the partial len
 the edge's stored geodesic length split at the foot point. When A and B snap onto the same
 edge the direct way along it counts too. One bounded Dijkstra from the two ends of A's
 edge serves every B at once.
+
+Snapping is a pure function of a position and the network, so the snaps of station
+positions are remembered per network (:meth:`WalkNetwork.snap_remembered`): the same
+stations come back request after request.
 """
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -33,7 +39,8 @@ from scipy.sparse.csgraph import dijkstra
 from geo.crs import utm_epsg
 from geo.db import walk as walk_db
 
-Fingerprint = tuple[int, int, str]
+# Remembered station snaps per network; beyond this many positions the memory starts over.
+MAX_REMEMBERED_SNAPS = 500_000
 
 
 @dataclass(frozen=True)
@@ -50,7 +57,7 @@ class Snaps:
 class WalkNetwork:
     """The walk network in memory: graph, metric edge geometries and their index."""
 
-    fingerprint: Fingerprint
+    version: str
     graph: csr_matrix
     edge_u: NDArray[np.intp]
     edge_v: NDArray[np.intp]
@@ -58,9 +65,12 @@ class WalkNetwork:
     edges_metric: NDArray[np.object_]
     tree: shapely.STRtree
     to_metric: Transformer
+    _snaps: dict[tuple[float, float], tuple[int, float, float]] = field(
+        default_factory=dict, repr=False
+    )
 
     @classmethod
-    def from_edges(cls, rows: list[dict[str, Any]], fingerprint: Fingerprint) -> WalkNetwork:
+    def from_edges(cls, rows: list[dict[str, Any]], version: str) -> WalkNetwork:
         """Build the network from ``walk_edges`` rows (see :func:`geo.db.walk.edges`)."""
         source = np.array([r["source"] for r in rows], dtype=np.int64)
         target = np.array([r["target"] for r in rows], dtype=np.int64)
@@ -73,7 +83,7 @@ class WalkNetwork:
         to_metric = Transformer.from_crs(4326, utm_epsg(cx, cy), always_xy=True)
         metric = shapely.transform(geoms, lambda xy: np.column_stack(to_metric.transform(*xy.T)))
         return cls(
-            fingerprint=fingerprint,
+            version=version,
             graph=_graph(u, v, length, len(node_ids)),
             edge_u=u,
             edge_v=v,
@@ -102,6 +112,33 @@ class WalkNetwork:
             snap_m=shapely.distance(lines, points),
         )
 
+    def snap_remembered(self, lon: Sequence[float], lat: Sequence[float]) -> Snaps:
+        """:meth:`snap` for station positions, remembering each position's snap."""
+        keys = list(zip(lon, lat, strict=True))
+        memory = self._snaps
+        missing = [k for k in keys if k not in memory]
+        if missing:
+            if len(memory) + len(missing) > MAX_REMEMBERED_SNAPS:
+                memory.clear()
+            new = self.snap([k[0] for k in missing], [k[1] for k in missing])
+            memory.update(
+                zip(
+                    missing,
+                    zip(new.edge.tolist(), new.along_m.tolist(), new.snap_m.tolist(), strict=True),
+                    strict=True,
+                )
+            )
+        # A concurrent clear() may drop what was just added: snap those again.
+        known = [memory.get(k) for k in keys]
+        if any(v is None for v in known):
+            return self.snap(lon, lat)
+        edge, along, snap = zip(*known, strict=True) if known else ((), (), ())
+        return Snaps(
+            edge=np.array(edge, dtype=np.intp),
+            along_m=np.array(along, dtype=np.float64),
+            snap_m=np.array(snap, dtype=np.float64),
+        )
+
     def walking_m(self, origin: Snaps, targets: Snaps, limit_m: float) -> NDArray[np.float64]:
         """Walking metres from one snapped origin to each snapped target.
 
@@ -112,7 +149,7 @@ class WalkNetwork:
         b = float(self.edge_length_m[e] - a)
         budget = max(limit_m - float(origin.snap_m[0]), 0.0)
         ends = [int(self.edge_u[e]), int(self.edge_v[e])]
-        dist = dijkstra(self.graph, directed=False, indices=ends, limit=budget)
+        dist = dijkstra(self.graph, directed=True, indices=ends, limit=budget)
         from_origin = np.minimum(a + dist[0], b + dist[1])
         te = targets.edge
         ta = targets.along_m
@@ -126,7 +163,8 @@ class WalkNetwork:
 def _graph(
     u: NDArray[np.intp], v: NDArray[np.intp], length: NDArray[np.float64], n: int
 ) -> csr_matrix:
-    """Undirected graph keeping the shortest of parallel edges and no self-loops."""
+    """Undirected graph keeping the shortest of parallel edges and no self-loops, stored
+    symmetric (both directions) so that Dijkstra need not transpose it on every call."""
     keep = u != v
     lo, hi, w = np.minimum(u, v)[keep], np.maximum(u, v)[keep], length[keep]
     order = np.lexsort((w, hi, lo))
@@ -134,10 +172,11 @@ def _graph(
     first = np.r_[True, (lo[1:] != lo[:-1]) | (hi[1:] != hi[:-1])]
     # A zero-length edge must stay an edge: csgraph reads explicit zeros as "no edge".
     w = np.maximum(w[first], 1e-9)
-    return csr_matrix((w, (lo[first], hi[first])), shape=(n, n))
+    lo, hi = lo[first], hi[first]
+    return csr_matrix((np.r_[w, w], (np.r_[lo, hi], np.r_[hi, lo])), shape=(n, n))
 
 
-_cache: dict[str, WalkNetwork] = {}
+_cache: dict[str, tuple[str, WalkNetwork | None]] = {}
 _lock = threading.Lock()
 
 
@@ -148,17 +187,19 @@ def _key(conn: psycopg.Connection[Any]) -> str:
 
 def load(conn: psycopg.Connection[Any]) -> WalkNetwork | None:
     """The walk network of the connected database (cached per process), or None when
-    none is loaded. Reloaded when the network's fingerprint changes."""
-    fp = walk_db.fingerprint(conn)
-    if fp[0] == 0:
-        return None
+    none is loaded. Reloaded when the network's version changes.
+
+    The version is read before the edges: edges newer than the version they are cached
+    under are only reloaded once more on the next request, never served stale.
+    """
+    version = walk_db.version(conn)
     key = _key(conn)
-    net = _cache.get(key)
-    if net is not None and net.fingerprint == fp:
-        return net
-    with _lock:
-        net = _cache.get(key)
-        if net is None or net.fingerprint != fp:
-            net = WalkNetwork.from_edges(walk_db.edges(conn), fp)
-            _cache[key] = net
-    return net
+    cached = _cache.get(key)
+    if cached is None or cached[0] != version:
+        with _lock:
+            cached = _cache.get(key)
+            if cached is None or cached[0] != version:
+                rows = walk_db.edges(conn)
+                cached = (version, WalkNetwork.from_edges(rows, version) if rows else None)
+                _cache[key] = cached
+    return cached[1]

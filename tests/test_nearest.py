@@ -14,6 +14,7 @@ A is 160 m from Q in a straight line but 1240 m on foot; B is 300 m either way.
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime
 
 import pytest
 import shapely
@@ -235,3 +236,63 @@ def test_metres_per_degree_floor_is_a_true_lower_bound(lat) -> None:
         dlon, dlat = r * np.cos(angles), r * np.sin(angles)
         _, _, d = GEOD.inv(np.full(72, 114.0), np.full(72, lat), 114.0 + dlon, lat + dlat)
         assert (d >= r * metres_per_degree_floor(lat)).all()
+
+
+def test_walk_network_version_changes_with_every_change_to_the_edges(db, city) -> None:
+    from geo.db.walk import version
+
+    seen = {version(db)}
+    db.execute("UPDATE walk_edges SET length_m = length_m + 1 WHERE id = 1")
+    seen.add(version(db))
+    db.execute("DELETE FROM walk_edges WHERE id = 5")
+    seen.add(version(db))
+    load_network(db)  # deletes and inserts again
+    seen.add(version(db))
+    db.execute("TRUNCATE walk_edges")
+    seen.add(version(db))
+    assert len(seen) == 5
+
+
+def test_nearest_order_equals_a_brute_force_walk_to_every_station(db, city) -> None:
+    """Candidates come in rounds of a straight-line KNN with a bounded walk; the answer
+    must equal measuring the walk to every station and sorting, also from positions far
+    from the streets where many rounds are needed."""
+    import numpy as np
+
+    from geo import lookup, walk
+
+    rng = np.random.default_rng(7)
+    spread = zip(rng.uniform(-700, 700, 60), rng.uniform(-300, 500, 60), strict=True)
+    behind_fence = zip(rng.uniform(-300, 300, 80), rng.uniform(120, 195, 80), strict=True)
+    for x, y in [*spread, *behind_fence]:
+        add_station(db, "随机", float(x), float(y))
+    settings = lookup.LookupSettings(walk_max_snap_m=10_000)
+    net = walk.load(db)
+    rows = db.execute("SELECT id, ST_X(geom) AS lon, ST_Y(geom) AS lat FROM stations").fetchall()
+    everywhere = net.snap([r["lon"] for r in rows], [r["lat"] for r in rows])
+    for qx, qy in [(0, 20), (0, 90), (-450, 400), (300, -250), (650, 150), (20, 190), (0, -400)]:
+        lon, lat = ll(qx, qy)
+        for limit, max_m in [(1, 3000.0), (5, 3000.0), (12, 900.0)]:
+            q = lookup.NearestQuery(
+                lon=lon, lat=lat, crs="wgs84", at=datetime.now(UTC), limit=limit,
+                max_distance_m=max_m,
+            )  # fmt: skip
+            got = lookup.nearest(db, q, settings)
+            walks = net.walking_m(net.snap(lon, lat), everywhere, max_m)
+            best = sorted((w, r["id"]) for w, r in zip(walks, rows, strict=True) if w < np.inf)
+            expected = [round(w, 1) for w, _ in best[:limit]]
+            assert [s.distance_m for s in got.stations] == pytest.approx(expected, abs=0.15)
+            assert got.stations[0].id in {i for w, i in best if round(w, 1) == expected[0]}
+
+
+def test_nearest_knn_query_is_never_a_prepared_statement(db, city) -> None:
+    """A prepared KNN query turns into a generic plan that sorts the whole table."""
+    from geo.db import public as public_db
+
+    lon, lat = ll(*Q)
+    for k in (20, 320, 20, 1280, 20, 20, 80, 20, 20, 20):
+        public_db.nearest(db, lon, lat, public_db.StationFilter(), k=k)
+    prepared = db.execute(
+        "SELECT count(*) AS n FROM pg_prepared_statements WHERE statement LIKE '%%<->%%'"
+    ).fetchone()
+    assert prepared["n"] == 0

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import psycopg
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
+from psycopg_pool import ConnectionPool
+from starlette.concurrency import run_in_threadpool
 
-from api.deps import get_conn
+from api.deps import get_conn, pooled
 from api.geojson import page_links, point_feature
 from geo import lookup
 from geo import public_query as pq
@@ -28,7 +30,8 @@ def _settings() -> lookup.LookupSettings:
 
 
 @router.get("/nearest", response_model=lookup.NearestAnswer)
-def nearest(
+async def nearest(
+    request: Request,
     lon: float = Query(description="经度 longitude"),
     lat: float = Query(description="纬度 latitude"),
     crs: str = Query("wgs84", description="wgs84 | gcj02 (高德) | bd09 (百度)"),
@@ -38,22 +41,31 @@ def nearest(
     at: str | None = Query(None, description="ISO time for open_now (default now)"),
     limit: int = Query(5, description=f"1..{lookup.MAX_LIMIT}"),
     max_distance: float = Query(3000.0, description="metres"),
-    conn: psycopg.Connection[Any] = Depends(get_conn),
-) -> lookup.NearestAnswer:
+) -> Response:
     """The nearest public stations, by walking distance along the walk network."""
-    settings = _settings()
-    x, y, name = pq.position(lon, lat, crs)
-    query = lookup.NearestQuery(
-        lon=x,
-        lat=y,
-        crs=name,
-        at=pq.moment(at, settings.timezone),
-        where=public_db.StationFilter(kind=pq.kind(kind), services=pq.services(services)),
-        open_now=open_now,
-        limit=pq.limit(limit, lookup.MAX_LIMIT),
-        max_distance_m=pq.distance(max_distance),
-    )
-    return lookup.nearest(conn, query, settings)
+    pool: ConnectionPool = request.app.state.pool
+
+    def answer() -> str:
+        settings = _settings()
+        x, y, name = pq.position(lon, lat, crs)
+        query = lookup.NearestQuery(
+            lon=x,
+            lat=y,
+            crs=name,
+            at=pq.moment(at, settings.timezone),
+            where=public_db.StationFilter(kind=pq.kind(kind), services=pq.services(services)),
+            open_now=open_now,
+            limit=pq.limit(limit, lookup.MAX_LIMIT),
+            max_distance_m=pq.distance(max_distance),
+        )
+        with pooled(pool) as conn:
+            # Validated when it was built: serialised once, not validated again by FastAPI
+            # against ``response_model`` (which stays for the docs).
+            return lookup.nearest(conn, query, settings).model_dump_json()
+
+    # All of it in one worker thread: one thread hop per request instead of three (take
+    # the connection, run the handler, give the connection back).
+    return Response(await run_in_threadpool(answer), media_type="application/json")
 
 
 @router.get("/{station_id}", response_model=lookup.PublicStation)

@@ -6,14 +6,9 @@ from typing import Any
 
 import psycopg
 
-# Cheap to ask on every request: the count, the last id and the transaction that wrote the
-# last row change whenever a street import replaces the network or rows are added/removed.
-_FINGERPRINT = """
-SELECT count(*) AS n,
-       coalesce(max(id), 0) AS max_id,
-       (SELECT xmin::text FROM walk_edges ORDER BY id DESC LIMIT 1) AS last_xmin
-FROM walk_edges
-"""
+# One primary-key read: migration 0004's trigger gives the network a new token in the same
+# transaction as any change to walk_edges, so it is cheap enough to ask on every request.
+_VERSION = "SELECT token::text AS token FROM walk_network_version"
 
 _EDGES = """
 SELECT id, source, target, length_m, ST_AsBinary(geom) AS wkb
@@ -22,11 +17,11 @@ ORDER BY id
 """
 
 
-def fingerprint(conn: psycopg.Connection[Any]) -> tuple[int, int, str]:
-    """A value that changes whenever the walk network changes (count, max id, writer)."""
-    row = conn.execute(_FINGERPRINT).fetchone()
-    assert row is not None
-    return int(row["n"]), int(row["max_id"]), str(row["last_xmin"] or "")
+def version(conn: psycopg.Connection[Any]) -> str:
+    """A token that changes whenever the walk network changes (in the same transaction)."""
+    row = conn.execute(_VERSION).fetchone()
+    assert row is not None, "walk_network_version has no row: run `yizhan db migrate`"
+    return str(row["token"])
 
 
 def edges(conn: psycopg.Connection[Any]) -> list[dict[str, Any]]:
