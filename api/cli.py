@@ -19,6 +19,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from api.cli_coverage import coverage_app, report_app
+from api.cli_plan import plan
 from geo.errors import YizhanError
 
 console = Console()
@@ -44,6 +45,7 @@ export_app = typer.Typer(help="导出数据 / export data", no_args_is_help=True
 app.add_typer(export_app, name="export")
 app.add_typer(coverage_app, name="coverage")
 app.add_typer(report_app, name="report")
+app.command("plan")(plan)
 
 
 def _split(value: str | None) -> list[str]:

@@ -59,6 +59,13 @@ class Settings(BaseSettings):
     }
     # Coverage of key districts: side of the square grid cells, in metres.
     coverage_cell_m: float = 50.0
+    # Siting (yizhan plan): MCLP objective = street metres × street weight + district m² ×
+    # area weight; 0.02 per m² makes a 50 m cell (2,500 m²) worth 50 m of main street.
+    siting_street_weight: float = 1.0
+    siting_area_weight: float = 0.02
+    siting_spacing_m: float = 100.0  # generated candidates: metres apart
+    siting_piece_m: float = 25.0  # uncovered main streets are cut into pieces of this
+    siting_time_limit_s: float = 60.0  # HiGHS time limit
 
     # Accounts and the staff API (issue #4).
     token_ttl_s: int = 8 * 3600  # bearer tokens and page sessions expire after this

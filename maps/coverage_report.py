@@ -144,6 +144,33 @@ def tables(report: dict[str, Any]) -> dict[str, tuple[list[str], list[list[Any]]
             ["区域", "未覆盖面积（平方公里）"],
             [[g["district"], f"{g['measure'] / 1e6:.3f}"] for g in report["area_gaps"]],
         ),
+        "建议新址": (
+            [
+                "序号",
+                "经度",
+                "纬度",
+                "服务街道",
+                "所在区域",
+                "新增街道覆盖（米）",
+                "新增重点区域覆盖（平方米）",
+                "累计主要街道覆盖率",
+                "累计重点区域覆盖率",
+            ],
+            [
+                [
+                    p["rank"],
+                    f"{p['lon']:.6f}",
+                    f"{p['lat']:.6f}",
+                    p["street"],
+                    p["district"],
+                    f"{p['adds_main_street_m']:.0f}",
+                    f"{p['adds_key_district_m2']:.0f}",
+                    _pct(p["main_street_share"]),
+                    _pct(p["key_district_share"]),
+                ]
+                for p in report["plan"]["sites"]
+            ],
+        ),
         "街道": (
             ["街道", "长度（公里）", "已覆盖（公里）", "覆盖率"],
             [
@@ -152,6 +179,24 @@ def tables(report: dict[str, Any]) -> dict[str, tuple[list[str], list[list[Any]]
             ],
         ),
     }
+
+
+def _plan_note(plan: dict[str, Any]) -> str:
+    """The pace and what the sites reach, above the table of recommended sites."""
+    v, u = plan["verified"], plan["unreachable"]
+    lines = [
+        f"<p><b>{escape(plan['pace']['text'])}</b><br>{escape(plan['pace']['text_en'])}</p>",
+        f"<p>全部建成后（覆盖引擎复算）：主要街道覆盖率 {_pct(v['main_street_share'])}，"
+        f"重点区域覆盖率 {_pct(v['key_district_share'])}。求解器 {escape(plan['solver'])}，"
+        f"状态 {escape(plan['status'])}，最优性差距 {plan['gap'] * 100:.1f}%。"
+        "地图上以带序号的蓝色圆点标出。</p>",
+    ]
+    if u["units"]:
+        lines.append(
+            f"<p>无候选点可达的缺口 {u['units']} 处（街道 {u['main_street_m']:.0f} 米，"
+            f"面积 {u['key_district_m2'] / 1e6:.3f} 平方公里），需另行研究。</p>"
+        )
+    return "".join(lines)
 
 
 def _fmt_target(t: dict[str, Any], value: float | None) -> str:
@@ -267,8 +312,10 @@ def render_html(report: dict[str, Any]) -> str:
         for t in [*report["targets"], *report["count_targets"]]
     )
     sections = "".join(
-        f"<h2>{escape(name)}</h2>" + _table(*tabs[name])
-        for name in ("目标进度", "月度趋势", "分区", "街道缺口", "区域缺口", "街道")
+        f"<h2>{escape(name)}</h2>"
+        + _plan_note(report["plan"]) * (name == "建议新址")
+        + _table(*tabs[name])
+        for name in ("目标进度", "月度趋势", "分区", "街道缺口", "区域缺口", "建议新址", "街道")
     )
     data = json.dumps(report["map"], ensure_ascii=False).replace("</", "<\\/")
     page = _template().substitute(

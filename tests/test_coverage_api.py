@@ -152,3 +152,47 @@ def test_cli_on_an_empty_network_exits_2(db, database_url) -> None:
     add_station(db, 0, 0)
     r = yizhan("coverage", "run", "--as-of", AS_OF, url=database_url)
     assert r.returncode == 2 and "walk network" in r.stderr
+
+
+def test_a_plan_needs_a_planner(client, database_url) -> None:
+    assert client.get("/api/v1/coverage/plan", params={"k": 1}).status_code == 401
+    headers = _login(database_url, "zhao.field", "field_staff")
+    r = client.get("/api/v1/coverage/plan", params={"k": 1}, headers=headers)
+    assert r.status_code == 403
+
+
+def test_a_planner_gets_the_best_site_with_gcj02_positions(planner_client) -> None:
+    r = planner_client.get(
+        "/api/v1/coverage/plan",
+        params={"k": 1, "as_of": AS_OF, "distance": 1000, "spacing": 100, "crs": "gcj02"},
+    )
+    assert r.status_code == 200, r.text
+    body = r.json()
+    (site,) = body["sites"]
+    assert body["model"] == "mclp" and site["crs"] == "gcj02"
+    before = body["before"]
+    assert site["adds_main_street_m"] > 0
+    assert site["main_street_share"] == pytest.approx(
+        (before["main_street_covered_m"] + site["adds_main_street_m"]) / 3000.0, abs=1e-6
+    )
+    assert site["x"] - site["lon"] > 0.001  # GCJ-02 is shifted in Shenzhen
+    full = planner_client.get("/api/v1/coverage/plan", params={"as_of": AS_OF}).json()
+    assert full["model"] == "lscp" and full["verified"]["main_street_share"] == 1.0
+    assert "2026-12-31" in full["pace"]["text_en"]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"k": 0},
+        {"k": 100000},
+        {"solver": "cplex"},
+        {"distance": 0},
+        {"distance": -1},
+        {"time_limit": 0},
+    ],
+)
+def test_bad_plan_questions_get_422_in_chinese_and_english(planner_client, params) -> None:
+    r = planner_client.get("/api/v1/coverage/plan", params={"as_of": AS_OF, **params})
+    assert r.status_code == 422, r.text
+    assert r.json()["message"] and r.json()["message_en"]

@@ -80,6 +80,9 @@ def test_report_html_is_self_contained_chinese_and_has_every_part(report_files) 
         "分区",
         "街道缺口",
         "区域缺口",
+        "建议新址",
+        "实现全覆盖需新建",
+        "2026-12-31",
         "<svg",
         "示范区",
         "北街",
@@ -90,7 +93,18 @@ def test_report_html_is_self_contained_chinese_and_has_every_part(report_files) 
 
 def test_report_xlsx_has_the_same_tables(report_files) -> None:
     wb = load_workbook(report_files[1])
-    assert wb.sheetnames == ["概要", "目标进度", "月度趋势", "分区", "街道缺口", "区域缺口", "街道"]
+    assert wb.sheetnames == [
+        "概要",
+        "目标进度",
+        "月度趋势",
+        "分区",
+        "街道缺口",
+        "区域缺口",
+        "建议新址",
+        "街道",
+    ]
+    sites = list(wb["建议新址"].iter_rows(min_row=2, values_only=True))
+    assert sites and sites[-1][7] == "100.0%"  # cumulative main-street coverage
     trend = [r[0] for r in wb["月度趋势"].iter_rows(min_row=2, values_only=True)]
     assert trend[0] == "2026-06-30" and trend[-1] == AS_OF
     streets = {r[0] for r in wb["街道"].iter_rows(min_row=2, values_only=True)}

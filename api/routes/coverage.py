@@ -195,3 +195,82 @@ def post_trend_run(
     """Compute the missing month-end snapshots, then answer as GET /trend. Planner role."""
     out = trend.coverage_trend(conn, kind, distance_m=distance, mode=mode, compute=True)
     return {**out, "count_targets": trend.count_targets(conn, kind=kind)}
+
+
+class PlanSite(BaseModel):
+    rank: int
+    candidate_id: str
+    name: str
+    source: str = Field(description="file name, street, district or gap (generated)")
+    lon: float = Field(description="WGS-84")
+    lat: float = Field(description="WGS-84")
+    crs: str | None = Field(None, description="datum of x/y when asked for (crs=gcj02 …)")
+    x: float | None = None
+    y: float | None = None
+    street: str = Field(description="the main street it serves most (or the nearest)")
+    district: str
+    adds_main_street_m: float
+    adds_key_district_m2: float
+    main_street_share: float | None = Field(description="cumulative, after this site")
+    key_district_share: float | None = Field(description="cumulative, after this site")
+
+
+class PlanOut(BaseModel):
+    as_of: dt.date
+    kind: str
+    distance_m: float
+    model: Literal["lscp", "mclp"]
+    k: int | None
+    solver: str
+    status: str
+    objective: float
+    bound: float
+    gap: float
+    seconds: float
+    stations: int
+    candidates: dict[str, Any]
+    demand: dict[str, Any]
+    weights: dict[str, float]
+    before: dict[str, Any]
+    predicted: dict[str, Any]
+    verified: dict[str, Any] = Field(description="coverage measured with every site built")
+    sites: list[PlanSite]
+    unreachable: dict[str, Any] = Field(description="demand no candidate reaches, with where")
+    pace: dict[str, Any]
+
+
+@router.get("/plan", response_model=PlanOut, dependencies=[Depends(require_planner)])
+def get_plan(
+    k: int | None = Query(None, description="best k new sites (MCLP); absent: full (LSCP)"),
+    as_of: dt.date = Query(default_factory=_today),
+    kind: str = "love_station",
+    distance: float | None = Query(None, description="metres; default per kind"),
+    spacing: float | None = Query(None, description="candidate spacing (m)"),
+    solver: str = "highs",
+    time_limit: float = Query(30.0, description="seconds, at most 120"),
+    crs: str = Query("wgs84", description="also give positions in wgs84 | gcj02 | bd09"),
+    conn: psycopg.Connection[Any] = Depends(get_conn),
+) -> dict[str, Any]:
+    """Where new stations should go: the fewest sites that close every gap, or the best
+    ``k``. Planner role or above (it costs CPU); nothing is stored."""
+    from geo.crs import parse_crs
+    from geo.errors import InvalidInput
+    from geo.siting.plan import plan, plan_question
+    from geo.siting.present import with_crs
+
+    name = parse_crs(crs)
+    if not 0 < time_limit <= 120:
+        raise InvalidInput(
+            f"求解时限必须大于 0 且不超过 120 秒，收到 {time_limit:g}",
+            f"time_limit must be more than 0 and at most 120 s; got {time_limit:g}",
+        )
+    pq = plan_question(
+        as_of,
+        kind=kind,
+        distance_m=distance,
+        k=k,
+        solver=solver,
+        time_limit_s=time_limit,
+        spacing_m=spacing,
+    )
+    return with_crs(plan(conn, pq), name)

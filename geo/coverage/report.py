@@ -16,6 +16,7 @@ import shapely
 from geo.coverage import service, trend
 from geo.coverage.city import load_city
 from geo.db import coverage as coverage_db
+from geo.siting import plan as siting_plan
 from geo.vocab import KINDS
 
 
@@ -30,8 +31,11 @@ def report_data(
     distance_m: float | None = None,
     *,
     today: dt.date | None = None,
+    plan_solver: str = "highs",
+    plan_time_limit_s: float = 30.0,
 ) -> dict[str, Any]:
-    """The report's content for ``kind`` on ``as_of`` (trend up to ``today``)."""
+    """The report's content for ``kind`` on ``as_of`` (trend up to ``today``), with the
+    recommended sites for full coverage (LSCP; the pace counted from ``today``)."""
     today = today or max(as_of, dt.date.today())
     q = service.question(as_of, kind, distance_m)
     service.check_date(conn, q)
@@ -40,6 +44,15 @@ def report_data(
     progress = trend.coverage_trend(
         conn, kind, today=today, distance_m=q.distance_m, compute=True, city=city
     )
+    pq = siting_plan.plan_question(
+        as_of,
+        kind=kind,
+        distance_m=q.distance_m,
+        solver=plan_solver,
+        time_limit_s=plan_time_limit_s,
+        cell_m=q.cell_m,
+    )
+    plan = siting_plan.plan(conn, pq, city=city, today=today)
     geoms = coverage_db.snapshot_geoms(conn, snap["id"])
     figs = snap["figures"]
     share = {d["district"]: d.get("area_share") for d in figs["districts"]}
@@ -83,7 +96,8 @@ def report_data(
         "count_targets": trend.count_targets(conn, today),
         "street_gaps": [f["properties"] for f in layers["street_gap"]],
         "area_gaps": [f["properties"] for f in layers["area_gap"]],
-        "map": {**layers, "key_districts": key, "stations": stations},
+        "plan": plan,
+        "map": {**layers, "key_districts": key, "stations": stations, "sites": plan["sites"]},
         "street_gap_where": [_where(f["geometry"]) for f in layers["street_gap"]],
     }
 

@@ -1,0 +1,133 @@
+"""``yizhan plan``: where new stations should go (the siting models on the coverage gaps).
+
+Kept beside ``api/cli.py`` (which mounts it) so the main CLI module stays small.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from api.cli_coverage import DistanceOpt, KindOpt, _date, _pct
+from geo.errors import InvalidInput
+
+console = Console()
+
+
+def _print_plan(out: dict[str, Any]) -> None:
+    b, v = out["before"], out["verified"]
+    model = "全覆盖 LSCP" if out["model"] == "lscp" else f"最优 {out['k']} 个 MCLP"
+    console.print(
+        f"选址 plan {out['as_of']} {out['kind']} D={out['distance_m']:g} m：{model}，"
+        f"求解器 solver {out['solver']}，状态 status {out['status']}，gap {out['gap']:.4f}，"
+        f"{out['seconds']:.1f} s"
+    )
+    c = out["candidates"]
+    console.print(
+        f"候选点 candidates {c['total']}（文件 file {c['from_file']}，生成 generated "
+        f"{c['generated']}）；缺口单元 uncovered demand units {out['demand']['units']}"
+    )
+    table = Table(title="建议新址 recommended sites（按建设顺序 in build order）")
+    for col in (
+        "#",
+        "经度 lon",
+        "纬度 lat",
+        "街道 street",
+        "区域 district",
+        "新增街道 +street m",
+        "新增面积 +area m²",
+        "主要街道 main streets",
+        "重点区域 key districts",
+        "候选 candidate",
+    ):
+        table.add_column(col)
+    for s in out["sites"]:
+        table.add_row(
+            str(s["rank"]),
+            f"{s['lon']:.6f}",
+            f"{s['lat']:.6f}",
+            s["street"],
+            s["district"],
+            f"{s['adds_main_street_m']:.0f}",
+            f"{s['adds_key_district_m2']:.0f}",
+            _pct(s["main_street_share"]),
+            _pct(s["key_district_share"]),
+            s["name"] or s["candidate_id"],
+        )
+    console.print(table)
+    console.print(
+        f"覆盖率 coverage：主要街道 main streets {_pct(b['main_street_share'])} → "
+        f"{_pct(v['main_street_share'])}，重点区域 key districts "
+        f"{_pct(b['key_district_share'])} → {_pct(v['key_district_share'])}"
+        "（建成全部新址后由覆盖引擎复算 / measured by the coverage engine with every site built）"
+    )
+    u = out["unreachable"]
+    if u["units"]:
+        console.print(
+            f"[yellow]无候选点可达的缺口 demand no candidate reaches：{u['units']} 处，"
+            f"街道 {u['main_street_m']:.0f} m，面积 {u['key_district_m2']:.0f} m²[/yellow]"
+        )
+        for item in u["listed"][:10]:
+            console.print(
+                f"  {item['kind']} {item['street'] or ''} {item['district']} "
+                f"({item['lon']:.6f}, {item['lat']:.6f})"
+            )
+    console.print(out["pace"]["text"])
+    console.print(out["pace"]["text_en"])
+
+
+def plan(
+    full: Annotated[
+        bool, typer.Option("--full", help="全覆盖所需最少站点 / fewest sites for full coverage")
+    ] = False,
+    k: Annotated[int | None, typer.Option("--k", help="新站点数 / number of new sites")] = None,
+    as_of: Annotated[str | None, typer.Option(help="截至日期 / as-of date YYYY-MM-DD")] = None,
+    kind: KindOpt = "love_station",
+    distance: DistanceOpt = None,
+    candidates: Annotated[
+        Path | None, typer.Option(help="候选点文件 CSV/XLSX/GeoJSON / candidate sites file")
+    ] = None,
+    crs: Annotated[
+        str, typer.Option(help="候选点文件坐标系 / datum of the file: wgs84|gcj02|bd09")
+    ] = "wgs84",
+    spacing: Annotated[
+        float | None,
+        typer.Option(help="生成候选点间距（米）/ generate candidates this many metres apart"),
+    ] = None,
+    solver: Annotated[str, typer.Option(help="highs | greedy")] = "highs",
+    time_limit: Annotated[
+        float | None, typer.Option(help="求解时限（秒）/ solver time limit (s)")
+    ] = None,
+    piece_m: Annotated[
+        float | None, typer.Option(help="街道缺口分段（米）/ street gap piece length (m)")
+    ] = None,
+) -> None:
+    """Where new stations should go: the fewest that close every gap (--full), or the best
+    k (--k K). Existing stations stay; candidates from --candidates and/or --spacing."""
+    from geo.db.connection import connect
+    from geo.siting.plan import plan as make_plan
+    from geo.siting.plan import plan_question
+
+    if full == (k is not None):
+        raise InvalidInput(
+            "请指定 --full（全覆盖）或 --k 数量（二选一）",
+            "give either --full (full coverage) or --k N (the best N sites), not both",
+        )
+    pq = plan_question(
+        _date(as_of),
+        kind=kind,
+        distance_m=distance,
+        k=k,
+        solver=solver,
+        time_limit_s=time_limit,
+        spacing_m=spacing,
+        piece_m=piece_m,
+        candidates_file=candidates,
+        candidates_crs=crs,
+    )
+    with connect(autocommit=True) as conn:
+        _print_plan(make_plan(conn, pq))
