@@ -22,22 +22,22 @@ import shapely
 
 from geo.crs import parse_crs, to_wgs84, utm_epsg
 from geo.errors import InvalidFile, InvalidInput
-from geo.io.stations import (
-    _GEOM_LAT,
-    _GEOM_LON,
+from geo.io.stations import RowProblem
+from geo.io.tables import (
+    GEOM_LAT,
+    GEOM_LON,
     GEOMETRY,
-    RowProblem,
-    _coordinate_problem,
-    _find_column,
-    _hash_id,
-    _iter_rows,
-    _key,
-    _parse_number,
-    _read_csv,
-    _read_geojson,
-    _read_xlsx,
-    _row_values,
-    _Table,
+    Table,
+    column_key,
+    coordinate_problem,
+    find_column,
+    hash_id,
+    iter_rows,
+    parse_number,
+    read_csv,
+    read_geojson,
+    read_xlsx,
+    row_values,
 )
 
 # Candidate fields that the station importer does not know, by column name.
@@ -69,14 +69,14 @@ class CandidatesRead:
     ignored_columns: list[str] = field(default_factory=list)
 
 
-def _table(path: Path) -> tuple[_Table, list[str | None]]:
+def _table(path: Path) -> tuple[Table, list[str | None]]:
     suffix = path.suffix.lower()
     if suffix in (".csv", ".txt"):
-        return _read_csv(path), []
+        return read_csv(path), []
     if suffix in (".xlsx", ".xlsm"):
-        return _read_xlsx(path), []
+        return read_xlsx(path), []
     if suffix in (".geojson", ".json"):
-        return _read_geojson(path)
+        return read_geojson(path)
     raise InvalidFile(
         f"不支持的文件类型：{path.name}，请使用 CSV、XLSX 或 GeoJSON",
         f"unsupported file type: {path.name}; use CSV, XLSX or GeoJSON",
@@ -84,24 +84,24 @@ def _table(path: Path) -> tuple[_Table, list[str | None]]:
 
 
 def _columns(
-    table: _Table, path: Path, lon_field: str | None, lat_field: str | None
+    table: Table, path: Path, lon_field: str | None, lat_field: str | None
 ) -> dict[str, int]:
     header = table.header
-    keys = [_key(h) for h in header]
-    mapping = {f: i for f in _FIELDS if (i := _find_column(header, f)) is not None}
+    keys = [column_key(h) for h in header]
+    mapping = {f: i for f in _FIELDS if (i := find_column(header, f)) is not None}
     category = next((keys.index(c) for c in _CATEGORY if c in keys), None)
     if category is not None:
         mapping["category"] = category
     if table.is_geojson:
-        mapping["lon"], mapping["lat"] = header.index(_GEOM_LON), header.index(_GEOM_LAT)
+        mapping["lon"], mapping["lat"] = header.index(GEOM_LON), header.index(GEOM_LAT)
     for f, name in (("lon", lon_field), ("lat", lat_field)):
         if name is not None:
-            if _key(name) not in keys:
+            if column_key(name) not in keys:
                 raise InvalidFile(
                     f"文件 {path.name} 中没有列「{name}」",
                     f"{path.name} has no column '{name}'",
                 )
-            mapping[f] = keys.index(_key(name))
+            mapping[f] = keys.index(column_key(name))
     if "lon" not in mapping or "lat" not in mapping:
         found = "、".join(h for h in header if h and not h.startswith("\x00")) or "（无）"
         raise InvalidFile(
@@ -152,7 +152,7 @@ def read_candidates(
     rows: list[dict[str, Any]] = []
     seen: dict[str, int] = {}
     total = 0
-    for row, cells in _iter_rows(table):
+    for row, cells in iter_rows(table):
         total += 1
         problem = _row_problem(row, cells, mapping, table, wrong_types)
         if problem is not None:
@@ -166,7 +166,7 @@ def read_candidates(
                     "external_id",
                     f"与第 {seen[record['candidate_id']]} 行的编号「{record['candidate_id']}」重复",
                     f"same id '{record['candidate_id']}' as row {seen[record['candidate_id']]}",
-                    _row_values(table, cells),
+                    row_values(table, cells),
                     "duplicate_id",
                 )
             )
@@ -180,7 +180,7 @@ def read_candidates(
     sites = gpd.GeoDataFrame(frame, geometry=gpd.points_from_xy(lon, lat), crs=4326)
     names = {f: table.header[i] for f, i in mapping.items()}
     for f in ("lon", "lat"):
-        if names[f] in (_GEOM_LON, _GEOM_LAT):
+        if names[f] in (GEOM_LON, GEOM_LAT):
             names[f] = GEOMETRY
     used = set(mapping.values())
     ignored = [h for i, h in enumerate(table.header) if i not in used and h and h[0] != "\x00"]
@@ -191,10 +191,10 @@ def _row_problem(
     row: int,
     cells: list[str],
     mapping: dict[str, int],
-    table: _Table,
+    table: Table,
     wrong_types: list[str | None],
 ) -> RowProblem | None:
-    values = _row_values(table, cells)
+    values = row_values(table, cells)
     wrong = wrong_types[row - table.first_row] if wrong_types else None
     if wrong is not None:
         return RowProblem(
@@ -205,30 +205,30 @@ def _row_problem(
             values,
             "not_point",
         )
-    found = _coordinate_problem(_cell(cells, mapping, "lon"), _cell(cells, mapping, "lat"))
+    found = coordinate_problem(cell(cells, mapping, "lon"), cell(cells, mapping, "lat"))
     if found is None:
         return None
     code, f, zh, en = found
     return RowProblem(row, f or None, zh, en, values, code)
 
 
-def _cell(cells: list[str], mapping: dict[str, int], f: str) -> str:
+def cell(cells: list[str], mapping: dict[str, int], f: str) -> str:
     i = mapping.get(f)
     return cells[i] if i is not None and i < len(cells) else ""
 
 
 def _record(row: int, cells: list[str], mapping: dict[str, int], source: str) -> dict[str, Any]:
-    name = _cell(cells, mapping, "name") or f"候选点 {row}"
-    address = _cell(cells, mapping, "address")
+    name = cell(cells, mapping, "name") or f"候选点 {row}"
+    address = cell(cells, mapping, "address")
     return {
         "row": row,
-        "candidate_id": _cell(cells, mapping, "external_id") or _hash_id(name, address),
+        "candidate_id": cell(cells, mapping, "external_id") or hash_id(name, address),
         "name": name,
         "address": address,
-        "category": _cell(cells, mapping, "category"),
+        "category": cell(cells, mapping, "category"),
         "source": source,
-        "given_lon": _parse_number(_cell(cells, mapping, "lon")),
-        "given_lat": _parse_number(_cell(cells, mapping, "lat")),
+        "given_lon": parse_number(cell(cells, mapping, "lon")),
+        "given_lat": parse_number(cell(cells, mapping, "lat")),
     }
 
 

@@ -14,50 +14,36 @@ importing the same file again updates rather than duplicates.
 
 from __future__ import annotations
 
-import hashlib
-import io
-import json
-import math
-import re
-import unicodedata
-from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 from pydantic import ValidationError
 from shapely.geometry.base import BaseGeometry
 
 from geo.crs import parse_crs, to_wgs84, utm_epsg
 from geo.errors import InvalidFile, InvalidInput, YizhanError
-from geo.station_model import StationInput, field_label, field_problems
+from geo.io.tables import (
+    GEOM_LAT,
+    GEOM_LON,
+    GEOMETRY,
+    SYNONYMS,
+    Table,
+    coordinate_problem,
+    find_column,
+    hash_id,
+    iter_rows,
+    named_column,
+    parse_number,
+    read_csv,
+    read_geojson,
+    read_xlsx,
+    row_values,
+)
+from geo.station_model import StationInput, field_problems
 from geo.vocab import KINDS, normalise_kind
-
-# Field → column names (compared case-insensitively after NFKC), in order of preference.
-SYNONYMS: dict[str, tuple[str, ...]] = {
-    "name": ("name", "名称", "站点名称", "驿站名称"),
-    "address": ("address", "地址", "详细地址"),
-    "district": ("district", "county", "区", "区县", "所属区域", "行政区"),
-    "lon": ("lng", "lon", "longitude", "x", "经度"),
-    "lat": ("lat", "latitude", "y", "纬度"),
-    "external_id": ("amap_poi_id", "poi_id", "poiid", "external_id", "id", "编号"),
-    "opening_hours": ("opening_hours", "hours", "开放时间"),
-    "services": ("services", "服务", "服务项目"),
-    "phone": ("phone", "tel", "电话", "联系电话"),
-    "host_org": ("host_org", "host", "承建单位", "依托单位"),
-    "level": ("level", "级别"),
-    "status": ("status", "状态"),
-    "opened_on": ("opened_on", "建成日期", "开放日期"),
-    "kind": ("kind", "类型"),
-}
-PREFIXES: dict[str, tuple[str, ...]] = {"lon": ("lng_", "lon_"), "lat": ("lat_",)}
-GEOMETRY = "geometry"  # the "column" GeoJSON coordinates come from
-_GEOM_LON, _GEOM_LAT = "\x00geometry.lon", "\x00geometry.lat"
-_HEADER_SCAN_ROWS = 10
-_ENCODINGS = ("utf-8-sig", "gb18030")  # utf-8 (with or without BOM), then GBK's superset
 
 
 @dataclass(frozen=True)
@@ -146,149 +132,17 @@ class _Valid:
     values: dict[str, Any]
 
 
-@dataclass
-class _Table:
-    header: list[str]
-    rows: list[list[str]]  # all cells as stripped strings, "" when empty
-    first_row: int  # the person-visible number of rows[0]
-    is_geojson: bool = False
-
-
 # ---------------------------------------------------------------- file formats
-
-
-def _bad_file(path: Path, zh: str, en: str) -> InvalidFile:
-    return InvalidFile(f"无法读取文件 {path.name}：{zh}", f"cannot read {path.name}: {en}")
-
-
-def _cell(value: Any) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    return str(value).strip()
-
-
-def _decode(path: Path) -> str:
-    data = path.read_bytes()
-    for encoding in _ENCODINGS:
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise _bad_file(
-        path, "编码不是 UTF-8 或 GBK，请另存为 UTF-8 CSV", "encoding is neither UTF-8 nor GBK"
-    )
-
-
-def _frame_table(frame: pd.DataFrame, path: Path) -> _Table:
-    grid = [[_cell(v) for v in row] for row in frame.itertuples(index=False, name=None)]
-    for i, cells in enumerate(grid[:_HEADER_SCAN_ROWS]):  # skip title rows above the header
-        if _find_column(cells, "name") is not None:
-            return _Table(cells, grid[i + 1 :], first_row=i + 2)
-    if not grid:
-        raise _bad_file(path, "文件为空", "the file is empty")
-    return _Table(grid[0], grid[1:], first_row=2)
-
-
-def _read_csv(path: Path) -> _Table:
-    text = _decode(path)
-    try:
-        frame = pd.read_csv(
-            io.StringIO(text),
-            header=None,
-            dtype=str,
-            keep_default_na=False,
-            skip_blank_lines=False,
-        )
-    except pd.errors.EmptyDataError:
-        raise _bad_file(path, "文件为空", "the file is empty") from None
-    except (pd.errors.ParserError, ValueError) as exc:
-        raise _bad_file(path, f"CSV 格式错误（{exc}）", f"malformed CSV ({exc})") from None
-    return _frame_table(frame, path)
-
-
-def _read_xlsx(path: Path) -> _Table:
-    try:
-        frame = pd.read_excel(
-            path, sheet_name=0, header=None, dtype=str, keep_default_na=False, engine="openpyxl"
-        )
-    except Exception as exc:  # openpyxl raises many types for a broken workbook
-        raise _bad_file(
-            path, f"不是有效的 Excel 文件（{exc}）", f"not a valid Excel workbook ({exc})"
-        ) from None
-    return _frame_table(frame, path)
-
-
-def _point_cells(geometry: Any) -> tuple[str, str, str | None]:
-    """Coordinates of a GeoJSON geometry as text, plus the type when it is not a Point."""
-    if not geometry:
-        return "", "", None
-    gtype = geometry.get("type") if isinstance(geometry, dict) else None
-    coords = geometry.get("coordinates") if isinstance(geometry, dict) else None
-    if gtype != "Point" or not isinstance(coords, list | tuple) or len(coords) < 2:
-        return "", "", str(gtype)
-
-    def text(v: Any) -> str:
-        return "" if v is None else str(v).strip()  # NaN stays "nan": a bad number
-
-    return text(coords[0]), text(coords[1]), None
-
-
-def _read_geojson(path: Path) -> tuple[_Table, list[str | None]]:
-    try:
-        data = json.loads(_decode(path))
-    except json.JSONDecodeError as exc:
-        raise _bad_file(path, f"不是有效的 JSON（{exc}）", f"not valid JSON ({exc})") from None
-    if isinstance(data, dict) and data.get("type") == "Feature":
-        data = {"type": "FeatureCollection", "features": [data]}
-    if not isinstance(data, dict) or not isinstance(data.get("features"), list):
-        raise _bad_file(path, "不是 GeoJSON FeatureCollection", "not a GeoJSON FeatureCollection")
-    props = [(f or {}).get("properties") or {} for f in data["features"]]
-    header: list[str] = []
-    for p in props:
-        header.extend(k for k in p if k not in header)
-    rows, wrong_types = [], []
-    for feature, p in zip(data["features"], props, strict=True):
-        lon, lat, wrong = _point_cells((feature or {}).get("geometry"))
-        rows.append([_cell(p.get(k)) for k in header] + [lon, lat])
-        wrong_types.append(wrong)
-    table = _Table(header + [_GEOM_LON, _GEOM_LAT], rows, first_row=1, is_geojson=True)
-    return table, wrong_types
 
 
 # ---------------------------------------------------------------- columns
 
 
-def _key(name: str) -> str:
-    return unicodedata.normalize("NFKC", name).strip().lower()
-
-
-def _find_column(header: Sequence[str], field_name: str) -> int | None:
-    keys = [_key(h) for h in header]
-    for synonym in SYNONYMS[field_name]:
-        if synonym in keys:
-            return keys.index(synonym)
-    for i, key in enumerate(keys):
-        if key.startswith(PREFIXES.get(field_name, ())):
-            return i
-    return None
-
-
-def _named_column(header: Sequence[str], name: str, path: Path) -> int:
-    keys = [_key(h) for h in header]
-    if _key(name) not in keys:
-        found = "、".join(h for h in header if not h.startswith("\x00"))
-        raise InvalidFile(
-            f"文件 {path.name} 中没有列「{name}」；现有列：{found}",
-            f"{path.name} has no column '{name}'; columns found: {found}",
-        )
-    return keys.index(_key(name))
-
-
 def _map_columns(
-    table: _Table, path: Path, lon_field: str | None, lat_field: str | None
+    table: Table, path: Path, lon_field: str | None, lat_field: str | None
 ) -> dict[str, int]:
     header = table.header
-    mapping = {f: i for f in SYNONYMS if (i := _find_column(header, f)) is not None}
+    mapping = {f: i for f in SYNONYMS if (i := find_column(header, f)) is not None}
     if "name" not in mapping:
         found = "、".join(h for h in header if h and not h.startswith("\x00")) or "（无）"
         raise InvalidFile(
@@ -297,11 +151,11 @@ def _map_columns(
             f"columns found: {found}",
         )
     if table.is_geojson:
-        mapping["lon"], mapping["lat"] = header.index(_GEOM_LON), header.index(_GEOM_LAT)
+        mapping["lon"], mapping["lat"] = header.index(GEOM_LON), header.index(GEOM_LAT)
     if lon_field is not None:
-        mapping["lon"] = _named_column(header, lon_field, path)
+        mapping["lon"] = named_column(header, lon_field, path)
     if lat_field is not None:
-        mapping["lat"] = _named_column(header, lat_field, path)
+        mapping["lat"] = named_column(header, lat_field, path)
     if ("lon" in mapping) != ("lat" in mapping):
         have, miss = ("经度", "纬度") if "lon" in mapping else ("纬度", "经度")
         raise InvalidFile(
@@ -312,75 +166,15 @@ def _map_columns(
     return mapping
 
 
-def _column_names(table: _Table, mapping: dict[str, int]) -> dict[str, str]:
+def _column_names(table: Table, mapping: dict[str, int]) -> dict[str, str]:
     out = {}
     for f, i in mapping.items():
         name = table.header[i]
-        out[f] = GEOMETRY if name in (_GEOM_LON, _GEOM_LAT) else name
+        out[f] = GEOMETRY if name in (GEOM_LON, GEOM_LAT) else name
     return out
 
 
 # ---------------------------------------------------------------- rows
-
-
-def _parse_number(text: str) -> float | None:
-    try:
-        return float(unicodedata.normalize("NFKC", text).replace("°", "").strip())
-    except ValueError:
-        return None
-
-
-def _coordinate_problem(lon_text: str, lat_text: str) -> tuple[str, str, str, str] | None:
-    """(code, field, zh, en) when the coordinates are missing, unparsable or out of range."""
-    if not lon_text and not lat_text:
-        return (
-            "no_coordinates",
-            "",
-            "没有坐标（只有地址），未导入；请补充经纬度",
-            "no coordinates (address only); not imported: add longitude and latitude",
-        )
-    for f, text in (("lon", lon_text), ("lat", lat_text)):
-        if not text:
-            return (
-                "no_coordinates",
-                f,
-                f"缺少{field_label(f)}，未导入",
-                f"{field_label(f, 'en')} is missing; not imported",
-            )
-        value = _parse_number(text)
-        if value is None or not math.isfinite(value):
-            return (
-                "bad_number",
-                f,
-                f"{field_label(f)}「{text}」不是有效的数字",
-                f"{field_label(f, 'en')} '{text}' is not a valid number",
-            )
-        limit = 180.0 if f == "lon" else 90.0
-        if not -limit <= value <= limit:
-            return (
-                "out_of_range",
-                f,
-                f"{field_label(f)} {text} 超出范围 [-{limit:g}, {limit:g}]",
-                f"{field_label(f, 'en')} {text} is outside [-{limit:g}, {limit:g}]",
-            )
-    return None
-
-
-def _hash_id(name: str, address: str) -> str:
-    def norm(text: str) -> str:
-        return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).strip().lower()
-
-    digest = hashlib.sha1(f"{norm(name)}\x1f{norm(address)}".encode()).hexdigest()
-    return f"h:{digest[:16]}"
-
-
-def _row_values(table: _Table, cells: list[str]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for name, value in zip(table.header, cells, strict=False):
-        if value:
-            key = {_GEOM_LON: "geometry.lon", _GEOM_LAT: "geometry.lat"}.get(name, name)
-            out[key] = value
-    return out
 
 
 def _station_data(
@@ -392,16 +186,10 @@ def _station_data(
     data["kind"] = data.get("kind") or kind
     data["crs"] = crs
     data["source"] = source
-    data["external_id"] = data.get("external_id") or _hash_id(
+    data["external_id"] = data.get("external_id") or hash_id(
         data.get("name", ""), data.get("address", "")
     )
     return data
-
-
-def _iter_rows(table: _Table) -> Iterator[tuple[int, list[str]]]:
-    for offset, cells in enumerate(table.rows):
-        if any(cells):
-            yield table.first_row + offset, cells
 
 
 def _outside_m(lons: np.ndarray, lats: np.ndarray, area: BaseGeometry) -> np.ndarray:
@@ -472,11 +260,11 @@ def read_stations(
     suffix = path.suffix.lower()
     wrong_types: list[str | None] = []
     if suffix in (".csv", ".txt"):
-        table = _read_csv(path)
+        table = read_csv(path)
     elif suffix in (".xlsx", ".xlsm"):
-        table = _read_xlsx(path)
+        table = read_xlsx(path)
     elif suffix in (".geojson", ".json"):
-        table, wrong_types = _read_geojson(path)
+        table, wrong_types = read_geojson(path)
     else:
         raise InvalidFile(
             f"不支持的文件类型：{path.name}，请使用 CSV、XLSX 或 GeoJSON",
@@ -490,9 +278,9 @@ def read_stations(
     problems: list[RowProblem] = []
     pending: list[_Valid] = []
     total = 0
-    for row, cells in _iter_rows(table):
+    for row, cells in iter_rows(table):
         total += 1
-        values = _row_values(table, cells)
+        values = row_values(table, cells)
         row_problems = _check_row(
             row, cells, mapping, values, kind, crs_name, source, wrong_types, table
         )
@@ -523,7 +311,7 @@ def _check_row(
     crs: str,
     source: str,
     wrong_types: list[str | None],
-    table: _Table,
+    table: Table,
 ) -> list[RowProblem] | _Valid:
     """Validate one row: its problems, or the valid station as given."""
     found: list[RowProblem] = []
@@ -543,13 +331,13 @@ def _check_row(
         )
         coords = None
     else:
-        coords = _coordinate_problem(lon_text, lat_text)
+        coords = coordinate_problem(lon_text, lat_text)
         if coords is not None:
             code, f, zh, en = coords
             found.append(RowProblem(row, f or None, zh, en, values, code))
     data = _station_data(cells, mapping, kind, crs, source)
     # Without usable coordinates, validate the other fields at a placeholder position.
-    lon, lat = (0.0, 0.0) if found else (_parse_number(lon_text), _parse_number(lat_text))
+    lon, lat = (0.0, 0.0) if found else (parse_number(lon_text), parse_number(lat_text))
     try:
         station = StationInput.model_validate({**data, "lon": lon, "lat": lat})
     except ValidationError as exc:
@@ -566,7 +354,7 @@ def _check_row(
 
 def _finish(
     pending: list[_Valid],
-    table: _Table,
+    table: Table,
     crs: str,
     service_area: BaseGeometry | None,
     max_outside_m: float,
