@@ -1,4 +1,4 @@
-"""A real uvicorn server for tests that need real HTTP clients (GDAL, Chromium)."""
+"""A real uvicorn server for tests that need real HTTP clients (GDAL, Chromium, load)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import IO
 
 from tests.conftest import ROOT
 
@@ -20,9 +21,15 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@contextmanager
-def live_server(database_url: str, **env: str) -> Iterator[str]:
-    """Start ``uvicorn api.app:create_app`` on 127.0.0.1 (free port); yield its base URL."""
+def start_server(
+    database_url: str, *, output: IO[str] | None = None, **env: str
+) -> tuple[str, subprocess.Popen[str]]:
+    """Start ``uvicorn api.app:create_app`` on 127.0.0.1 (a free port) in its own process
+    and wait until ``/readyz`` answers (database reachable, migrations applied); returns
+    its base URL and the process.
+
+    ``output`` receives the server's stdout and stderr (its logs); ``env`` adds settings.
+    """
     port = free_port()
     proc = subprocess.Popen(
         [
@@ -40,24 +47,39 @@ def live_server(database_url: str, **env: str) -> Iterator[str]:
         ],
         cwd=ROOT,
         env={**os.environ, "DATABASE_URL": database_url, **env},
+        stdout=output,
+        stderr=subprocess.STDOUT if output is not None else None,
+        text=True,
     )
     base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base}/readyz", timeout=1) as r:
+                if r.status == 200:
+                    return base, proc
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            stop_server(proc)
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.1)
+
+
+def stop_server(proc: subprocess.Popen[str]) -> None:
+    proc.terminate()
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/readyz", timeout=1) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the test server did not start")
-            time.sleep(0.1)
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
+@contextmanager
+def live_server(database_url: str, **env: str) -> Iterator[str]:
+    """A server for the duration of a ``with`` block; yields its base URL."""
+    base, proc = start_server(database_url, **env)
+    try:
         yield base
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop_server(proc)

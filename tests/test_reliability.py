@@ -11,7 +11,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -26,18 +25,13 @@ from geo.db.cluster import ManagedCluster
 from geo.db.migrate import migrate
 from geo.settings import Settings
 from tests.conftest import ROOT
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.live import free_port, start_server, stop_server
 
 
 @pytest.fixture(scope="module")
 def own_cluster():
     home = ROOT / ".yizhan-test" / f"faults-{os.getpid()}"
-    cluster = ManagedCluster(Settings(home=home, database_url=None, db_port=_free_port()))
+    cluster = ManagedCluster(Settings(home=home, database_url=None, db_port=free_port()))
     info = cluster.start()
     with psycopg.connect(info.url()) as conn:
         migrate(conn)
@@ -89,45 +83,13 @@ def _start_again(cluster: ManagedCluster, deadline_s: float = 30.0) -> None:
 @pytest.fixture(scope="module")
 def server(own_cluster, tmp_path_factory):
     _, info = own_cluster
-    port = _free_port()
     log_path = tmp_path_factory.mktemp("server") / "server.log"
-    log = log_path.open("w")
-    env = {
-        **os.environ,
-        "DATABASE_URL": info.url(),
-        "YIZHAN_RATE_LIMIT_PER_MINUTE": "0",
-        "YIZHAN_LOG_JSON": "true",
-    }
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "api.app:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--no-access-log",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(100):
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    yield base, proc, log_path
-    proc.terminate()
-    proc.wait(timeout=10)
-    log.close()
+    with log_path.open("w") as log:
+        base, proc = start_server(
+            info.url(), output=log, YIZHAN_RATE_LIMIT_PER_MINUTE="0", YIZHAN_LOG_JSON="true"
+        )
+        yield base, proc, log_path
+        stop_server(proc)
 
 
 def test_database_killed_under_load_gives_503_then_recovers_without_restart(
