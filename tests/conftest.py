@@ -12,6 +12,7 @@ import os
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
@@ -96,6 +97,18 @@ def truncate_all(url: str) -> None:
                 sql.SQL(", ").join(sql.Identifier(t) for t in DATA_TABLES)
             )
         )
+
+
+def load_futian(shared_data: Path, database_url: str) -> tuple[Path, Any, Any]:
+    """Empty the database, then import the real Futian streets and the Shenzhen districts
+    (福田 as the key district). Returns the folder and the two import reports."""
+    from geo.importers import import_districts, import_streets
+
+    truncate_all(database_url)
+    folder = shared_data / "shenzhen-futian"
+    streets = import_streets(folder / "streets.geojson")
+    districts = import_districts(folder / "districts.geojson", name_field="qh", key=["福田"])
+    return folder, streets, districts
 
 
 @pytest.fixture

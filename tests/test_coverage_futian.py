@@ -11,7 +11,6 @@ import pytest
 
 from geo.coverage import service
 from geo.db import stations as stations_db
-from geo.importers import import_districts, import_streets
 
 pytestmark = pytest.mark.realcity
 
@@ -21,12 +20,9 @@ AS_OF = dt.date(2026, 11, 24)
 
 @pytest.fixture(scope="module")
 def futian(shared_data, database_url, db_module):
-    from tests.conftest import truncate_all
+    from tests.conftest import load_futian
 
-    truncate_all(database_url)
-    folder = shared_data / "shenzhen-futian"
-    import_streets(folder / "streets.geojson")
-    import_districts(folder / "districts.geojson", name_field="qh", key=["福田"])
+    load_futian(shared_data, database_url)
     rng = np.random.default_rng(5)
     lon = rng.uniform(114.000, 114.037, 12)
     lat = rng.uniform(22.520, 22.548, 12)

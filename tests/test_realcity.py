@@ -10,7 +10,7 @@ import json
 import pytest
 from pyproj import Geod
 
-from geo.importers import import_districts, import_stations, import_streets
+from geo.importers import import_stations
 
 pytestmark = pytest.mark.realcity
 
@@ -22,13 +22,9 @@ def _classes(value: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def futian(shared_data, database_url):
-    from tests.conftest import truncate_all
+    from tests.conftest import load_futian
 
-    truncate_all(database_url)
-    folder = shared_data / "shenzhen-futian"
-    streets = import_streets(folder / "streets.geojson")
-    districts = import_districts(folder / "districts.geojson", name_field="qh", key=["福田"])
-    return folder, streets, districts
+    return load_futian(shared_data, database_url)
 
 
 def test_futian_streets_all_2599_segments_are_accounted_for(futian, db_module) -> None:

@@ -11,7 +11,6 @@ import pytest
 
 from geo.coverage import service
 from geo.db import stations as stations_db
-from geo.importers import import_districts, import_streets
 from geo.siting.plan import plan, plan_question
 
 pytestmark = pytest.mark.realcity
@@ -41,12 +40,9 @@ def _stations(lon, lat, prefix, opened):
 
 @pytest.fixture(scope="module")
 def futian(shared_data, database_url, db_module):
-    from tests.conftest import truncate_all
+    from tests.conftest import load_futian
 
-    truncate_all(database_url)
-    folder = shared_data / "shenzhen-futian"
-    import_streets(folder / "streets.geojson")
-    import_districts(folder / "districts.geojson", name_field="qh", key=["福田"])
+    load_futian(shared_data, database_url)
     rng = np.random.default_rng(5)
     rows = _stations(
         rng.uniform(114.000, 114.037, 6), rng.uniform(22.520, 22.548, 6), "福田测试", AS_OF
