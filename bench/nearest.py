@@ -25,7 +25,6 @@ import tempfile
 import threading
 import time
 import urllib.request
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -33,6 +32,8 @@ from urllib.parse import urlsplit, urlunsplit
 import numpy as np
 import psycopg
 from psycopg import sql
+
+from geo import clock
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results"
@@ -325,7 +326,7 @@ def main() -> None:
     xmin, ymin, xmax, ymax = BBOX
     points = np.column_stack([rng.uniform(xmin, xmax, 500), rng.uniform(ymin, ymax, 500)])
     result: dict[str, Any] = {
-        "when": datetime.now().isoformat(timespec="seconds"),
+        "when": clock.now().isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
         "stations": a.stations,
         "walk_network": (FUTIAN / "streets.geojson").exists(),

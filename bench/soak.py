@@ -28,7 +28,6 @@ import sys
 import tempfile
 import threading
 import time
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +36,7 @@ import psycopg
 
 from bench.nearest import BBOX, FUTIAN, RESULTS, ROOT, Server, _admin_url, prepare
 from bench.soak_load import MIX
+from geo import clock
 
 ADMIN = "soak-admin"
 SAMPLE_S = 10.0
@@ -357,7 +357,7 @@ def main() -> None:
         server.stop()
 
     result: dict[str, Any] = {
-        "when": datetime.now().isoformat(timespec="seconds"),
+        "when": clock.now().isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
         "minutes": a.minutes,
         "target_rps": a.rate,

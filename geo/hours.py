@@ -17,10 +17,10 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import opening_hours
 
+from geo.clock import zone_named
 from geo.errors import InvalidInput
 
 DEFAULT_TZ = "Asia/Shanghai"
@@ -135,13 +135,6 @@ def optional_opening_hours(text: str | None) -> str | None:
     return validate_opening_hours(str(text))
 
 
-def _zone(tz: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise InvalidInput(f"未知的时区「{tz}」", f"unknown time zone '{tz}'") from exc
-
-
 def status_at(
     text: str, when: datetime, tz: str = DEFAULT_TZ, *, country: str | None = "CN"
 ) -> HoursState:
@@ -173,7 +166,7 @@ def status_at(
             "时间必须带时区（例如 2025-03-03T09:00+08:00）",
             "the time must carry a time zone (e.g. 2025-03-03T09:00+08:00)",
         )
-    zone = _zone(tz)
+    zone = zone_named(tz)
     hours = _parse(str(text), country)
     local = when.astimezone(zone).replace(tzinfo=None)
     change = hours.next_change(local)

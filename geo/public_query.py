@@ -10,9 +10,8 @@ from __future__ import annotations
 import math
 import re
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-from geo import vocab
+from geo import clock, vocab
 from geo.crs import CRSName, in_china, parse_crs, to_wgs84_point
 from geo.errors import InvalidInput
 
@@ -167,9 +166,9 @@ def bbox(
 def moment(value: str | None, tz: str) -> datetime:
     """An ISO time (``2025-03-03T09:00+08:00``); a time without offset is read in the
     city's time zone ``tz``; None means now."""
-    zone = ZoneInfo(tz)
+    zone = clock.zone_named(tz)
     if value is None or not value.strip():
-        return datetime.now(zone)
+        return clock.now().astimezone(zone)
     # "+08:00" arrives as " 08:00" when a client forgets to URL-encode the plus sign.
     text = _OFFSET_SPACE.sub(r"+\1", value.strip())
     try:

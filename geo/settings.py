@@ -6,8 +6,10 @@ without it Yizhan manages its own local cluster under ``YIZHAN_HOME``.
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -40,7 +42,11 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = 600
     rate_limit_burst: int = 120
 
+    # The city's time zone: "today" and "now" everywhere (geo/clock.py) are read in it.
     timezone: str = "Asia/Shanghai"
+    # Fix the clock at this moment (ISO time with offset), for tests and for reproducing
+    # what a past day's defaults were; unset in production.
+    now: datetime | None = None
     # Public lookup: walking speed for walking minutes; a position farther than this from
     # every walkable street is ranked by straight-line distance instead.
     walk_speed_kmh: float = 4.5
@@ -79,6 +85,22 @@ class Settings(BaseSettings):
     duplicate_name_radius_m: float = 200.0  # a similar name this close: a possible duplicate
     duplicate_name_similarity: float = 0.4  # pg_trgm similarity of name keys that counts
     tile_url: str = ""  # base map tiles for the staff page ({z}/{x}/{y}); none when empty
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"YIZHAN_TIMEZONE: unknown IANA time zone '{value}'") from exc
+        return value
+
+    @field_validator("now")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.utcoffset() is None:
+            raise ValueError("YIZHAN_NOW needs an offset, e.g. 2026-12-31T23:30:00+08:00")
+        return value
 
     @field_validator("home", mode="before")
     @classmethod

@@ -8,12 +8,12 @@ deleted, and never overwritten by someone who had not seen the latest version.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import psycopg
 
+from geo import clock
 from geo.accounts import EDITORS, REVIEWERS, User, require_role
 from geo.db import station_edits as db
 from geo.db.connection import set_actor
@@ -269,8 +269,7 @@ def change_status(
     _check_version(current, version)
     changes: dict[str, Any] = {"status": status, "status_reason": reason}
     if status == "closed":
-        tz = ZoneInfo(get_settings().timezone)
-        changes["closed_on"] = closed_on or datetime.now(tz).date()
+        changes["closed_on"] = closed_on or clock.today()
         opened = current["opened_on"]
         if opened and changes["closed_on"] < opened:
             raise InvalidInput(

@@ -8,7 +8,6 @@ Collections: public stations, districts and main streets, in CRS84. ``/items`` t
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
@@ -17,8 +16,8 @@ from fastapi.responses import Response
 
 from api.deps import get_conn
 from api.geojson import page_links
+from geo import clock, vocab
 from geo import public_query as pq
-from geo import vocab
 from geo.db import public as public_db
 from geo.errors import NotFound
 
@@ -226,7 +225,7 @@ def items(
     return _json(
         {
             "type": "FeatureCollection",
-            "timeStamp": datetime.now(UTC).isoformat(timespec="seconds"),
+            "timeStamp": clock.now().isoformat(timespec="seconds"),
             "numberMatched": matched,
             "numberReturned": len(features),
             "features": features,
