@@ -20,6 +20,7 @@ from rich.table import Table
 
 from api.cli_coverage import coverage_app, report_app
 from api.cli_plan import plan
+from api.cli_targets import targets_app
 from geo.errors import YizhanError
 
 console = Console()
@@ -45,6 +46,7 @@ export_app = typer.Typer(help="导出数据 / export data", no_args_is_help=True
 app.add_typer(export_app, name="export")
 app.add_typer(coverage_app, name="coverage")
 app.add_typer(report_app, name="report")
+app.add_typer(targets_app, name="targets")
 app.command("plan")(plan)
 
 

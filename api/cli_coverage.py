@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from geo import clock
 from geo.errors import InvalidInput
 
 console = Console()
@@ -29,8 +30,9 @@ DistanceOpt = Annotated[
 
 
 def _date(text: str | None) -> dt.date:
+    """An as-of date from the command line; none means today in the city's time zone."""
     if text is None:
-        return dt.date.today()
+        return clock.today()
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
@@ -98,15 +100,18 @@ def coverage_run(
 def coverage_trend(
     kind: KindOpt = "love_station",
     distance: DistanceOpt = None,
-    today: Annotated[str | None, typer.Option(help="今天 / today (YYYY-MM-DD)")] = None,
+    as_of: Annotated[
+        str | None, typer.Option(help="截至日期 / as-of date YYYY-MM-DD (default today)")
+    ] = None,
 ) -> None:
-    """Compute the missing month-end snapshots and print the trend and the projection."""
+    """Compute the missing month-end snapshots and print the trend up to the as-of date
+    and where each target stands."""
     from geo.coverage import trend
     from geo.db.connection import connect
 
     with connect(autocommit=True) as conn:
         out = trend.coverage_trend(
-            conn, kind, today=_date(today), distance_m=distance, compute=True
+            conn, kind, as_of=_date(as_of), distance_m=distance, compute=True
         )
     table = Table(title=f"月度覆盖 monthly coverage: {kind}")
     for col in ("日期 date", "站点 stations", "主要街道 main streets", "重点区域 key districts"):
@@ -121,8 +126,8 @@ def coverage_trend(
     console.print(table)
     for t in out["targets"]:
         console.print(
-            f"{t['metric']}: {_pct(t['current'])} → {t['status_label']}"
-            f"（预计 projected {t['projected_date'] or '—'}）"
+            f"{t['metric']} {_pct(t['value'])} @ {t['deadline']}: {_pct(t['current'])} → "
+            f"{t['status_label']}\n  {t['projection']}\n  {t['projection_en']}"
         )
 
 

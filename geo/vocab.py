@@ -117,3 +117,11 @@ def normalise_kind(value: str) -> str | None:
         if key in (term.code, term.zh, term.en.lower()):
             return term.code
     return None
+
+
+# What a target measures: a coverage share (0-1) or a number of new stations.
+TARGET_METRICS: dict[str, Term] = _index(
+    Term("main_street_coverage", "主要街道覆盖率", "main-street coverage"),
+    Term("key_district_coverage", "重点区域覆盖率", "key-district coverage"),
+    Term("new_stations", "新建（提升）站点数", "new (or upgraded) stations"),
+)

@@ -20,6 +20,8 @@ STATUS_COLOUR = {
     "on_track": "#1a7f37",
     "at_risk": "#b7791f",
     "off_track": "#c53030",
+    "missed": "#c53030",
+    "no_data": "#718096",
 }
 METRIC_ZH = {
     "main_street_coverage": "主要街道覆盖率",
@@ -71,6 +73,7 @@ def tables(report: dict[str, Any]) -> dict[str, tuple[list[str], list[list[Any]]
                 ["重点区域覆盖率", _pct(s["key_district_share"])],
                 ["不在步行路网上的主要街道（公里）", _km(s["main_street_off_network_m"])],
                 ["开放但无开放日期、未计入的站点", s.get("undated_open_stations", 0)],
+                *([["说明", s["note"]]] if s.get("note") else []),
             ],
         ),
         "目标进度": (
@@ -80,10 +83,12 @@ def tables(report: dict[str, Any]) -> dict[str, tuple[list[str], list[list[Any]]
                 "目标",
                 "截止日期",
                 "当前",
+                "截止日达到",
                 "近期速度/月",
                 "所需速度/月",
                 "预计完成",
                 "状态",
+                "说明",
             ],
             [
                 [
@@ -92,10 +97,12 @@ def tables(report: dict[str, Any]) -> dict[str, tuple[list[str], list[list[Any]]
                     _fmt_target(t, t["value"]),
                     t["deadline"],
                     _fmt_target(t, t["current"]),
+                    _fmt_target(t, t["reached"]),
                     _fmt_target(t, t["pace_per_month"]),
                     _fmt_target(t, t["needed_per_month"]),
                     t["projected_date"] or "—",
                     t["status_label"],
+                    t["projection"],
                 ]
                 for t in targets
             ],
@@ -266,7 +273,8 @@ def trend_svg(report: dict[str, Any], width: int = 720, height: int = 260) -> st
             (t for t in report["targets"] if t["metric"].startswith("main" if i == 0 else "key")),
             None,
         )
-        if target and target["pace_per_month"] and target["current"] is not None:
+        open_target = target and target["status"] not in ("met", "missed", "no_data")
+        if open_target and target["pace_per_month"] and target["current"] is not None:
             months = (deadline - dates[-1]).days / (365.25 / 12)
             end = min(1.0, target["current"] + target["pace_per_month"] * months)
             parts.append(
@@ -303,12 +311,14 @@ def render_html(report: dict[str, Any]) -> str:
         f'<div class="card"><div class="v">{escape(v)}</div><div class="k">{escape(k)}</div></div>'
         for k, v in headline
     )
+    if s.get("note"):
+        cards += f'<p class="note">{escape(s["note"])}<br>{escape(s["note_en"])}</p>'
     status = "".join(
         f"<li><b>{escape(METRIC_ZH.get(t['metric'], t['metric']))}</b>（{escape(t['kind'])}）："
         f'<span class="badge" style="background:{STATUS_COLOUR[t["status"]]}">'
         f"{escape(t['status_label'])}</span> 当前 {escape(_fmt_target(t, t['current']))}，"
-        f"目标 {escape(_fmt_target(t, t['value']))}（{escape(t['deadline'])}），"
-        f"预计完成 {escape(t['projected_date'] or '—')}</li>"
+        f"目标 {escape(_fmt_target(t, t['value']))}（{escape(t['deadline'])}）。"
+        f"{escape(t['projection'])}</li>"
         for t in [*report["targets"], *report["count_targets"]]
     )
     sections = "".join(

@@ -30,6 +30,7 @@ DATA_TABLES = (
     "streets",
     "districts",
     "targets",
+    "target_audit",
     "import_log",
     "coverage_geoms",
     "coverage_snapshots",

@@ -18,6 +18,7 @@ TABLES = (
     "walk_nodes",
     "walk_edges",
     "targets",
+    "target_audit",
     "import_log",
 )
 

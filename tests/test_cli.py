@@ -11,8 +11,11 @@ import pytest
 from tests.conftest import ROOT
 
 
-def yizhan(*args: str, url: str) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "DATABASE_URL": url, "COLUMNS": "200"}
+def yizhan(
+    *args: str, url: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``yizhan ARGS`` on the database ``url`` (``env``: more environment)."""
+    env = {**os.environ, "DATABASE_URL": url, "COLUMNS": "200", **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "api.cli", *args],
         capture_output=True,

@@ -91,11 +91,11 @@ def test_a_planner_run_is_then_served_publicly_with_districts_and_streets(
 def test_trend_lists_missing_month_ends_until_a_planner_computes_them(
     planner_client, client
 ) -> None:
-    before = client.get("/api/v1/coverage/trend").json()
-    assert before["points"] == []
-    assert before["missing"][0] == "2026-08-31" and before["missing"][-1] == before["today"]
-    planner_client.post("/api/v1/coverage/trend/runs")
-    after = client.get("/api/v1/coverage/trend").json()
+    before = client.get("/api/v1/coverage/trend", params={"as_of": AS_OF}).json()
+    assert before["points"] == [] and before["as_of"] == AS_OF
+    assert before["missing"] == ["2026-08-31", "2026-09-30", "2026-10-31", AS_OF]
+    planner_client.post("/api/v1/coverage/trend/runs", params={"as_of": AS_OF})
+    after = client.get("/api/v1/coverage/trend", params={"as_of": AS_OF}).json()
     assert after["missing"] == []
     shares = [p["main_street_share"] for p in after["points"]]
     assert shares[:2] == [pytest.approx(0.39), pytest.approx(0.39)]  # Aug, Sep: 甲 only
@@ -110,7 +110,7 @@ def test_trend_lists_missing_month_ends_until_a_planner_computes_them(
         {"kind": "tea_house"},
         {"distance": 0},
         {"distance": 25000},
-        {"as_of": "2020-01-01"},
+        {"as_of": "0226-11-24"},
         {"as_of": "not-a-date"},
         {"mode": "flying"},
     ],
@@ -139,7 +139,7 @@ def test_cli_run_prints_the_figures_and_reuses_the_snapshot(city, database_url) 
         ["--kind", "tea_house"],
         ["--distance", "0"],
         ["--distance", "30000"],
-        ["--as-of", "2001-01-01"],
+        ["--as-of", "0226-11-24"],
     ],
 )
 def test_cli_bad_input_exits_2_with_both_languages(city, database_url, args) -> None:

@@ -219,12 +219,13 @@ def test_an_unknown_kind_is_refused() -> None:
     assert "未知的站点类型" in err.value.zh and "unknown station kind" in err.value.en
 
 
-def test_a_date_before_the_first_station_is_refused(db) -> None:
+def test_a_date_before_the_first_station_is_zero_with_a_note(db) -> None:
     load_streets(db, MAIN_STREET)
     add_station(db, 200, 30, opened_on=dt.date(2025, 3, 15))
-    with pytest.raises(InvalidInput) as err:
-        _run(db, as_of=dt.date(2025, 3, 14))
-    assert "2025-03-15" in err.value.zh and "before the first" in err.value.en
+    s = _run(db, as_of=dt.date(2025, 3, 14))["figures"]["summary"]
+    assert s["stations"] == 0 and s["main_street_covered_m"] == 0.0
+    assert "2025-03-15" in s["note"] and "before the first" in s["note_en"]
+    assert "note" not in _run(db, as_of=dt.date(2025, 3, 15))["figures"]["summary"]
 
 
 def test_an_empty_network_is_refused(db) -> None:

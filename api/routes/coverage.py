@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 
 from api.auth import planner_user
 from api.deps import get_conn
+from geo import clock
 from geo.accounts import User
 from geo.coverage import service, trend
 
@@ -50,6 +51,8 @@ class Summary(BaseModel):
     key_district_share: float | None
     key_districts: int
     cells: int
+    note: str | None = Field(None, description="why coverage is 0, e.g. before the first station")
+    note_en: str | None = None
 
 
 class DistrictRow(BaseModel):
@@ -105,9 +108,12 @@ class TargetProgress(BaseModel):
     current: float | None
     pace_per_month: float | None
     needed_per_month: float | None
+    reached: float | None = Field(description="value on the deadline, once it has passed")
     projected_date: dt.date | None
-    status: str
+    status: str = Field(description="met | on_track | at_risk | off_track | missed | no_data")
     status_label: str
+    projection: str = Field(description="where it stands, in words (Chinese)")
+    projection_en: str
 
 
 class TrendOut(BaseModel):
@@ -115,9 +121,10 @@ class TrendOut(BaseModel):
     distance_m: float
     mode: str
     cell_m: float
-    today: dt.date
+    as_of: dt.date
+    first_opened: dt.date | None = Field(description="the kind's first opening date")
     points: list[TrendPoint]
-    missing: list[dt.date] = Field(description="month ends without a current snapshot")
+    missing: list[dt.date] = Field(description="dates without a current snapshot")
     targets: list[TargetProgress]
     count_targets: list[TargetProgress]
 
@@ -136,7 +143,8 @@ def _out(snap: dict[str, Any]) -> CoverageOut:
 
 
 def _today() -> dt.date:
-    return dt.date.today()
+    """The default as-of date: today in the city's time zone."""
+    return clock.today()
 
 
 @router.get("", response_model=CoverageOut)
@@ -167,6 +175,7 @@ def get_gaps(
 
 @router.get("/trend", response_model=TrendOut)
 def get_trend(
+    as_of: dt.date = Query(default_factory=_today, description="the trend ends here"),
     kind: str = "love_station",
     distance: float | None = None,
     mode: Mode = "walking",
@@ -174,8 +183,8 @@ def get_trend(
 ) -> dict[str, Any]:
     """Month-end coverage from stored snapshots, the projection to the targets, and the
     count targets. Month ends not yet computed are listed in ``missing``."""
-    out = trend.coverage_trend(conn, kind, distance_m=distance, mode=mode)
-    return {**out, "count_targets": trend.count_targets(conn, kind=kind)}
+    out = trend.coverage_trend(conn, kind, as_of=as_of, distance_m=distance, mode=mode)
+    return {**out, "count_targets": trend.count_targets(conn, as_of, kind=kind)}
 
 
 @router.post("/runs", response_model=CoverageOut, dependencies=[Depends(require_planner)])
@@ -187,14 +196,17 @@ def post_run(body: RunIn, conn: psycopg.Connection[Any] = Depends(get_conn)) -> 
 
 @router.post("/trend/runs", response_model=TrendOut, dependencies=[Depends(require_planner)])
 def post_trend_run(
+    as_of: dt.date = Query(default_factory=_today, description="the trend ends here"),
     kind: str = "love_station",
     distance: float | None = None,
     mode: Mode = "walking",
     conn: psycopg.Connection[Any] = Depends(get_conn),
 ) -> dict[str, Any]:
     """Compute the missing month-end snapshots, then answer as GET /trend. Planner role."""
-    out = trend.coverage_trend(conn, kind, distance_m=distance, mode=mode, compute=True)
-    return {**out, "count_targets": trend.count_targets(conn, kind=kind)}
+    out = trend.coverage_trend(
+        conn, kind, as_of=as_of, distance_m=distance, mode=mode, compute=True
+    )
+    return {**out, "count_targets": trend.count_targets(conn, as_of, kind=kind)}
 
 
 class PlanSite(BaseModel):

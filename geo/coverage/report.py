@@ -13,6 +13,7 @@ from typing import Any
 import psycopg
 import shapely
 
+from geo import clock
 from geo.coverage import service, trend
 from geo.coverage.city import load_city
 from geo.db import coverage as coverage_db
@@ -30,19 +31,18 @@ def report_data(
     kind: str,
     distance_m: float | None = None,
     *,
-    today: dt.date | None = None,
     plan_solver: str = "highs",
     plan_time_limit_s: float = 30.0,
 ) -> dict[str, Any]:
-    """The report's content for ``kind`` on ``as_of`` (trend up to ``today``), with the
-    recommended sites for full coverage (LSCP; the pace counted from ``today``)."""
-    today = today or max(as_of, dt.date.today())
+    """The report's content for ``kind`` as of ``as_of``, with the recommended sites for
+    full coverage (LSCP). Everything in it is counted from ``as_of`` and the data, never
+    from the day the report is made: re-running last month's report gives last month's
+    figures (only ``generated_at`` differs)."""
     q = service.question(as_of, kind, distance_m)
-    service.check_date(conn, q)
     city = load_city(conn, cell_m=q.cell_m)
     snap = service.run(conn, q, city=city)
     progress = trend.coverage_trend(
-        conn, kind, today=today, distance_m=q.distance_m, compute=True, city=city
+        conn, kind, as_of=as_of, distance_m=q.distance_m, compute=True, city=city
     )
     pq = siting_plan.plan_question(
         as_of,
@@ -52,7 +52,7 @@ def report_data(
         time_limit_s=plan_time_limit_s,
         cell_m=q.cell_m,
     )
-    plan = siting_plan.plan(conn, pq, city=city, today=today)
+    plan = siting_plan.plan(conn, pq, city=city)
     geoms = coverage_db.snapshot_geoms(conn, snap["id"])
     figs = snap["figures"]
     share = {d["district"]: d.get("area_share") for d in figs["districts"]}
@@ -86,14 +86,13 @@ def report_data(
         "kind": kind,
         "kind_zh": KINDS[kind].zh,
         "as_of": as_of.isoformat(),
-        "today": today.isoformat(),
-        "generated_at": dt.datetime.now().isoformat(timespec="seconds"),
+        "generated_at": clock.now().isoformat(timespec="seconds"),
         "summary": figs["summary"],
         "districts": figs["districts"],
         "streets": figs["streets"],
         "trend": progress["points"],
         "targets": progress["targets"],
-        "count_targets": trend.count_targets(conn, today),
+        "count_targets": trend.count_targets(conn, as_of),
         "street_gaps": [f["properties"] for f in layers["street_gap"]],
         "area_gaps": [f["properties"] for f in layers["area_gap"]],
         "plan": plan,

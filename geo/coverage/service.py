@@ -18,6 +18,7 @@ import psycopg
 import shapely
 import shapely.geometry
 
+from geo import clock
 from geo.coverage.city import City, load_city
 from geo.coverage.evaluate import MODES, evaluate
 from geo.coverage.figures import figures, geometries
@@ -60,7 +61,8 @@ def question(
     Raises
     ------
     InvalidInput
-        Unknown kind or mode; distance not in (0, 20 km]; cell size not in [5, 1000] m.
+        A date outside 1990-2100; unknown kind or mode; distance not in (0, 20 km];
+        cell size not in [5, 1000] m.
     """
     settings = get_settings()
     if kind not in KINDS:
@@ -73,6 +75,7 @@ def question(
             f"未知的计算方式「{mode}」，可选：{', '.join(MODES)}",
             f"unknown mode '{mode}': use one of {', '.join(MODES)}",
         )
+    clock.check_in_range(as_of)
     d = float(settings.coverage_distance_m[kind] if distance_m is None else distance_m)
     if not 0 < d <= MAX_DISTANCE_M:
         raise InvalidInput(
@@ -89,22 +92,27 @@ def question(
     return Question(as_of, kind, d, mode, cell)
 
 
-def check_date(conn: psycopg.Connection[Any], q: Question) -> dt.date:
-    """The first opening date of the kind; raises when ``q.as_of`` lies before it."""
-    first = coverage_db.first_opened(conn, q.kind)
+def first_opened(conn: psycopg.Connection[Any], kind: str) -> dt.date | None:
+    """The opening date of the kind's first station (None: no station has one)."""
+    return coverage_db.first_opened(conn, kind)
+
+
+def before_first_note(conn: psycopg.Connection[Any], q: Question) -> dict[str, str] | None:
+    """Why coverage on ``q.as_of`` is 0 % when no station of the kind had opened by then
+    (None when one had)."""
+    first = first_opened(conn, q.kind)
     label = KINDS[q.kind]
     if first is None:
-        raise InvalidInput(
-            f"没有任何{label.zh}记录了开放日期，无法计算覆盖",
-            f"no {label.en} has an opening date, so there is no coverage to compute",
-        )
+        return {
+            "note": f"没有任何{label.zh}记录了开放日期：覆盖率为 0",
+            "note_en": f"no {label.en} has an opening date: coverage is 0",
+        }
     if q.as_of < first:
-        raise InvalidInput(
-            f"日期 {q.as_of} 早于第一座{label.zh}的开放日期 {first}：那时还没有数据",
-            f"{q.as_of} is before the first {label.en} opened ({first}): there is no data "
-            "for that date",
-        )
-    return first
+        return {
+            "note": f"{q.as_of} 早于第一座{label.zh}的开放日期 {first}：那时覆盖率为 0",
+            "note_en": f"{q.as_of} is before the first {label.en} opened ({first}): coverage was 0",
+        }
+    return None
 
 
 def fingerprint(conn: psycopg.Connection[Any], q: Question, network: str | None = None) -> str:
@@ -116,7 +124,6 @@ def fingerprint(conn: psycopg.Connection[Any], q: Question, network: str | None 
 
 def stored(conn: psycopg.Connection[Any], q: Question) -> dict[str, Any]:
     """The stored snapshot answering ``q`` for the current data, or NotFound."""
-    check_date(conn, q)
     snap = coverage_db.find_snapshot(conn, q.key, fingerprint(conn, q))
     if snap is None:
         raise NotFound(
@@ -138,7 +145,6 @@ def run(
 ) -> dict[str, Any]:
     """The snapshot answering ``q``: the stored one if its inputs are unchanged, else a
     new one computed and stored. ``reused`` in the answer says which."""
-    check_date(conn, q)
     fp = fingerprint(conn, q, network)
     snap = coverage_db.find_snapshot(conn, q.key, fp)
     if snap is not None:
@@ -156,6 +162,7 @@ def run(
         mode_label=MODE_LABELS[q.mode],
         cell_m=q.cell_m,
         undated_open_stations=coverage_db.undated_open_stations(conn, q.kind),
+        **(before_first_note(conn, q) or {}),
     )
     geoms = geometries(city, cov)
     seconds = time.perf_counter() - started

@@ -25,3 +25,28 @@ def upsert(conn: psycopg.Connection[Any], targets: Iterable[Mapping[str, Any]]) 
 
 def all_targets(conn: psycopg.Connection[Any]) -> list[dict[str, Any]]:
     return list(conn.execute("SELECT * FROM targets ORDER BY deadline, kind, metric").fetchall())
+
+
+def get(conn: psycopg.Connection[Any], kind: str, metric: str, deadline: Any) -> dict[str, Any]:
+    row = conn.execute(
+        "SELECT * FROM targets WHERE kind = %s AND metric = %s AND deadline = %s",
+        (kind, metric, deadline),
+    ).fetchone()
+    assert row is not None
+    return dict(row)
+
+
+def delete(
+    conn: psycopg.Connection[Any], kind: str, metric: str, deadline: Any
+) -> dict[str, Any] | None:
+    """Delete one target; returns it, or None when there was none."""
+    row = conn.execute(
+        "DELETE FROM targets WHERE kind = %s AND metric = %s AND deadline = %s RETURNING *",
+        (kind, metric, deadline),
+    ).fetchone()
+    return None if row is None else dict(row)
+
+
+def audit(conn: psycopg.Connection[Any]) -> list[dict[str, Any]]:
+    """The target audit, oldest first."""
+    return list(conn.execute("SELECT * FROM target_audit ORDER BY id").fetchall())

@@ -165,12 +165,11 @@ def plan(
     pq: PlanQuestion,
     *,
     city: City | None = None,
-    today: dt.date | None = None,
 ) -> dict[str, Any]:
-    """The plan answering ``pq`` (JSON-ready); the pace is counted from ``today``
-    (default: the as-of date)."""
+    """The plan answering ``pq`` (JSON-ready); the pace to the deadline is counted from
+    the as-of date."""
     started = time.perf_counter()
-    q = pq.coverage  # no check_date: a city without stations yet can be planned
+    q = pq.coverage  # a city without stations yet can be planned too
     settings = get_settings()
     city = city or load_city(conn, cell_m=q.cell_m)
     stations = coverage_db.operating_stations(conn, q.kind, q.as_of)
@@ -210,8 +209,8 @@ def plan(
         sites,
         lonlat,
         stations,
-        today=today or q.as_of,
-        deadline=_deadline(conn, q.kind),
+        today=q.as_of,
+        deadline=_deadline(conn, q.kind, q.as_of),
     )
     info["gap_sites"] = len(sites) - n_cand
     answer["candidates"] = {"total": len(sites), "spacing_m": pq.spacing_m, **info}
@@ -280,7 +279,10 @@ def _solve(problem: CoverageProblem, pq: PlanQuestion) -> Any:
     return MCLP(problem, pq.k).solve(pq.solver, time_limit=pq.time_limit_s).result
 
 
-def _deadline(conn: psycopg.Connection[Any], kind: str) -> dt.date:
-    """The earliest deadline of the kind's coverage targets (default end-2026)."""
-    dates = [t["deadline"] for t in coverage_db.targets(conn, kind) if t["metric"] in METRICS]
-    return min(dates) if dates else DEFAULT_DEADLINE
+def _deadline(conn: psycopg.Connection[Any], kind: str, as_of: dt.date) -> dt.date:
+    """The deadline a plan as of ``as_of`` works to: the kind's next coverage deadline
+    on or after it, else the last one that has passed (default end-2026)."""
+    dates = sorted(
+        t["deadline"] for t in coverage_db.targets(conn, kind) if t["metric"] in METRICS
+    ) or [DEFAULT_DEADLINE]
+    return next((d for d in dates if d >= as_of), dates[-1])
