@@ -10,13 +10,18 @@ PORT   ?= 8000
 # PostgreSQL major version of the OS packages (Debian 12: 15).
 PG_VERSION ?= 15
 OS_PACKAGES := postgresql-$(PG_VERSION) postgresql-$(PG_VERSION)-postgis-3 \
-	postgresql-$(PG_VERSION)-pgrouting postgresql-contrib gdal-bin chromium fonts-noto-cjk
+	postgresql-$(PG_VERSION)-pgrouting postgresql-contrib gdal-bin chromium fonts-noto-cjk \
+	faketime
+# The moments `make test-dates` moves the system clock to (UTC): 23:30 on New Year's Eve
+# and 00:30 on New Year's Day in Beijing (still 2026-12-31 in UTC), and mid-2027.
+FAKE_TIMES := "2026-12-31 15:30:00 UTC" "2026-12-31 16:30:00 UTC" "2027-07-01 02:00:00 UTC"
 
-.PHONY: help setup os-packages venv demo serve test lint bench clean
+.PHONY: help setup os-packages venv demo serve test test-dates lint bench clean
 
 help:
 	@echo "make demo   — set up, start the database, load the demo city, serve http://$(HOST):$(PORT)/"
 	@echo "make test   — set up, then run the tests"
+	@echo "make test-dates — the tests again with the system clock moved (libfaketime)"
 	@echo "make setup  — OS packages (PostGIS, pgRouting, GDAL, Chromium) and the .venv"
 	@echo "make lint   — ruff"
 
@@ -62,6 +67,19 @@ serve: setup
 
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Every process of the run (pytest, the PostgreSQL it starts, uvicorn, Chromium) sees the
+# moved clock. The monotonic clock moves with it (libfaketime 0.9.10 breaks time.sleep
+# when told to leave it alone), so a thread wait with a deadline would sleep for the whole
+# offset: the few tests that time such waits are marked `realtime` and run only in `test`,
+# and each run is bounded by the real clock (`timeout`, outside faketime) in case another
+# such wait hangs.
+test-dates: setup
+	@for t in $(FAKE_TIMES); do \
+	  echo "== the tests with the system clock at $$t"; \
+	  timeout 1200 faketime -m "$$t" $(BIN)/python -m pytest -m "not realtime" $(PYTEST_ARGS) \
+	    || exit 1; \
+	done
 
 lint: venv
 	$(BIN)/ruff check geo api maps tests bench

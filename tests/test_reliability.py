@@ -92,6 +92,7 @@ def server(own_cluster, tmp_path_factory):
         stop_server(proc)
 
 
+@pytest.mark.realtime
 def test_database_killed_under_load_gives_503_then_recovers_without_restart(
     own_cluster, server
 ) -> None:

@@ -6,6 +6,7 @@ import threading
 from collections import Counter
 
 import httpx
+import pytest
 
 from tests.staff.conftest import offset, station
 
@@ -73,6 +74,7 @@ def test_twenty_concurrent_edits_with_one_etag_apply_exactly_one(live_server, st
     assert audit.fetchone()["n"] == 1
 
 
+@pytest.mark.realtime
 def test_a_registration_waits_for_an_uncommitted_one_nearby_then_sees_it(
     live_server, staff, database_url, db
 ) -> None:
