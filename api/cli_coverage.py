@@ -140,8 +140,8 @@ def report_coverage(
     xlsx: Annotated[Path | None, typer.Option(help="同时输出 XLSX / also write XLSX")] = None,
 ) -> None:
     """Write the planners' coverage report: one self-contained HTML file (opens offline)."""
-    from geo.coverage.report import report_data
     from geo.db.connection import connect
+    from geo.report import report_data
     from maps.coverage_report import write_html, write_xlsx
 
     with connect(autocommit=True) as conn:

@@ -14,11 +14,11 @@ from datetime import datetime
 from geo import clock, vocab
 from geo.crs import CRSName, in_china, parse_crs, to_wgs84_point
 from geo.errors import InvalidInput
+from geo.units import MAX_DISTANCE_M
 
 # The largest box (degrees of longitude and of latitude) a public listing may ask for:
 # a whole city fits; a country does not.
 MAX_BBOX_SPAN_DEG = 2.0
-MAX_DISTANCE_M = 20_000.0
 _SPLIT = re.compile(r"[,，、;；|\s]+")
 _OFFSET_SPACE = re.compile(r" (\d{2}:?\d{2})$")
 

@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from geo.vocab import MAIN_CLASSES
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -56,7 +58,7 @@ class Settings(BaseSettings):
     tianditu_key: str | None = None
     # Station imports: rows further than this outside the loaded districts are refused.
     max_outside_m: float = 5000.0
-    main_street_classes: tuple[str, ...] = ("trunk", "primary", "secondary")
+    main_street_classes: tuple[str, ...] = MAIN_CLASSES
     # Walking coverage radius per kind, in metres.
     coverage_distance_m: dict[str, float] = {
         "love_station": 1000.0,

@@ -125,3 +125,7 @@ TARGET_METRICS: dict[str, Term] = _index(
     Term("key_district_coverage", "重点区域覆盖率", "key-district coverage"),
     Term("new_stations", "新建（提升）站点数", "new (or upgraded) stations"),
 )
+
+# OSM ``highway`` classes that count as main streets unless configured otherwise
+# (``YIZHAN_MAIN_STREET_CLASSES``); not stored in the database.
+MAIN_CLASSES: tuple[str, ...] = ("trunk", "primary", "secondary")

@@ -15,6 +15,8 @@ from typing import Any
 
 import xstatic.pkg.leaflet as xleaflet
 
+from geo.units import DAYS_PER_MONTH
+
 STATUS_COLOUR = {
     "met": "#1a7f37",
     "on_track": "#1a7f37",
@@ -275,7 +277,7 @@ def trend_svg(report: dict[str, Any], width: int = 720, height: int = 260) -> st
         )
         open_target = target and target["status"] not in ("met", "missed", "no_data")
         if open_target and target["pace_per_month"] and target["current"] is not None:
-            months = (deadline - dates[-1]).days / (365.25 / 12)
+            months = (deadline - dates[-1]).days / DAYS_PER_MONTH
             end = min(1.0, target["current"] + target["pace_per_month"] * months)
             parts.append(
                 f'<line x1="{pts[-1][0]:.1f}" y1="{pts[-1][1]:.1f}" '

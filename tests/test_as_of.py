@@ -15,8 +15,8 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from geo import clock
 from geo.coverage import service, trend
-from geo.coverage.report import report_data
 from geo.db import targets as targets_db
+from geo.report import report_data
 from geo.settings import Settings, get_settings
 from tests.coverage_city import MAIN_STREET, add_station, load_district, load_streets
 from tests.test_cli import yizhan

@@ -32,7 +32,7 @@ Ints = NDArray[np.int64]
 
 # csgraph drops zero weights from sparse input: a station exactly on a node, or a
 # zero-length edge, still needs its arc. A micrometre changes no figure.
-_EPS = 1e-6
+MIN_ARC_M = 1e-6
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ class Graph:
         rows, cols, weight = _min_per_pair(
             np.r_[self.source, self.target],
             np.r_[self.target, self.source],
-            np.maximum(np.r_[self.length, self.length], _EPS),
+            np.maximum(np.r_[self.length, self.length], MIN_ARC_M),
         )
         indptr = np.r_[0, np.cumsum(np.bincount(rows, minlength=self.n_nodes))]
         return indptr.astype(np.int64), cols, weight
@@ -111,7 +111,7 @@ def reach(graph: Graph, stations: Snap, limit: float) -> Reach:
     _, cols, weight = _min_per_pair(
         np.zeros(2 * on.edge.size, dtype=np.int64),
         np.r_[graph.source[on.edge], graph.target[on.edge]],
-        np.maximum(np.r_[on.offset + on.along, on.offset + (length - on.along)], _EPS),
+        np.maximum(np.r_[on.offset + on.along, on.offset + (length - on.along)], MIN_ARC_M),
     )
     indptr, indices, data = graph.arcs
     matrix = csr_matrix(

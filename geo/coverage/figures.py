@@ -23,8 +23,20 @@ OUTSIDE = "（区域外）outside districts"
 UNNAMED = "（无名）unnamed"
 
 
-def _share(part: float, whole: float) -> float | None:
+def share(part: float, whole: float) -> float | None:
+    """``part / whole`` rounded to 6 decimals, or None when ``whole`` is not positive."""
     return round(part / whole, 6) if whole > 0 else None
+
+
+def area_scale(city: City) -> NDArray[np.float64]:
+    """Geodesic m² per projected m² in each district."""
+    proj = shapely.area(city.district_geom)
+    return np.where(proj > 0, city.district_area_m2 / np.where(proj > 0, proj, 1), 1.0)
+
+
+def cell_areas(city: City) -> NDArray[np.float64]:
+    """Geodesic area of every grid cell."""
+    return city.cell_area * area_scale(city)[city.cell_owner]
 
 
 def _pieces(city: City, iv: Intervals) -> tuple[NDArray[np.object_], NDArray[np.float64]]:
@@ -70,8 +82,7 @@ def figures(city: City, cov: Coverage) -> dict[str, Any]:
         ),
     )
     d_covered = _by_district(city, cov.main_covered)
-    scale = _area_scale(city)
-    cell_area = city.cell_area * scale[city.cell_owner]
+    cell_area = cell_areas(city)
     a_total = np.bincount(city.cell_owner, weights=cell_area, minlength=n_d)
     a_covered = np.bincount(
         city.cell_owner, weights=np.where(cov.cell_covered, cell_area, 0.0), minlength=n_d
@@ -86,13 +97,13 @@ def figures(city: City, cov: Coverage) -> dict[str, Any]:
             "is_key": bool(city.district_key[i]) if is_district else False,
             "main_street_m": round(float(d_total[i]), 2),
             "main_street_covered_m": round(float(d_covered[i]), 2),
-            "main_street_share": _share(d_covered[i], d_total[i]),
+            "main_street_share": share(d_covered[i], d_total[i]),
         }
         if is_district and city.district_key[i]:
             row.update(
                 area_m2=round(float(a_total[i]), 1),
                 area_covered_m2=round(float(a_covered[i]), 1),
-                area_share=_share(a_covered[i], a_total[i]),
+                area_share=share(a_covered[i], a_total[i]),
             )
         districts.append(row)
     key_total, key_cov = float(a_total.sum()), float(a_covered.sum())
@@ -102,22 +113,17 @@ def figures(city: City, cov: Coverage) -> dict[str, Any]:
             "stations_reaching_network": cov.n_stations_on_network,
             "main_street_m": round(total_m, 2),
             "main_street_covered_m": round(covered_m, 2),
-            "main_street_share": _share(covered_m, total_m),
+            "main_street_share": share(covered_m, total_m),
             "main_street_off_network_m": round(off_network, 2),
             "key_district_area_m2": round(key_total, 1),
             "key_district_covered_m2": round(key_cov, 1),
-            "key_district_share": _share(key_cov, key_total),
+            "key_district_share": share(key_cov, key_total),
             "key_districts": int(city.district_key.sum()),
             "cells": len(city.cell_owner),
         },
         "districts": districts,
         "streets": _streets(city, cov),
     }
-
-
-def _area_scale(city: City) -> NDArray[np.float64]:
-    proj = shapely.area(city.district_geom)
-    return np.where(proj > 0, city.district_area_m2 / np.where(proj > 0, proj, 1), 1.0)
 
 
 def _streets(city: City, cov: Coverage) -> list[dict[str, Any]]:
@@ -205,7 +211,7 @@ def _area_gaps(city: City, cov: Coverage) -> list[dict[str, Any]]:
         (int(d), shapely.coverage_union_all(city.cell_geom[open_cells][owner == d]))
         for d in np.unique(owner)
     ]
-    scale = _area_scale(city)
+    scale = area_scale(city)
     rows = []
     for d, union in unions:
         polys = shapely.get_parts(union)

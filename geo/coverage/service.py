@@ -25,9 +25,9 @@ from geo.coverage.figures import figures, geometries
 from geo.db import coverage as coverage_db
 from geo.errors import InvalidInput, NotFound
 from geo.settings import get_settings
+from geo.units import MAX_DISTANCE_M
 from geo.vocab import KINDS
 
-MAX_DISTANCE_M = 20_000.0
 MODE_LABELS = {
     "walking": "步行距离（沿步行路网）/ walking distance along the walk network",
     "straight_line": "直线距离（仅供对比）/ straight-line distance (for comparison only)",

@@ -29,9 +29,9 @@ from geo import clock
 from geo.coverage.city import City, load_city
 from geo.coverage.service import fingerprint, first_opened, question, run
 from geo.db import coverage as coverage_db
+from geo.units import DAYS_PER_MONTH
 
 DEFAULT_DEADLINE = dt.date(2026, 12, 31)  # the union's promise: full coverage by end-2026
-DAYS_PER_MONTH = 365.25 / 12
 RECENT_MONTHS = 6
 METRICS = {
     "main_street_coverage": "main_street_share",

@@ -35,10 +35,10 @@ from geo.io.tags import (
     tag_text_lower,
 )
 from geo.measure import geodesic_lengths
+from geo.vocab import MAIN_CLASSES
 
 Progress = Callable[[int, int], None]
 
-MAIN_CLASSES: tuple[str, ...] = ("trunk", "primary", "secondary")
 STREET_COLUMNS: tuple[str, ...] = (
     "name",
     "names",

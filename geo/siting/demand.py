@@ -22,6 +22,7 @@ from numpy.typing import NDArray
 from geo.coverage.city import City
 from geo.coverage.engine import Intervals
 from geo.coverage.evaluate import Coverage
+from geo.coverage.figures import cell_areas
 from geo.siting.network import EdgeDemand
 
 Floats = NDArray[np.float64]
@@ -53,17 +54,6 @@ class Demand:
 
     def __len__(self) -> int:
         return int(self.kind.size)
-
-
-def area_scale(city: City) -> Floats:
-    """Geodesic m² per projected m² in each district (as the coverage figures scale)."""
-    proj = shapely.area(city.district_geom)
-    return np.where(proj > 0, city.district_area_m2 / np.where(proj > 0, proj, 1), 1.0)
-
-
-def cell_areas(city: City) -> Floats:
-    """Geodesic area of every grid cell."""
-    return city.cell_area * area_scale(city)[city.cell_owner]
 
 
 def uncovered_demand(city: City, cov: Coverage, piece_m: float) -> Demand:

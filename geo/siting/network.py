@@ -28,12 +28,11 @@ from numpy.typing import NDArray
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
-from geo.coverage.engine import Graph, Snap
+from geo.coverage.engine import MIN_ARC_M, Graph, Snap
 
 Floats = NDArray[np.float64]
 Ints = NDArray[np.int64]
 
-_EPS = 1e-6  # csgraph drops zero weights: a candidate on a node still needs its arc
 # Knife edges, where a unit lies exactly at D (aligned grids do that): a site built from
 # its WGS-84 position lands within micrometres of the candidate, so the engine may then
 # find the unit at D ± 1e-10 m. A stretch is counted with a millimetre to spare (at worst
@@ -107,8 +106,8 @@ def _node_distances(graph: Graph, cand: Snap, limit: float) -> Floats:
     """(candidates × nodes) walking distances up to ``limit`` (inf beyond)."""
     n, b = graph.n_nodes, cand.edge.size
     u, v = graph.source[cand.edge], graph.target[cand.edge]
-    to_u = np.maximum(cand.offset + cand.along, _EPS)
-    to_v = np.maximum(cand.offset + graph.length[cand.edge] - cand.along, _EPS)
+    to_u = np.maximum(cand.offset + cand.along, MIN_ARC_M)
+    to_v = np.maximum(cand.offset + graph.length[cand.edge] - cand.along, MIN_ARC_M)
     loop = u == v  # a loop edge: one arc, the shorter way round
     to_u = np.where(loop, np.minimum(to_u, to_v), to_u)
     counts = np.where(loop, 1, 2)

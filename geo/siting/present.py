@@ -16,12 +16,12 @@ from numpy.typing import NDArray
 
 from geo.coverage.city import City
 from geo.coverage.evaluate import Coverage, evaluate
-from geo.coverage.figures import OUTSIDE, UNNAMED
-from geo.coverage.trend import DAYS_PER_MONTH
+from geo.coverage.figures import OUTSIDE, UNNAMED, cell_areas, share
 from geo.crs import from_wgs84
-from geo.siting.demand import KIND_LABELS, Demand, cell_areas
+from geo.siting.demand import KIND_LABELS, Demand
 from geo.siting.models import SitingResult
 from geo.siting.problem import CoverageProblem
+from geo.units import DAYS_PER_MONTH
 
 MAX_UNREACHABLE_LISTED = 500
 
@@ -36,15 +36,11 @@ def shares(city: City, cov: Coverage) -> dict[str, Any]:
     return {
         "main_street_m": round(total_m, 2),
         "main_street_covered_m": round(covered_m, 2),
-        "main_street_share": round(covered_m / total_m, 6) if total_m > 0 else None,
+        "main_street_share": share(covered_m, total_m),
         "key_district_area_m2": round(total_a, 1),
         "key_district_covered_m2": round(covered_a, 1),
-        "key_district_share": round(covered_a / total_a, 6) if total_a > 0 else None,
+        "key_district_share": share(covered_a, total_a),
     }
-
-
-def _share(part: float, whole: float) -> float | None:
-    return round(part / whole, 6) if whole > 0 else None
 
 
 def _street_name(city: City, i: int) -> str:
@@ -113,8 +109,8 @@ def site_rows(
                 "district": district[rank - 1],
                 "adds_main_street_m": round(add_m, 2),
                 "adds_key_district_m2": round(add_a, 1),
-                "main_street_share": _share(street_m, before["main_street_m"]),
-                "key_district_share": _share(area_m2, before["key_district_area_m2"]),
+                "main_street_share": share(street_m, before["main_street_m"]),
+                "key_district_share": share(area_m2, before["key_district_area_m2"]),
             }
         )
     return rows

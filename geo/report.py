@@ -2,7 +2,8 @@
 
 Rendering (HTML, XLSX) lives in ``maps/``; this module only reads and computes: the
 snapshot for the date, the month-end trend (missing snapshots computed and stored), the
-targets, the gaps and the map layers.
+targets, the gaps, the map layers and the siting plan. It sits above both
+:mod:`geo.coverage` and :mod:`geo.siting`, which never import it.
 """
 
 from __future__ import annotations
