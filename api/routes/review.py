@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Path, Response
 
 from api.auth import reviewer_user
 from api.deps import get_conn, set_etag
-from api.staff_models import ReviewDecision, StationOut
+from api.schemas.staff import ReviewDecision, StationOut
 from geo import station_edits
 from geo.accounts import User
 

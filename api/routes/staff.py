@@ -13,7 +13,8 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 
 from api.auth import editor_user, staff_user
 from api.deps import IfMatch, get_conn, if_match_version, set_etag
-from api.staff_models import (
+from api.schemas.common import CRS, Kind, ReviewState
+from api.schemas.staff import (
     HistoryEntry,
     NearbyStation,
     StationCreate,
@@ -23,7 +24,7 @@ from api.staff_models import (
 )
 from geo import station_edits
 from geo.accounts import User
-from geo.crs import CRSName, to_wgs84_point
+from geo.crs import to_wgs84_point
 from geo.db import station_edits as station_db
 from geo.history import station_history
 from geo.station_model import StationInput
@@ -114,12 +115,8 @@ def list_stations(
     user: Staff,
     conn: Conn,
     mine: bool = False,
-    review_state: Annotated[
-        str | None, Query(pattern="^(approved|pending_review|rejected)$")
-    ] = None,
-    kind: Annotated[
-        str | None, Query(pattern="^(love_station|mother_baby_room|worker_bookshop)$")
-    ] = None,
+    review_state: Annotated[ReviewState | None, Query()] = None,
+    kind: Annotated[Kind | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[dict[str, Any]]:
@@ -140,7 +137,7 @@ def nearby(
     conn: Conn,
     lon: Annotated[float, Query(ge=-180, le=180)],
     lat: Annotated[float, Query(ge=-90, le=90)],
-    crs: CRSName = "wgs84",
+    crs: CRS = "wgs84",
     radius_m: Annotated[float, Query(gt=0, le=5000)] = 300.0,
 ) -> list[dict[str, Any]]:
     """Existing stations around a position (to avoid registering one twice)."""
