@@ -1,6 +1,7 @@
 """One table mapping domain errors to HTTP statuses, installed as exception handlers.
 
-Routes raise ``geo.errors`` types; nobody builds error responses by hand. Every error
+Routes raise ``geo.errors`` types; nobody builds error responses by hand. Middleware,
+which runs outside FastAPI's exception handlers, renders its errors with :func:`render`. Every error
 body has the same shape: ``{"code", "message" (中文), "message_en", "details"?}``.
 """
 
@@ -27,6 +28,7 @@ STATUS: dict[type[errors.YizhanError], int] = {
     errors.Conflict: 409,
     errors.Unauthenticated: 401,
     errors.TooManyAttempts: 429,
+    errors.RateLimited: 429,
     errors.StaleVersion: 412,
     errors.VersionRequired: 428,
     errors.BodyTooLarge: 413,
@@ -60,13 +62,22 @@ def status_for(exc: errors.YizhanError) -> int:
     return 500
 
 
-async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, errors.YizhanError)
+def render(exc: errors.YizhanError) -> JSONResponse:
+    """The response for a domain error: its status from :data:`STATUS`, its body
+    ``{code, message, message_en, details?}`` and the status's headers (a
+    :class:`~geo.errors.RateLimited` names its own Retry-After)."""
     status = status_for(exc)
-    headers = _HEADERS.get(status)
+    headers = dict(_HEADERS.get(status, {}))
+    if isinstance(exc, errors.RateLimited):
+        headers["Retry-After"] = str(exc.retry_after_s)
     if status >= 500:
         log.error("domain error %s: %s", type(exc).__name__, exc.en)
-    return JSONResponse(exc.as_dict(), status_code=status, headers=headers)
+    return JSONResponse(exc.as_dict(), status_code=status, headers=headers or None)
+
+
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, errors.YizhanError)
+    return render(exc)
 
 
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:

@@ -12,7 +12,7 @@ from typing import Any
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.errors import status_for
+from api.errors import render
 from geo.errors import BodyTooLarge
 from geo.settings import get_settings
 
@@ -23,7 +23,7 @@ def _too_large(limit: int) -> JSONResponse:
     exc = BodyTooLarge(
         f"请求内容过大（上限 {limit} 字节）", f"request body too large (limit {limit} bytes)"
     )
-    return JSONResponse(exc.as_dict(), status_code=status_for(exc))
+    return render(exc)
 
 
 class BodyLimit:

@@ -17,8 +17,11 @@ from urllib.parse import parse_qsl, urlencode
 
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.types import ASGIApp
+
+from api.errors import render
+from geo.errors import RateLimited
 
 access_log = logging.getLogger("yizhan.access")
 
@@ -170,13 +173,11 @@ class RateLimitMiddleware(BaseHTTPMiddleware):
         wait = self.buckets.take(client_address(request, self.trust_forwarded), time.monotonic())
         if wait > 0:
             retry = max(1, int(wait + 0.999))
-            return JSONResponse(
-                {
-                    "code": "rate_limited",
-                    "message": f"请求过于频繁，请 {retry} 秒后再试",
-                    "message_en": f"too many requests: try again in {retry} s",
-                },
-                status_code=429,
-                headers={"Retry-After": str(retry)},
+            return render(
+                RateLimited(
+                    f"请求过于频繁，请 {retry} 秒后再试",
+                    f"too many requests: try again in {retry} s",
+                    retry_after_s=retry,
+                )
             )
         return await call_next(request)

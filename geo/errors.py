@@ -84,6 +84,16 @@ class TooManyAttempts(YizhanError):
     code = "too_many_attempts"
 
 
+class RateLimited(YizhanError):
+    """One client sent too many requests; ``retry_after_s`` says when to try again."""
+
+    code = "rate_limited"
+
+    def __init__(self, zh: str, en: str, *, retry_after_s: int, details: Any = None) -> None:
+        super().__init__(zh, en, details=details)
+        self.retry_after_s = retry_after_s
+
+
 class PossibleDuplicate(Conflict):
     """A station like this one already exists nearby; ``details`` lists the candidates."""
 

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 import psycopg
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
-from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import SESSION_COOKIE, current_user
 from api.deps import get_conn
+from api.schemas.auth import Credentials, TokenOut, UserOut
 from geo import accounts
 from geo.accounts import User
 from geo.settings import get_settings
@@ -19,24 +18,6 @@ from geo.settings import get_settings
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 
 Conn = Annotated[psycopg.Connection[Any], Depends(get_conn)]
-
-
-class TokenOut(BaseModel):
-    access_token: str
-    token_type: str = "bearer"
-    expires_at: datetime
-
-
-class Credentials(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    username: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=1, max_length=1024)
-
-
-class UserOut(BaseModel):
-    name: str
-    role: str
-    role_zh: str
 
 
 def _client(request: Request) -> str | None:

@@ -8,125 +8,33 @@ that compute depend on :func:`require_planner`.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Any
 
 import psycopg
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, Field
 
 from api.auth import planner_user
 from api.deps import get_conn
+from api.schemas.common import CRS_CHOICES, Mode
+from api.schemas.coverage import (
+    CoverageOut,
+    DistrictRow,
+    PlanOut,
+    RunIn,
+    StreetRow,
+    Summary,
+    TrendOut,
+)
 from geo import clock
 from geo.accounts import User
 from geo.coverage import service, trend
 
 router = APIRouter(prefix="/api/v1/coverage", tags=["coverage"])
 
-Mode = Literal["walking", "straight_line"]
-
 
 def require_planner(user: User = Depends(planner_user)) -> User:
     """Planner role or above (planner, admin)."""
     return user
-
-
-class Summary(BaseModel):
-    as_of: dt.date
-    kind: str
-    distance_m: float
-    mode: str
-    mode_label: str
-    cell_m: float
-    stations: int
-    stations_reaching_network: int
-    undated_open_stations: int = Field(description="open stations without opened_on: not counted")
-    main_street_m: float
-    main_street_covered_m: float
-    main_street_share: float | None
-    main_street_off_network_m: float = Field(
-        description="main streets not in the walk network, measured by snapping"
-    )
-    key_district_area_m2: float
-    key_district_covered_m2: float
-    key_district_share: float | None
-    key_districts: int
-    cells: int
-    note: str | None = Field(None, description="why coverage is 0, e.g. before the first station")
-    note_en: str | None = None
-
-
-class DistrictRow(BaseModel):
-    district: str
-    is_key: bool
-    main_street_m: float
-    main_street_covered_m: float
-    main_street_share: float | None
-    area_m2: float | None = None
-    area_covered_m2: float | None = None
-    area_share: float | None = None
-
-
-class StreetRow(BaseModel):
-    street: str
-    length_m: float
-    covered_m: float
-    share: float | None
-
-
-class CoverageOut(BaseModel):
-    snapshot_id: int
-    computed_at: dt.datetime
-    fingerprint: str
-    reused: bool | None = None
-    summary: Summary
-    districts: list[DistrictRow]
-    streets: list[StreetRow]
-
-
-class RunIn(BaseModel):
-    as_of: dt.date
-    kind: str = "love_station"
-    distance: float | None = None
-    mode: Mode = "walking"
-
-
-class TrendPoint(BaseModel):
-    as_of: dt.date
-    stations: int
-    main_street_share: float | None
-    key_district_share: float | None
-    snapshot_id: int
-
-
-class TargetProgress(BaseModel):
-    kind: str
-    metric: str
-    value: float
-    starts_on: dt.date | None
-    deadline: dt.date
-    note: str | None
-    current: float | None
-    pace_per_month: float | None
-    needed_per_month: float | None
-    reached: float | None = Field(description="value on the deadline, once it has passed")
-    projected_date: dt.date | None
-    status: str = Field(description="met | on_track | at_risk | off_track | missed | no_data")
-    status_label: str
-    projection: str = Field(description="where it stands, in words (Chinese)")
-    projection_en: str
-
-
-class TrendOut(BaseModel):
-    kind: str
-    distance_m: float
-    mode: str
-    cell_m: float
-    as_of: dt.date
-    first_opened: dt.date | None = Field(description="the kind's first opening date")
-    points: list[TrendPoint]
-    missing: list[dt.date] = Field(description="dates without a current snapshot")
-    targets: list[TargetProgress]
-    count_targets: list[TargetProgress]
 
 
 def _out(snap: dict[str, Any]) -> CoverageOut:
@@ -209,48 +117,6 @@ def post_trend_run(
     return {**out, "count_targets": trend.count_targets(conn, as_of, kind=kind)}
 
 
-class PlanSite(BaseModel):
-    rank: int
-    candidate_id: str
-    name: str
-    source: str = Field(description="file name, street, district or gap (generated)")
-    lon: float = Field(description="WGS-84")
-    lat: float = Field(description="WGS-84")
-    crs: str | None = Field(None, description="datum of x/y when asked for (crs=gcj02 …)")
-    x: float | None = None
-    y: float | None = None
-    street: str = Field(description="the main street it serves most (or the nearest)")
-    district: str
-    adds_main_street_m: float
-    adds_key_district_m2: float
-    main_street_share: float | None = Field(description="cumulative, after this site")
-    key_district_share: float | None = Field(description="cumulative, after this site")
-
-
-class PlanOut(BaseModel):
-    as_of: dt.date
-    kind: str
-    distance_m: float
-    model: Literal["lscp", "mclp"]
-    k: int | None
-    solver: str
-    status: str
-    objective: float
-    bound: float
-    gap: float
-    seconds: float
-    stations: int
-    candidates: dict[str, Any]
-    demand: dict[str, Any]
-    weights: dict[str, float]
-    before: dict[str, Any]
-    predicted: dict[str, Any]
-    verified: dict[str, Any] = Field(description="coverage measured with every site built")
-    sites: list[PlanSite]
-    unreachable: dict[str, Any] = Field(description="demand no candidate reaches, with where")
-    pace: dict[str, Any]
-
-
 @router.get("/plan", response_model=PlanOut, dependencies=[Depends(require_planner)])
 def get_plan(
     k: int | None = Query(None, description="best k new sites (MCLP); absent: full (LSCP)"),
@@ -260,7 +126,7 @@ def get_plan(
     spacing: float | None = Query(None, description="candidate spacing (m)"),
     solver: str = "highs",
     time_limit: float = Query(30.0, description="seconds, at most 120"),
-    crs: str = Query("wgs84", description="also give positions in wgs84 | gcj02 | bd09"),
+    crs: str = Query("wgs84", description=f"also give positions in {CRS_CHOICES}"),
     conn: psycopg.Connection[Any] = Depends(get_conn),
 ) -> dict[str, Any]:
     """Where new stations should go: the fewest sites that close every gap, or the best

@@ -6,14 +6,14 @@ import re
 import tempfile
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
-from pydantic import BaseModel
 
 from api.auth import editor_user
+from api.schemas.common import CRS, CRS_CHOICES, KIND_CHOICES
+from api.schemas.imports import ImportOut, Problem
 from geo.accounts import User
-from geo.crs import CRSName
 from geo.errors import InvalidFile
 from geo.importers import import_stations
 
@@ -22,25 +22,6 @@ router = APIRouter(prefix="/api/v1/imports", tags=["imports"])
 Editor = Annotated[User, Depends(editor_user)]
 SUFFIXES = (".csv", ".txt", ".xlsx", ".xlsm", ".geojson", ".json")
 _UNSAFE = re.compile(r"[^\w.\-]+")
-
-
-class Problem(BaseModel):
-    row: int
-    field: str | None
-    reason_zh: str
-    reason_en: str
-    code: str
-
-
-class ImportOut(BaseModel):
-    """What the import did (or, with dry_run, would do)."""
-
-    file: str
-    dry_run: bool
-    counts: dict[str, Any]
-    problems: list[Problem]
-    duplicates: list[dict[str, Any]]
-    notes: list[str]
 
 
 def _safe_name(filename: str | None) -> str:
@@ -59,8 +40,8 @@ def import_file(
     request: Request,
     user: Editor,
     file: Annotated[UploadFile, File(description="CSV (UTF-8/GBK), XLSX or GeoJSON")],
-    kind: Annotated[str, Form(description="love_station | mother_baby_room | worker_bookshop")],
-    crs: Annotated[CRSName, Form(description="坐标系 wgs84 | gcj02 | bd09")],
+    kind: Annotated[str, Form(description=KIND_CHOICES)],
+    crs: Annotated[CRS, Form(description=f"坐标系 {CRS_CHOICES}")],
     dry_run: Annotated[bool, Form(description="只检查不写入 / report only")] = False,
     source: Annotated[str | None, Form(max_length=200)] = None,
 ) -> ImportOut:

@@ -8,9 +8,8 @@ import psycopg
 from fastapi import APIRouter, Depends, Path, Response
 
 from api.auth import reviewer_user
-from api.deps import get_conn
-from api.routes.staff import etag
-from api.staff_models import ReviewDecision, StationOut
+from api.deps import get_conn, set_etag
+from api.schemas.staff import ReviewDecision, StationOut
 from geo import station_edits
 from geo.accounts import User
 
@@ -31,7 +30,7 @@ def _decide(
     conn: Any, user: User, station_id: int, decision: str, body: ReviewDecision, response: Response
 ) -> StationOut:
     row = station_edits.review(conn, user, station_id, decision, body.comment)
-    response.headers["ETag"] = etag(row["version"])
+    set_etag(response, row["version"])
     return StationOut.model_validate(row)
 
 

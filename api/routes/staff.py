@@ -6,15 +6,15 @@ change names the version it was based on, so concurrent edits never overwrite ea
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any
 
 import psycopg
-from fastapi import APIRouter, Depends, Header, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 
 from api.auth import editor_user, staff_user
-from api.deps import get_conn
-from api.staff_models import (
+from api.deps import IfMatch, get_conn, if_match_version, set_etag
+from api.schemas.common import CRS, Kind, ReviewState
+from api.schemas.staff import (
     HistoryEntry,
     NearbyStation,
     StationCreate,
@@ -24,9 +24,8 @@ from api.staff_models import (
 )
 from geo import station_edits
 from geo.accounts import User
-from geo.crs import CRSName, to_wgs84_point
+from geo.crs import to_wgs84_point
 from geo.db import station_edits as station_db
-from geo.errors import StaleVersion, VersionRequired
 from geo.history import station_history
 from geo.station_model import StationInput
 
@@ -36,34 +35,10 @@ Conn = Annotated[psycopg.Connection[Any], Depends(get_conn)]
 Editor = Annotated[User, Depends(editor_user)]
 Staff = Annotated[User, Depends(staff_user)]
 StationId = Annotated[int, Path(ge=1, le=2**63 - 1, description="站点编号 / station id")]
-IfMatch = Annotated[
-    str | None, Header(description='版本 / the ETag from GET, e.g. W/"3"', alias="If-Match")
-]
-_ETAG_RE = re.compile(r'^\s*(?:W/)?"?(\d{1,9})"?\s*$')
-
-
-def etag(version: int) -> str:
-    return f'W/"{version}"'
-
-
-def if_match_version(header: str | None) -> int:
-    """The version an If-Match header names: 428 when absent, 412 when unusable."""
-    if header is None or not header.strip():
-        raise VersionRequired(
-            "修改需要 If-Match 标头（先 GET 取得 ETag）",
-            "this change needs an If-Match header with the ETag from GET",
-        )
-    match = _ETAG_RE.match(header)
-    if not match:
-        raise StaleVersion(
-            f"If-Match「{header[:40]}」不是本站点的版本",
-            f"If-Match '{header[:40]}' does not name a version of this station",
-        )
-    return int(match[1])
 
 
 def _station(response: Response, row: dict[str, Any]) -> StationOut:
-    response.headers["ETag"] = etag(row["version"])
+    set_etag(response, row["version"])
     return StationOut.model_validate(row)
 
 
@@ -140,12 +115,8 @@ def list_stations(
     user: Staff,
     conn: Conn,
     mine: bool = False,
-    review_state: Annotated[
-        str | None, Query(pattern="^(approved|pending_review|rejected)$")
-    ] = None,
-    kind: Annotated[
-        str | None, Query(pattern="^(love_station|mother_baby_room|worker_bookshop)$")
-    ] = None,
+    review_state: Annotated[ReviewState | None, Query()] = None,
+    kind: Annotated[Kind | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[dict[str, Any]]:
@@ -166,7 +137,7 @@ def nearby(
     conn: Conn,
     lon: Annotated[float, Query(ge=-180, le=180)],
     lat: Annotated[float, Query(ge=-90, le=90)],
-    crs: CRSName = "wgs84",
+    crs: CRS = "wgs84",
     radius_m: Annotated[float, Query(gt=0, le=5000)] = 300.0,
 ) -> list[dict[str, Any]]:
     """Existing stations around a position (to avoid registering one twice)."""

@@ -11,6 +11,8 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import get_conn, pooled
 from api.geojson import page_links, point_feature
+from api.schemas.common import CRS_CHOICES, KIND_CHOICES
+from api.schemas.stations import NearestAnswer, PublicStation
 from geo import lookup
 from geo import public_query as pq
 from geo.crs import parse_crs
@@ -29,13 +31,13 @@ def _settings() -> lookup.LookupSettings:
     )
 
 
-@router.get("/nearest", response_model=lookup.NearestAnswer)
+@router.get("/nearest", response_model=NearestAnswer)
 async def nearest(
     request: Request,
     lon: float = Query(description="经度 longitude"),
     lat: float = Query(description="纬度 latitude"),
-    crs: str = Query("wgs84", description="wgs84 | gcj02 (高德) | bd09 (百度)"),
-    kind: str | None = Query(None, description="love_station | mother_baby_room | worker_bookshop"),
+    crs: str = Query("wgs84", description=f"{CRS_CHOICES} (gcj02: 高德, bd09: 百度)"),
+    kind: str | None = Query(None, description=KIND_CHOICES),
     services: str | None = Query(None, description="所需服务 e.g. water,toilet"),
     open_now: bool = Query(False, description="只要现在开放的 / only open now"),
     at: str | None = Query(None, description="ISO time for open_now (default now)"),
@@ -68,12 +70,12 @@ async def nearest(
     return Response(await run_in_threadpool(answer), media_type="application/json")
 
 
-@router.get("/{station_id}", response_model=lookup.PublicStation)
+@router.get("/{station_id}", response_model=PublicStation)
 def one(
     station_id: int,
     crs: str = Query("wgs84"),
     conn: psycopg.Connection[Any] = Depends(get_conn),
-) -> lookup.PublicStation:
+) -> PublicStation:
     """One public station (open and approved)."""
     tz = get_settings().timezone
     return lookup.station(conn, station_id, crs=parse_crs(crs), when=pq.moment(None, tz), tz=tz)

@@ -3,21 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from api.schemas.common import Reason, Status, Text
 from geo.station_model import StationInput
-
-
-def _no_nul(value: str | None) -> str | None:
-    if value is not None and "\x00" in value:
-        raise ValueError("contains a NUL character")
-    return value
-
-
-Text = Annotated[str | None, AfterValidator(_no_nul)]
-Reason = Field(default=None, max_length=500, description="为什么 / why (kept in the history)")
 
 
 class StationCreate(StationInput):
@@ -80,7 +71,7 @@ class StatusChange(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    status: Literal["planned", "under_construction", "open", "temporarily_closed", "closed"]
+    status: Status
     reason: Text = Reason
     closed_on: date | None = None
 
