@@ -340,7 +340,7 @@ def export_stations(
 ) -> None:
     """Export every station (all statuses) with coordinates in the chosen system."""
     from geo.db.connection import connect
-    from geo.export import export_stations as run
+    from geo.stations.export import export_stations as run
 
     with connect() as conn:
         n = run(conn, out, format.lower(), crs)

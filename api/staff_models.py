@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from geo.station_model import StationInput
+from geo.stations.model import StationInput
 
 
 def _no_nul(value: str | None) -> str | None:

@@ -20,7 +20,7 @@ from geo.io.districts import read_districts
 from geo.io.stations import read_stations
 from geo.io.streets import build_walk_network, read_streets
 from geo.settings import get_settings
-from geo.station_model import StationInput
+from geo.stations.model import StationInput
 from geo.vocab import KINDS
 
 Progress = Callable[[int, int], None]
@@ -229,7 +229,7 @@ def _duplicates(
     conn: Any, records: Sequence[Any], rows: list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
     """Stored stations each row may duplicate (not the one it re-imports)."""
-    from geo.station_edits import find_duplicates
+    from geo.stations.edits import find_duplicates
 
     out = []
     for record, row in zip(records, rows, strict=True):

@@ -229,7 +229,7 @@ def test_station_by_id_and_listing_as_geojson(client, city) -> None:
 def test_metres_per_degree_floor_is_a_true_lower_bound(lat) -> None:
     import numpy as np
 
-    from geo.lookup import metres_per_degree_floor
+    from geo.stations.lookup import metres_per_degree_floor
 
     angles = np.linspace(0, 2 * np.pi, 72, endpoint=False)
     for r in (0.001, 0.03):  # about 100 m and 3 km
@@ -259,7 +259,8 @@ def test_nearest_order_equals_a_brute_force_walk_to_every_station(db, city) -> N
     from the streets where many rounds are needed."""
     import numpy as np
 
-    from geo import lookup, walk
+    from geo import walk
+    from geo.stations import lookup
 
     rng = np.random.default_rng(7)
     spread = zip(rng.uniform(-700, 700, 60), rng.uniform(-300, 500, 60), strict=True)

@@ -17,9 +17,9 @@ from fastapi.responses import Response
 from api.deps import get_conn
 from api.geojson import page_links
 from geo import clock, vocab
-from geo import public_query as pq
 from geo.db import public as public_db
 from geo.errors import NotFound
+from geo.stations import public as pq
 
 router = APIRouter(prefix="/ogc", tags=["OGC API – Features"])
 

@@ -11,8 +11,8 @@ from api.auth import reviewer_user
 from api.deps import get_conn
 from api.routes.staff import etag
 from api.staff_models import ReviewDecision, StationOut
-from geo import station_edits
 from geo.accounts import User
+from geo.stations import edits as station_edits
 
 router = APIRouter(prefix="/api/v1/review", tags=["review"])
 

@@ -22,13 +22,13 @@ from api.staff_models import (
     StationPatch,
     StatusChange,
 )
-from geo import station_edits
 from geo.accounts import User
 from geo.crs import CRSName, to_wgs84_point
 from geo.db import station_edits as station_db
 from geo.errors import StaleVersion, VersionRequired
-from geo.history import station_history
-from geo.station_model import StationInput
+from geo.stations import edits as station_edits
+from geo.stations.history import station_history
+from geo.stations.model import StationInput
 
 router = APIRouter(tags=["staff"])
 

@@ -11,11 +11,11 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import get_conn, pooled
 from api.geojson import page_links, point_feature
-from geo import lookup
-from geo import public_query as pq
 from geo.crs import parse_crs
 from geo.db import public as public_db
 from geo.settings import get_settings
+from geo.stations import lookup
+from geo.stations import public as pq
 
 router = APIRouter(prefix="/api/v1/stations", tags=["stations"])
 

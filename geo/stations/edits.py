@@ -19,7 +19,7 @@ from geo.db import station_edits as db
 from geo.db.connection import set_actor
 from geo.errors import Conflict, InvalidInput, NotFound, PossibleDuplicate, StaleVersion
 from geo.settings import get_settings
-from geo.station_model import StationInput, parse_station
+from geo.stations.model import StationInput, parse_station
 from geo.vocab import STATUSES
 
 #: Fields of StationInput that an edit (PATCH) may change; status has its own operation.

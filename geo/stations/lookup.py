@@ -79,7 +79,7 @@ class NearestAnswer(BaseModel):
 
 @dataclass(frozen=True)
 class NearestQuery:
-    """A validated nearest-station request (see :mod:`geo.public_query`)."""
+    """A validated nearest-station request (see :mod:`geo.stations.public`)."""
 
     lon: float  # WGS-84
     lat: float
