@@ -142,9 +142,10 @@ def db_down() -> None:
 @db_app.command("status")
 def db_status() -> None:
     """Show whether the database is reachable, its migrations and its contents."""
-    from geo.db import network, stations
+    from geo.db import network
     from geo.db.connection import connect, database_url
     from geo.db.migrate import applied, available
+    from geo.stations import sql as stations
 
     if not _external():
         c = _cluster()

@@ -13,13 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from geo.db import network as network_db
-from geo.db import stations as stations_db
 from geo.db.connection import connect, set_actor
 from geo.errors import InvalidInput
 from geo.io.districts import read_districts
 from geo.io.stations import read_stations
 from geo.io.streets import build_walk_network, read_streets
 from geo.settings import get_settings
+from geo.stations import sql as stations_sql
 from geo.stations.model import StationInput
 from geo.vocab import KINDS
 
@@ -211,7 +211,7 @@ def import_stations(
         else:
             with conn.transaction():
                 set_actor(conn, actor, f"import {Path(path).name}")
-                result = stations_db.upsert_many(conn, rows)
+                result = stations_sql.upsert_many(conn, rows)
                 report.counts = {**base, **result.as_dict()}
                 network_db.log_import(
                     conn,
@@ -243,7 +243,4 @@ def _existing_keys(conn: Any, rows: list[dict[str, Any]]) -> set[tuple[str, str]
     if not rows:
         return set()
     sources = sorted({r["source"] for r in rows if r.get("source")})
-    found = conn.execute(
-        "SELECT source, external_id FROM stations WHERE source = ANY(%s)", (sources,)
-    ).fetchall()
-    return {(r["source"], r["external_id"]) for r in found}
+    return stations_sql.existing_keys(conn, sources)

@@ -222,7 +222,7 @@ def test_station_import_of_a_file_without_name_column_stores_nothing(db, tmp_pat
 def test_a_failure_inside_the_station_transaction_rolls_everything_back(
     db, tmp_path, monkeypatch
 ) -> None:
-    from geo.db import stations as stations_db
+    from geo.stations import sql as stations_db
 
     path, _ = _stations_csv(tmp_path / "st.csv")
     real = stations_db.upsert_many

@@ -288,11 +288,11 @@ def test_nearest_order_equals_a_brute_force_walk_to_every_station(db, city) -> N
 
 def test_nearest_knn_query_is_never_a_prepared_statement(db, city) -> None:
     """A prepared KNN query turns into a generic plan that sorts the whole table."""
-    from geo.db import public as public_db
+    from geo.stations import sql as stations_sql
 
     lon, lat = ll(*Q)
     for k in (20, 320, 20, 1280, 20, 20, 80, 20, 20, 20):
-        public_db.nearest(db, lon, lat, public_db.StationFilter(), k=k)
+        stations_sql.nearest(db, lon, lat, stations_sql.StationFilter(), k=k)
     prepared = db.execute(
         "SELECT count(*) AS n FROM pg_prepared_statements WHERE statement LIKE '%%<->%%'"
     ).fetchone()

@@ -24,9 +24,9 @@ from api.staff_models import (
 )
 from geo.accounts import User
 from geo.crs import CRSName, to_wgs84_point
-from geo.db import station_edits as station_db
 from geo.errors import StaleVersion, VersionRequired
 from geo.stations import edits as station_edits
+from geo.stations import sql as station_db
 from geo.stations.history import station_history
 from geo.stations.model import StationInput
 

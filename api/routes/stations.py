@@ -12,10 +12,10 @@ from starlette.concurrency import run_in_threadpool
 from api.deps import get_conn, pooled
 from api.geojson import page_links, point_feature
 from geo.crs import parse_crs
-from geo.db import public as public_db
 from geo.settings import get_settings
 from geo.stations import lookup
 from geo.stations import public as pq
+from geo.stations import sql as public_db
 
 router = APIRouter(prefix="/api/v1/stations", tags=["stations"])
 
