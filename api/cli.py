@@ -305,7 +305,7 @@ def import_stations(
     lat_field: Annotated[str | None, typer.Option(help="纬度字段 / latitude column")] = None,
 ) -> None:
     """Import stations; rows with problems are listed by row number and not stored."""
-    from geo.importers import import_stations as run
+    from geo.stations.imports import import_stations as run
 
     _print_report(
         run(

@@ -9,7 +9,8 @@ import pytest
 
 from geo import crs
 from geo.errors import InvalidFile, InvalidInput
-from geo.importers import import_districts, import_stations, import_streets
+from geo.importers import import_districts, import_streets
+from geo.stations.imports import import_stations
 
 
 def _write_streets(path: Path, offset: float = 0.0) -> Path:

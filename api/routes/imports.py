@@ -15,7 +15,7 @@ from api.auth import editor_user
 from geo.accounts import User
 from geo.crs import CRSName
 from geo.errors import InvalidFile
-from geo.importers import import_stations
+from geo.stations.imports import import_stations
 
 router = APIRouter(prefix="/api/v1/imports", tags=["imports"])
 
