@@ -142,9 +142,10 @@ def db_down() -> None:
 @db_app.command("status")
 def db_status() -> None:
     """Show whether the database is reachable, its migrations and its contents."""
-    from geo.db import network, stations
+    from geo.db import network
     from geo.db.connection import connect, database_url
     from geo.db.migrate import applied, available
+    from geo.stations import sql as stations
 
     if not _external():
         c = _cluster()
@@ -304,7 +305,7 @@ def import_stations(
     lat_field: Annotated[str | None, typer.Option(help="纬度字段 / latitude column")] = None,
 ) -> None:
     """Import stations; rows with problems are listed by row number and not stored."""
-    from geo.importers import import_stations as run
+    from geo.stations.imports import import_stations as run
 
     _print_report(
         run(
@@ -340,7 +341,7 @@ def export_stations(
 ) -> None:
     """Export every station (all statuses) with coordinates in the chosen system."""
     from geo.db.connection import connect
-    from geo.export import export_stations as run
+    from geo.stations.export import export_stations as run
 
     with connect() as conn:
         n = run(conn, out, format.lower(), crs)

@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from geo import errors
-from geo.station_model import error_zh
+from geo.stations.model import error_zh
 
 log = logging.getLogger("yizhan.api")
 

@@ -93,12 +93,12 @@ def prepare(admin: str, n_stations: int) -> str:
 
 def raw_knn(url: str, points: np.ndarray, concurrency: int, seconds: float) -> dict[str, Any]:
     """Queries/s of the KNN query alone from Python (the floor for /nearest)."""
-    from geo.db import public as public_db
     from geo.db.connection import connect
+    from geo.stations import sql as stations_sql
 
     counts = [0] * concurrency
     deadline = time.perf_counter() + seconds + 120  # set again once all are connected
-    where = public_db.StationFilter()
+    where = stations_sql.StationFilter()
 
     done = threading.Barrier(concurrency + 1, timeout=seconds + 60)
     ready = threading.Barrier(concurrency + 1, timeout=60)
@@ -107,12 +107,12 @@ def raw_knn(url: str, points: np.ndarray, concurrency: int, seconds: float) -> d
         with connect(url, autocommit=True) as conn:
             # Connect and load PostGIS in the backend before the clock starts, and keep
             # the connection until the database's CPU time has been read.
-            public_db.nearest(conn, float(points[0][0]), float(points[0][1]), where, k=20)
+            stations_sql.nearest(conn, float(points[0][0]), float(points[0][1]), where, k=20)
             ready.wait()
             k = i
             while time.perf_counter() < deadline and counts[i] < 1_000_000:
                 lon, lat = points[k % len(points)]
-                public_db.nearest(conn, float(lon), float(lat), where, k=20)
+                stations_sql.nearest(conn, float(lon), float(lat), where, k=20)
                 counts[i] += 1
                 k += concurrency
             done.wait()

@@ -14,8 +14,9 @@ from typing import Any
 from geo.db import targets as targets_db
 from geo.db.connection import transaction
 from geo.errors import InvalidFile
-from geo.importers import ImportReport, import_districts, import_stations, import_streets
+from geo.importers import ImportReport, import_districts, import_streets
 from geo.settings import PROJECT_ROOT
+from geo.stations.imports import import_stations
 
 DEMO_DIR = PROJECT_ROOT / "data" / "demo"
 

@@ -1,5 +1,7 @@
 """Imports: read a file, validate it, and store it in one transaction, audited.
 
+Streets and districts here; stations in :mod:`geo.stations.imports`.
+
 Each import either stores everything it accepted or nothing (a failure rolls the whole
 transaction back), and returns an :class:`ImportReport` for the CLI and API to show.
 """
@@ -13,15 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from geo.db import network as network_db
-from geo.db import stations as stations_db
 from geo.db.connection import connect, set_actor
 from geo.errors import InvalidInput
 from geo.io.districts import read_districts
-from geo.io.stations import read_stations
 from geo.io.streets import build_walk_network, read_streets
 from geo.settings import get_settings
-from geo.station_model import StationInput
-from geo.vocab import KINDS
 
 Progress = Callable[[int, int], None]
 
@@ -131,119 +129,3 @@ def import_districts(
         )
     report.seconds = time.perf_counter() - started
     return report
-
-
-def station_row(station: StationInput, *, is_demo: bool = False) -> dict[str, Any]:
-    """The database values of a validated station (positions in WGS-84)."""
-    values = station.model_dump()
-    lon, lat = station.wgs84()
-    values.update(lon=lon, lat=lat, is_demo=is_demo)
-    values.setdefault("review_state", "approved")
-    values["services"] = list(values.get("services") or [])
-    return values
-
-
-def import_stations(
-    path: str | Path,
-    *,
-    kind: str,
-    crs: str,
-    dry_run: bool = False,
-    source: str | None = None,
-    lon_field: str | None = None,
-    lat_field: str | None = None,
-    is_demo: bool = False,
-    actor: str = "cli",
-    url: str | None = None,
-    review_state: str = "approved",
-    check_duplicates: bool = True,
-) -> ImportReport:
-    """Import a station list; rows with problems are reported and not stored.
-
-    Re-importing the same file updates the stations by (source, external id) and creates
-    no duplicates. Rows that look like another stored station nearby (same kind within
-    50 m, or a similar name within 200 m) are listed in ``duplicates``. With ``dry_run``
-    nothing is written. ``review_state`` is what new and updated stations get
-    (``pending_review`` when field staff import).
-    """
-    if kind not in KINDS:
-        raise InvalidInput(
-            f"未知的站点类型「{kind}」，可选：{', '.join(KINDS)}",
-            f"unknown station kind '{kind}': use one of {', '.join(KINDS)}",
-        )
-    started = time.perf_counter()
-    with connect(url) as conn:
-        area = network_db.service_area(conn)
-        read = read_stations(
-            path,
-            kind=kind,
-            crs=crs,
-            source=source,
-            lon_field=lon_field,
-            lat_field=lat_field,
-            service_area=area,
-            max_outside_m=get_settings().max_outside_m,
-        )
-        rows = [station_row(r.station, is_demo=is_demo) for r in read.records]
-        for row in rows:
-            row["review_state"] = review_state
-        report = ImportReport("stations", str(path), problems=list(read.problems), dry_run=dry_run)
-        if area is None:
-            report.notes.append(
-                "no districts loaded: positions were not checked against the city's area"
-            )
-        if check_duplicates:
-            report.duplicates = _duplicates(conn, read.records, rows)
-        base = {
-            "rows": read.total_rows,
-            "valid": len(rows),
-            "problems": len(read.problems),
-            "possible_duplicates": len(report.duplicates),
-        }
-        if dry_run:
-            existing = _existing_keys(conn, rows)
-            would_update = sum((r["source"], r["external_id"]) in existing for r in rows)
-            report.counts = {
-                **base,
-                "would_create": len(rows) - would_update,
-                "would_update": would_update,
-            }
-        else:
-            with conn.transaction():
-                set_actor(conn, actor, f"import {Path(path).name}")
-                result = stations_db.upsert_many(conn, rows)
-                report.counts = {**base, **result.as_dict()}
-                network_db.log_import(
-                    conn,
-                    "stations",
-                    str(path),
-                    actor,
-                    report.counts,
-                    {"kind": kind, "crs": crs, "source": source},
-                )
-    report.seconds = time.perf_counter() - started
-    return report
-
-
-def _duplicates(
-    conn: Any, records: Sequence[Any], rows: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
-    """Stored stations each row may duplicate (not the one it re-imports)."""
-    from geo.station_edits import find_duplicates
-
-    out = []
-    for record, row in zip(records, rows, strict=True):
-        found = find_duplicates(conn, row, same_record=(row["source"], row["external_id"]))
-        if found:
-            out.append({"row": record.row, "name": row["name"], "candidates": found})
-    return out
-
-
-def _existing_keys(conn: Any, rows: list[dict[str, Any]]) -> set[tuple[str, str]]:
-    if not rows:
-        return set()
-    sources = sorted({r["source"] for r in rows if r.get("source")})
-    found = conn.execute(
-        "SELECT source, external_id FROM stations WHERE source = ANY(%s)", (sources,)
-    ).fetchall()
-    return {(r["source"], r["external_id"]) for r in found}

@@ -19,6 +19,7 @@ from geo.coverage import service, trend
 from geo.coverage.city import load_city
 from geo.db import coverage as coverage_db
 from geo.siting import plan as siting_plan
+from geo.stations import sql as stations_sql
 from geo.vocab import KINDS
 
 
@@ -80,7 +81,7 @@ def report_data(
         for role in ("street_covered", "street_gap", "area_gap")
     }
     stations = [
-        {**s, "kind_zh": KINDS[s["kind"]].zh} for s in coverage_db.all_stations(conn, as_of)
+        {**s, "kind_zh": KINDS[s["kind"]].zh} for s in stations_sql.operating_all_kinds(conn, as_of)
     ]
     return {
         "title": f"{KINDS[kind].zh}覆盖情况报告",

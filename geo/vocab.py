@@ -95,6 +95,11 @@ REVIEW_STATES: dict[str, Term] = _index(
 
 # Statuses in which a station serves people (counts for coverage, shows to the public).
 OPERATING_STATUSES: frozenset[str] = frozenset({"open"})
+# Statuses of a station that has closed, for now or for good: with a closing date, it
+# served people until that date.
+CLOSED_STATUSES: frozenset[str] = frozenset({"temporarily_closed", "closed"})
+# Statuses of a station that has not opened yet (it has never served anyone).
+NOT_YET_OPEN_STATUSES: frozenset[str] = frozenset({"planned", "under_construction"})
 
 
 def normalise_service(value: str) -> str | None:

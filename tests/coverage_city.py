@@ -18,8 +18,8 @@ import shapely
 from pyproj import Transformer
 
 from geo.db import network as network_db
-from geo.db import stations as stations_db
 from geo.io.streets import build_walk_network
+from geo.stations import sql as stations_db
 
 ORIGIN = (220_000.0, 2_490_000.0)  # about 114.3 E, 22.5 N; a multiple of 1000 m
 _TO_LONLAT = Transformer.from_crs(32650, 4326, always_xy=True)

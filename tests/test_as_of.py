@@ -96,7 +96,7 @@ def test_the_cli_default_as_of_date_follows_the_clock(city, database_url) -> Non
 
 def test_a_closing_date_defaults_to_the_citys_today(city) -> None:
     from geo.accounts import User
-    from geo.station_edits import change_status
+    from geo.stations.edits import change_status
 
     row = city.execute("SELECT id, version FROM stations WHERE name = '乙'").fetchone()
     admin = User(1, "admin", "admin")

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from geo.coverage import service
-from geo.db import stations as stations_db
+from geo.stations import sql as stations_db
 
 pytestmark = pytest.mark.realcity
 

@@ -9,7 +9,8 @@ import pytest
 
 from geo import crs
 from geo.errors import InvalidFile, InvalidInput
-from geo.importers import import_districts, import_stations, import_streets
+from geo.importers import import_districts, import_streets
+from geo.stations.imports import import_stations
 
 
 def _write_streets(path: Path, offset: float = 0.0) -> Path:
@@ -222,7 +223,7 @@ def test_station_import_of_a_file_without_name_column_stores_nothing(db, tmp_pat
 def test_a_failure_inside_the_station_transaction_rolls_everything_back(
     db, tmp_path, monkeypatch
 ) -> None:
-    from geo.db import stations as stations_db
+    from geo.stations import sql as stations_db
 
     path, _ = _stations_csv(tmp_path / "st.csv")
     real = stations_db.upsert_many

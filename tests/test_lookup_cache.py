@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from geo import lookup
+from geo.stations import lookup
 
 
 def test_hours_cache_stays_small_when_every_request_has_its_own_time() -> None:

@@ -229,7 +229,7 @@ def test_station_by_id_and_listing_as_geojson(client, city) -> None:
 def test_metres_per_degree_floor_is_a_true_lower_bound(lat) -> None:
     import numpy as np
 
-    from geo.lookup import metres_per_degree_floor
+    from geo.stations.lookup import metres_per_degree_floor
 
     angles = np.linspace(0, 2 * np.pi, 72, endpoint=False)
     for r in (0.001, 0.03):  # about 100 m and 3 km
@@ -259,7 +259,8 @@ def test_nearest_order_equals_a_brute_force_walk_to_every_station(db, city) -> N
     from the streets where many rounds are needed."""
     import numpy as np
 
-    from geo import lookup, walk
+    from geo import walk
+    from geo.stations import lookup
 
     rng = np.random.default_rng(7)
     spread = zip(rng.uniform(-700, 700, 60), rng.uniform(-300, 500, 60), strict=True)
@@ -287,11 +288,11 @@ def test_nearest_order_equals_a_brute_force_walk_to_every_station(db, city) -> N
 
 def test_nearest_knn_query_is_never_a_prepared_statement(db, city) -> None:
     """A prepared KNN query turns into a generic plan that sorts the whole table."""
-    from geo.db import public as public_db
+    from geo.stations import sql as stations_sql
 
     lon, lat = ll(*Q)
     for k in (20, 320, 20, 1280, 20, 20, 80, 20, 20, 20):
-        public_db.nearest(db, lon, lat, public_db.StationFilter(), k=k)
+        stations_sql.nearest(db, lon, lat, stations_sql.StationFilter(), k=k)
     prepared = db.execute(
         "SELECT count(*) AS n FROM pg_prepared_statements WHERE statement LIKE '%%<->%%'"
     ).fetchone()

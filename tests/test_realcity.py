@@ -10,7 +10,7 @@ import json
 import pytest
 from pyproj import Geod
 
-from geo.importers import import_stations
+from geo.stations.imports import import_stations
 
 pytestmark = pytest.mark.realcity
 

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from geo.coverage import service
-from geo.db import stations as stations_db
 from geo.siting.plan import plan, plan_question
+from geo.stations import sql as stations_db
 
 pytestmark = pytest.mark.realcity
 

@@ -34,7 +34,7 @@ def _candidates_csv(path, xs, y=0.0):
 
 def _build(db, sites, *, opened=dt.date(2026, 11, 1)) -> None:
     """Build the plan's sites as operating stations (positions from the plan's WGS-84)."""
-    from geo.db import stations as stations_db
+    from geo.stations import sql as stations_db
 
     with db.transaction():
         stations_db.upsert_many(

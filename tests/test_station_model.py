@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from geo.crs import from_wgs84_point
 from geo.errors import InvalidInput
 from geo.hours import HoursState, status_at, validate_opening_hours
-from geo.station_model import StationInput, field_label, field_problems, parse_station
+from geo.stations.model import StationInput, field_label, field_problems, parse_station
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

@@ -9,7 +9,8 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse
 
 from api.deps import get_conn
-from geo.db import network, stations
+from geo.db import network
+from geo.stations import sql as stations
 from maps.pages import render_home
 
 router = APIRouter(tags=["pages"])

@@ -15,7 +15,7 @@ from api.schemas.common import CRS, CRS_CHOICES, KIND_CHOICES
 from api.schemas.imports import ImportOut, Problem
 from geo.accounts import User
 from geo.errors import InvalidFile
-from geo.importers import import_stations
+from geo.stations.imports import import_stations
 
 router = APIRouter(prefix="/api/v1/imports", tags=["imports"])
 

@@ -17,9 +17,10 @@ from fastapi.responses import Response
 from api.deps import get_conn
 from api.geojson import page_links
 from geo import clock, vocab
-from geo import public_query as pq
-from geo.db import public as public_db
+from geo.db import network as network_db
 from geo.errors import NotFound
+from geo.stations import public as pq
+from geo.stations import sql as public_db
 
 router = APIRouter(prefix="/ogc", tags=["OGC API – Features"])
 
@@ -62,7 +63,8 @@ def _collection_id(cid: str) -> str:
 
 def _collection(base: str, cid: str, conn: psycopg.Connection[Any]) -> dict[str, Any]:
     title, description, _ = COLLECTIONS[cid]
-    box = public_db.extent(conn, cid) or (-180.0, -90.0, 180.0, 90.0)
+    box = public_db.extent(conn) if cid == "stations" else network_db.extent(conn, cid)
+    box = box or (-180.0, -90.0, 180.0, 90.0)
     return {
         "id": cid,
         "title": title,
@@ -183,7 +185,7 @@ def _features(
         )
         rows, matched = public_db.stations_page(conn, where, limit=limit, offset=offset)
         return [_station_feature(r) for r in rows], matched
-    rows, matched_or_none = public_db.geography_page(
+    rows, matched_or_none = network_db.geography_page(
         conn,
         cid,
         bbox=bbox,

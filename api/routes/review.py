@@ -10,8 +10,8 @@ from fastapi import APIRouter, Depends, Path, Response
 from api.auth import reviewer_user
 from api.deps import get_conn, set_etag
 from api.schemas.staff import ReviewDecision, StationOut
-from geo import station_edits
 from geo.accounts import User
+from geo.stations import edits as station_edits
 
 router = APIRouter(prefix="/api/v1/review", tags=["review"])
 

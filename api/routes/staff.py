@@ -22,12 +22,12 @@ from api.schemas.staff import (
     StationPatch,
     StatusChange,
 )
-from geo import station_edits
 from geo.accounts import User
 from geo.crs import to_wgs84_point
-from geo.db import station_edits as station_db
-from geo.history import station_history
-from geo.station_model import StationInput
+from geo.stations import edits as station_edits
+from geo.stations import sql as station_db
+from geo.stations.history import station_history
+from geo.stations.model import StationInput
 
 router = APIRouter(tags=["staff"])
 

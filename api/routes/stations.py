@@ -13,11 +13,11 @@ from api.deps import get_conn, pooled
 from api.geojson import page_links, point_feature
 from api.schemas.common import CRS_CHOICES, KIND_CHOICES
 from api.schemas.stations import NearestAnswer, PublicStation
-from geo import lookup
-from geo import public_query as pq
 from geo.crs import parse_crs
-from geo.db import public as public_db
 from geo.settings import get_settings
+from geo.stations import lookup
+from geo.stations import public as pq
+from geo.stations import sql as public_db
 
 router = APIRouter(prefix="/api/v1/stations", tags=["stations"])
 

@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas.common import Reason, Status, Text
-from geo.station_model import StationInput
+from geo.stations.model import StationInput
 
 
 class StationCreate(StationInput):

@@ -25,6 +25,7 @@ from geo.coverage.figures import figures, geometries
 from geo.db import coverage as coverage_db
 from geo.errors import InvalidInput, NotFound
 from geo.settings import get_settings
+from geo.stations import sql as stations_sql
 from geo.units import MAX_DISTANCE_M
 from geo.vocab import KINDS
 
@@ -94,7 +95,7 @@ def question(
 
 def first_opened(conn: psycopg.Connection[Any], kind: str) -> dt.date | None:
     """The opening date of the kind's first station (None: no station has one)."""
-    return coverage_db.first_opened(conn, kind)
+    return stations_sql.first_opened(conn, kind)
 
 
 def before_first_note(conn: psycopg.Connection[Any], q: Question) -> dict[str, str] | None:
@@ -118,7 +119,7 @@ def before_first_note(conn: psycopg.Connection[Any], q: Question) -> dict[str, s
 def fingerprint(conn: psycopg.Connection[Any], q: Question, network: str | None = None) -> str:
     """The fingerprint of the inputs of ``q`` (pass ``network`` to reuse its part)."""
     net = network if network is not None else coverage_db.network_fingerprint(conn)
-    stations = coverage_db.stations_fingerprint(conn, q.kind, q.as_of)
+    stations = stations_sql.stations_fingerprint(conn, q.kind, q.as_of)
     return hashlib.md5(f"{net}|{stations}".encode()).hexdigest()
 
 
@@ -151,7 +152,7 @@ def run(
         return {**snap, "reused": True}
     started = time.perf_counter()
     city = city or load_city(conn, cell_m=q.cell_m)
-    stations = coverage_db.operating_stations(conn, q.kind, q.as_of)
+    stations = stations_sql.operating_stations(conn, q.kind, q.as_of)
     cov = evaluate(city, stations["lon"], stations["lat"], q.distance_m, q.mode)
     figs = figures(city, cov)
     figs["summary"].update(
@@ -161,7 +162,7 @@ def run(
         mode=q.mode,
         mode_label=MODE_LABELS[q.mode],
         cell_m=q.cell_m,
-        undated_open_stations=coverage_db.undated_open_stations(conn, q.kind),
+        undated_open_stations=stations_sql.undated_open_stations(conn, q.kind),
         **(before_first_note(conn, q) or {}),
     )
     geoms = geometries(city, cov)

@@ -29,6 +29,7 @@ from geo import clock
 from geo.coverage.city import City, load_city
 from geo.coverage.service import fingerprint, first_opened, question, run
 from geo.db import coverage as coverage_db
+from geo.stations import sql as stations_sql
 from geo.units import DAYS_PER_MONTH
 
 DEFAULT_DEADLINE = dt.date(2026, 12, 31)  # the union's promise: full coverage by end-2026
@@ -323,7 +324,7 @@ def count_targets(
             continue
         start = t["starts_on"] or dt.date(t["deadline"].year, 1, 1)
         end = min(as_of, t["deadline"])
-        opened = coverage_db.opened_between(conn, t["kind"], start, end)
+        opened = stations_sql.opened_between(conn, t["kind"], start, end)
         months = month_ends(start, end) if end >= start else []
         series = [(d, float(sum(1 for o in opened if o <= d))) for d in months]
         count, value = float(len(opened)), float(t["value"])

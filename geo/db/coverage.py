@@ -1,5 +1,6 @@
-"""SQL for coverage: its inputs (operating stations, walk network, main streets, districts),
-the fingerprint of those inputs, and the stored snapshots with their geometries."""
+"""SQL for coverage: its network inputs (walk network, main streets, districts), their
+fingerprint, and the stored snapshots with their geometries. The station inputs
+(operating stations and their fingerprint) are in :mod:`geo.stations.sql`."""
 
 from __future__ import annotations
 
@@ -11,78 +12,6 @@ import numpy as np
 import psycopg
 import shapely
 from psycopg.types.json import Jsonb
-
-# A station operates on a date when it had opened by then and was not closed then.
-# Planned and under-construction stations never count; only approved records count.
-_OPERATING = """
-    kind = %(kind)s AND review_state = 'approved' AND opened_on <= %(as_of)s
-    AND (status = 'open'
-         OR (status IN ('closed', 'temporarily_closed') AND closed_on > %(as_of)s))
-"""
-
-
-def operating_stations(conn: psycopg.Connection[Any], kind: str, as_of: dt.date) -> dict[str, Any]:
-    """Operating stations of ``kind`` on ``as_of``: ids, versions and WGS-84 positions."""
-    rows = conn.execute(
-        "SELECT id, version, name, ST_X(geom) AS lon, ST_Y(geom) AS lat FROM stations WHERE "
-        + _OPERATING
-        + " ORDER BY id",
-        {"kind": kind, "as_of": as_of},
-    ).fetchall()
-    return {
-        "id": np.array([r["id"] for r in rows], dtype=np.int64),
-        "version": np.array([r["version"] for r in rows], dtype=np.int64),
-        "name": [r["name"] for r in rows],
-        "lon": np.array([r["lon"] for r in rows], dtype=float),
-        "lat": np.array([r["lat"] for r in rows], dtype=float),
-    }
-
-
-def undated_open_stations(conn: psycopg.Connection[Any], kind: str) -> int:
-    """Open, approved stations of ``kind`` without an opening date (they never count)."""
-    row = conn.execute(
-        "SELECT count(*) AS n FROM stations WHERE kind = %s AND status = 'open' "
-        "AND review_state = 'approved' AND opened_on IS NULL",
-        (kind,),
-    ).fetchone()
-    return int(row["n"]) if row else 0
-
-
-def first_opened(conn: psycopg.Connection[Any], kind: str) -> dt.date | None:
-    """The earliest opening date of an approved station of ``kind`` (None: none dated)."""
-    row = conn.execute(
-        "SELECT min(opened_on) AS d FROM stations WHERE kind = %s AND review_state = 'approved'"
-        " AND status NOT IN ('planned', 'under_construction')",
-        (kind,),
-    ).fetchone()
-    return row["d"] if row else None
-
-
-def opened_between(
-    conn: psycopg.Connection[Any], kind: str, start: dt.date, end: dt.date
-) -> list[dt.date]:
-    """Opening dates of approved stations of ``kind`` opened in ``[start, end]`` (sorted)."""
-    rows = conn.execute(
-        "SELECT opened_on FROM stations WHERE kind = %s AND review_state = 'approved'"
-        " AND status NOT IN ('planned', 'under_construction')"
-        " AND opened_on BETWEEN %s AND %s ORDER BY opened_on",
-        (kind, start, end),
-    ).fetchall()
-    return [r["opened_on"] for r in rows]
-
-
-def all_stations(conn: psycopg.Connection[Any], as_of: dt.date) -> list[dict[str, Any]]:
-    """Every station operating on ``as_of``, all kinds (for maps)."""
-    out = []
-    for kind in ("love_station", "mother_baby_room", "worker_bookshop"):
-        rows = conn.execute(
-            "SELECT id, kind, name, ST_X(geom) AS lon, ST_Y(geom) AS lat FROM stations WHERE "
-            + _OPERATING
-            + " ORDER BY id",
-            {"kind": kind, "as_of": as_of},
-        ).fetchall()
-        out.extend(dict(r) for r in rows)
-    return out
 
 
 def walk_edges(conn: psycopg.Connection[Any]) -> dict[str, Any]:
@@ -127,16 +56,6 @@ def districts(conn: psycopg.Connection[Any]) -> dict[str, Any]:
         "area_m2": np.array([r["area_m2"] for r in rows], dtype=float),
         "geom": shapely.from_wkb([bytes(r["g"]) for r in rows]),
     }
-
-
-def stations_fingerprint(conn: psycopg.Connection[Any], kind: str, as_of: dt.date) -> str:
-    """A hash of the stations operating on ``as_of`` (id, version, position)."""
-    row = conn.execute(
-        "SELECT md5(coalesce(string_agg(id || ':' || version || ':' || ST_AsText(geom), ','"
-        " ORDER BY id), '')) AS f FROM stations WHERE " + _OPERATING,
-        {"kind": kind, "as_of": as_of},
-    ).fetchone()
-    return str(row["f"]) if row else ""
 
 
 def network_fingerprint(conn: psycopg.Connection[Any]) -> str:

@@ -1,4 +1,5 @@
-"""SQL for the city's geography: districts, streets and the walk network."""
+"""SQL for the city's geography: districts, streets and the walk network, and the public
+pages of districts and main streets (OGC API – Features)."""
 
 from __future__ import annotations
 
@@ -172,6 +173,93 @@ def service_area(conn: psycopg.Connection[Any]) -> Any:
     if not row or row["g"] is None:
         return None
     return shapely.from_wkb(bytes(row["g"]))
+
+
+def outside_service_area_m(conn: psycopg.Connection[Any], lon: float, lat: float) -> float | None:
+    """Metres from the union of the districts to a point: 0 inside; None with no districts."""
+    row = conn.execute(
+        "WITH area AS (SELECT ST_Union(geom) AS g FROM districts),"
+        " p AS (SELECT ST_SetSRID(ST_MakePoint(%s, %s), 4326) AS g)"
+        " SELECT CASE WHEN ST_Intersects(area.g, p.g) THEN 0"
+        "   ELSE ST_Distance(area.g::geography, p.g::geography) END AS d"
+        " FROM area, p WHERE area.g IS NOT NULL",
+        (lon, lat),
+    ).fetchone()
+    return None if row is None else float(row["d"])
+
+
+# -- public feature pages -------------------------------------------------------------
+
+_IN_BBOX = (
+    " AND (%(xmin)s::float8 IS NULL OR"
+    " geom && ST_MakeEnvelope(%(xmin)s, %(ymin)s, %(xmax)s, %(ymax)s, 4326))"
+)
+
+_DISTRICTS = f"""
+SELECT id, name, code, is_key, area_m2, ST_AsGeoJSON(geom, 7) AS geometry,
+       count(*) OVER () AS matched
+FROM districts
+WHERE (%(name)s::text IS NULL OR name = %(name)s){_IN_BBOX}
+  AND (%(id)s::bigint IS NULL OR id = %(id)s)
+ORDER BY id
+LIMIT %(limit)s OFFSET %(offset)s
+"""
+
+_MAIN_STREETS = f"""
+SELECT id, name, highway, length_m, ST_AsGeoJSON(geom, 7) AS geometry,
+       count(*) OVER () AS matched
+FROM streets
+WHERE is_main AND (%(name)s::text IS NULL OR name = %(name)s){_IN_BBOX}
+  AND (%(id)s::bigint IS NULL OR id = %(id)s)
+ORDER BY id
+LIMIT %(limit)s OFFSET %(offset)s
+"""
+
+_EXTENT = """
+SELECT ST_XMin(e) AS xmin, ST_YMin(e) AS ymin, ST_XMax(e) AS xmax, ST_YMax(e) AS ymax
+FROM (SELECT ST_Extent(geom)::geometry AS e FROM {table}) s
+"""
+
+
+def geography_page(
+    conn: psycopg.Connection[Any],
+    layer: str,
+    *,
+    bbox: tuple[float, float, float, float] | None,
+    name: str | None,
+    feature_id: int | None,
+    limit: int,
+    offset: int,
+) -> tuple[list[dict[str, Any]], int | None]:
+    """A page of districts (``layer="districts"``) or main streets (``"main_streets"``),
+    geometry as GeoJSON text, and how many match (None when the page is empty)."""
+    query = {"districts": _DISTRICTS, "main_streets": _MAIN_STREETS}[layer]
+    xmin, ymin, xmax, ymax = bbox or (None, None, None, None)
+    params = {
+        "name": name,
+        "id": feature_id,
+        "xmin": xmin,
+        "ymin": ymin,
+        "xmax": xmax,
+        "ymax": ymax,
+        "limit": limit,
+        "offset": offset,
+    }
+    rows = list(conn.execute(query, params).fetchall())
+    return rows, (int(rows[0]["matched"]) if rows else None)
+
+
+def extent(conn: psycopg.Connection[Any], layer: str) -> tuple[float, ...] | None:
+    """The WGS-84 bounding box of a layer (districts, main_streets)."""
+    from psycopg import sql
+
+    table = {"districts": "districts", "main_streets": "streets"}[layer]
+    row = conn.execute(
+        sql.SQL(_EXTENT).format(table=sql.Identifier(table))  # type: ignore[arg-type]
+    ).fetchone()
+    if not row or row["xmin"] is None:
+        return None
+    return (row["xmin"], row["ymin"], row["xmax"], row["ymax"])
 
 
 def counts(conn: psycopg.Connection[Any]) -> dict[str, Any]:

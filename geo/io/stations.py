@@ -1,6 +1,6 @@
 """Read station lists from CSV, XLSX and GeoJSON files into validated stations.
 
-Every row either becomes a :class:`~geo.station_model.StationInput` in WGS-84 or a
+Every row either becomes a :class:`~geo.stations.model.StationInput` in WGS-84 or a
 :class:`RowProblem` that says, in Chinese and English, why it was not imported — a row
 without coordinates is reported, never dropped silently and never given an invented
 position. Rows are numbered as a person sees them: in a spreadsheet the header is row 1
@@ -42,7 +42,7 @@ from geo.io.tables import (
     read_xlsx,
     row_values,
 )
-from geo.station_model import StationInput, field_problems
+from geo.stations.model import StationInput, field_problems
 from geo.vocab import KINDS, normalise_kind
 
 

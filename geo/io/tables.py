@@ -22,7 +22,7 @@ from typing import Any
 import pandas as pd
 
 from geo.errors import InvalidFile
-from geo.station_model import field_label
+from geo.stations.model import field_label
 
 # Field → column names (compared case-insensitively after NFKC), in order of preference.
 SYNONYMS: dict[str, tuple[str, ...]] = {

@@ -38,6 +38,7 @@ from geo.siting.demand import Demand, uncovered_demand
 from geo.siting.models import LSCP, MCLP, SOLVERS
 from geo.siting.network import DistanceTable, distance_table
 from geo.siting.problem import CoverageProblem
+from geo.stations import sql as stations_sql
 
 MAX_TIME_LIMIT_S = 3600.0
 
@@ -172,7 +173,7 @@ def plan(
     q = pq.coverage  # a city without stations yet can be planned too
     settings = get_settings()
     city = city or load_city(conn, cell_m=q.cell_m)
-    stations = coverage_db.operating_stations(conn, q.kind, q.as_of)
+    stations = stations_sql.operating_stations(conn, q.kind, q.as_of)
     before = evaluate(city, stations["lon"], stations["lat"], q.distance_m, "walking")
     demand = uncovered_demand(city, before, pq.piece_m)
     sites, info = candidate_sites(city, pq)

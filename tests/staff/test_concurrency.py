@@ -79,10 +79,10 @@ def test_a_registration_waits_for_an_uncommitted_one_nearby_then_sees_it(
     live_server, staff, database_url, db
 ) -> None:
     """Deterministic: the duplicate check holds a lock until the inserting transaction ends."""
-    from geo import station_edits
-    from geo.db import station_edits as station_db
     from geo.db.connection import connect, set_actor
-    from geo.station_model import parse_station
+    from geo.stations import edits as station_edits
+    from geo.stations import sql as station_db
+    from geo.stations.model import parse_station
 
     values = station_edits._values(parse_station(station()))  # noqa: SLF001
     result: dict[str, int] = {}

@@ -15,8 +15,8 @@ import pandas as pd
 import psycopg
 
 from geo.crs import CRSName, from_wgs84, parse_crs
-from geo.db import public as public_db
 from geo.errors import InvalidInput
+from geo.stations import sql as stations_sql
 
 # A cell starting with one of these runs as a formula in Excel/WPS; such text gets a
 # leading apostrophe in CSV and XLSX (the OWASP advice against CSV injection).
@@ -30,7 +30,7 @@ def stations_frame(rows: list[dict[str, Any]], crs: CRSName) -> pd.DataFrame:
     """Station rows as a table with ``lng``/``lat`` in ``crs``."""
     frame = pd.DataFrame(rows)
     if frame.empty:
-        frame = pd.DataFrame(columns=[*public_db.EXPORT_COLUMNS, "lon", "lat"])
+        frame = pd.DataFrame(columns=[*stations_sql.EXPORT_COLUMNS, "lon", "lat"])
     lng, lat = from_wgs84(frame["lon"].to_numpy(float), frame["lat"].to_numpy(float), crs)
     frame = frame.drop(columns=["lon", "lat"])
     frame["services"] = [",".join(s or []) for s in frame["services"]]
@@ -46,7 +46,7 @@ def export_stations(conn: psycopg.Connection[Any], out: Path, fmt: str, crs: str
             f"unknown export format '{fmt}': use one of {', '.join(FORMATS)}",
         )
     name = parse_crs(crs)
-    frame = stations_frame(public_db.all_stations(conn), name)
+    frame = stations_frame(stations_sql.all_stations(conn), name)
     out.parent.mkdir(parents=True, exist_ok=True)
     if fmt in ("csv", "xlsx"):
         frame = _defuse_formulas(frame)

@@ -15,27 +15,16 @@ import psycopg
 
 from geo import clock
 from geo.accounts import EDITORS, REVIEWERS, User, require_role
-from geo.db import station_edits as db
+from geo.db import network as network_db
 from geo.db.connection import set_actor
 from geo.errors import Conflict, InvalidInput, NotFound, PossibleDuplicate, StaleVersion
 from geo.settings import get_settings
-from geo.station_model import StationInput, parse_station
-from geo.vocab import STATUSES
+from geo.stations import sql as db
+from geo.stations.model import StationInput, parse_station
+from geo.vocab import CLOSED_STATUSES, STATUSES
 
 #: Fields of StationInput that an edit (PATCH) may change; status has its own operation.
-PATCHABLE = (
-    "kind",
-    "name",
-    "address",
-    "district",
-    "level",
-    "host_org",
-    "phone",
-    "opening_hours",
-    "services",
-    "opened_on",
-)
-_REASON_STATUSES = ("temporarily_closed", "closed")
+PATCHABLE = db.PATCHABLE
 
 
 def _not_found(station_id: int) -> NotFound:
@@ -51,7 +40,7 @@ def get_station(conn: psycopg.Connection[Any], station_id: int) -> dict[str, Any
 
 
 def _check_in_area(conn: psycopg.Connection[Any], lon: float, lat: float) -> None:
-    outside = db.outside_service_area_m(conn, lon, lat)
+    outside = network_db.outside_service_area_m(conn, lon, lat)
     if outside:
         km = outside / 1000.0
         raise InvalidInput(
@@ -168,7 +157,7 @@ def _insert(conn: psycopg.Connection[Any], values: dict[str, Any], state: str) -
 
 
 def _as_input(row: dict[str, Any]) -> dict[str, Any]:
-    keys = (*PATCHABLE, "status", "closed_on", "source", "external_id", "lon", "lat")
+    keys = (*db.FIELDS, "lon", "lat")
     return {k: row[k] for k in keys}
 
 
@@ -263,7 +252,7 @@ def change_status(
             f"未知的状态「{status}」，可选：{', '.join(STATUSES)}",
             f"unknown status '{status}': use one of {', '.join(STATUSES)}",
         )
-    if status in _REASON_STATUSES and not reason:
+    if status in CLOSED_STATUSES and not reason:
         raise InvalidInput("关闭站点时必须填写原因", f"a reason is required to set status {status}")
     current = get_station(conn, station_id)
     _check_version(current, version)

@@ -21,10 +21,10 @@ from pydantic import BaseModel
 
 from geo import vocab, walk
 from geo.crs import CRSName, from_wgs84
-from geo.db import public as public_db
 from geo.errors import NotFound, YizhanError
 from geo.hours import status_at
 from geo.navigation import Navigation, links
+from geo.stations import sql as stations_sql
 
 MAX_CANDIDATES = 2000
 MAX_LIMIT = 50
@@ -79,13 +79,13 @@ class NearestAnswer(BaseModel):
 
 @dataclass(frozen=True)
 class NearestQuery:
-    """A validated nearest-station request (see :mod:`geo.public_query`)."""
+    """A validated nearest-station request (see :mod:`geo.stations.public`)."""
 
     lon: float  # WGS-84
     lat: float
     crs: CRSName
     at: datetime
-    where: public_db.StationFilter = field(default_factory=public_db.StationFilter)
+    where: stations_sql.StationFilter = field(default_factory=stations_sql.StationFilter)
     open_now: bool = False
     limit: int = 5
     max_distance_m: float = 3000.0
@@ -183,7 +183,7 @@ def station(
     conn: psycopg.Connection[Any], station_id: int, *, crs: CRSName, when: datetime, tz: str
 ) -> PublicStation:
     """One public station, or :class:`NotFound`."""
-    row = public_db.station(conn, station_id)
+    row = stations_sql.station(conn, station_id)
     if row is None:
         raise NotFound(
             f"没有编号为 {station_id} 的开放站点", f"no open station with id {station_id}"
@@ -211,7 +211,7 @@ def nearest(
     k = max(4 * q.limit, 20)
     floor = metres_per_degree_floor(q.lat)
     while True:
-        rows = public_db.nearest(conn, q.lon, q.lat, q.where, k=k)
+        rows = stations_sql.nearest(conn, q.lon, q.lat, q.where, k=k)
         # Every station not fetched is at least this far (metres), walking or not.
         unseen_m = rows[-1]["deg"] * floor if len(rows) == k else np.inf
         last = unseen_m > q.max_distance_m or k >= MAX_CANDIDATES

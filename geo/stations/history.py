@@ -6,8 +6,8 @@ from typing import Any
 
 import psycopg
 
-from geo.db import station_edits as db
 from geo.errors import NotFound
+from geo.stations import sql as db
 
 #: Bookkeeping columns that change with every write and say nothing on their own.
 _IGNORED = frozenset({"id", "version", "created_at", "created_by", "updated_at", "updated_by"})
