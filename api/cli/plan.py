@@ -1,6 +1,6 @@
 """``yizhan plan``: where new stations should go (the siting models on the coverage gaps).
 
-Kept beside ``api/cli.py`` (which mounts it) so the main CLI module stays small.
+Mounted by ``api/cli/__init__.py``.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from api.cli_coverage import DistanceOpt, KindOpt, _date, _pct
+from api.cli.coverage import DistanceOpt, KindOpt, _date, _pct
 from geo.errors import InvalidInput
 
 console = Console()

@@ -18,9 +18,9 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from api.cli_coverage import coverage_app, report_app
-from api.cli_plan import plan
-from api.cli_targets import targets_app
+from api.cli.coverage import coverage_app, report_app
+from api.cli.plan import plan
+from api.cli.targets import targets_app
 from geo.errors import YizhanError
 
 console = Console()
@@ -433,7 +433,3 @@ def main() -> None:
         err_console.print(f"[red]错误：{exc.zh}[/red]")
         err_console.print(f"[red]error: {exc.en}[/red]")
         sys.exit(2)
-
-
-if __name__ == "__main__":
-    main()

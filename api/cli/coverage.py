@@ -1,6 +1,6 @@
 """``yizhan coverage …`` and ``yizhan report …``: coverage runs, trends and reports.
 
-Kept beside ``api/cli.py`` (which mounts these apps) so the main CLI module stays small.
+Mounted by ``api/cli/__init__.py``.
 """
 
 from __future__ import annotations
