@@ -1,6 +1,6 @@
 """``yizhan plan``: where new stations should go (the siting models on the coverage gaps).
 
-Kept beside ``api/cli.py`` (which mounts it) so the main CLI module stays small.
+Mounted by ``api/cli/__init__.py``.
 """
 
 from __future__ import annotations
@@ -9,13 +9,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from api.cli_coverage import DistanceOpt, KindOpt, _date, _pct
+from api.cli.common import DistanceOpt, KindOpt, as_of_date, console, pct
 from geo.errors import InvalidInput
-
-console = Console()
 
 
 def _print_plan(out: dict[str, Any]) -> None:
@@ -54,15 +51,15 @@ def _print_plan(out: dict[str, Any]) -> None:
             s["district"],
             f"{s['adds_main_street_m']:.0f}",
             f"{s['adds_key_district_m2']:.0f}",
-            _pct(s["main_street_share"]),
-            _pct(s["key_district_share"]),
+            pct(s["main_street_share"]),
+            pct(s["key_district_share"]),
             s["name"] or s["candidate_id"],
         )
     console.print(table)
     console.print(
-        f"覆盖率 coverage：主要街道 main streets {_pct(b['main_street_share'])} → "
-        f"{_pct(v['main_street_share'])}，重点区域 key districts "
-        f"{_pct(b['key_district_share'])} → {_pct(v['key_district_share'])}"
+        f"覆盖率 coverage：主要街道 main streets {pct(b['main_street_share'])} → "
+        f"{pct(v['main_street_share'])}，重点区域 key districts "
+        f"{pct(b['key_district_share'])} → {pct(v['key_district_share'])}"
         "（建成全部新址后由覆盖引擎复算 / measured by the coverage engine with every site built）"
     )
     u = out["unreachable"]
@@ -108,6 +105,7 @@ def plan(
 ) -> None:
     """Where new stations should go: the fewest that close every gap (--full), or the best
     k (--k K). Existing stations stay; candidates from --candidates and/or --spacing."""
+    # Lazy: psycopg, geopandas, scipy and highspy would slow every start-up of the CLI.
     from geo.db.connection import connect
     from geo.siting.plan import plan as make_plan
     from geo.siting.plan import plan_question
@@ -118,7 +116,7 @@ def plan(
             "give either --full (full coverage) or --k N (the best N sites), not both",
         )
     pq = plan_question(
-        _date(as_of),
+        as_of_date(as_of),
         kind=kind,
         distance_m=distance,
         k=k,

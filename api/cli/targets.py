@@ -9,12 +9,11 @@ import getpass
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from api.cli.common import console
 from geo.vocab import KINDS, TARGET_METRICS
 
-console = Console()
 targets_app = typer.Typer(help="目标 / targets (coverage, new stations)", no_args_is_help=True)
 
 KindOpt = Annotated[str, typer.Option(help=" | ".join(f"{k} ({t.zh})" for k, t in KINDS.items()))]
@@ -51,6 +50,7 @@ def targets_set(
     reason: ReasonOpt = None,
 ) -> None:
     """Add a target, or change the one with the same kind, metric and deadline."""
+    # Lazy: psycopg would slow every start-up of the CLI.
     from geo.db.connection import transaction
     from geo.targets import parse_target, set_target
 
@@ -66,6 +66,7 @@ def targets_set(
 @targets_app.command("list")
 def targets_list() -> None:
     """List every target by deadline."""
+    # Lazy: psycopg would slow every start-up of the CLI.
     from geo.db.connection import connect
     from geo.targets import list_targets
 
@@ -100,6 +101,7 @@ def targets_remove(
     kind: KindOpt, metric: MetricOpt, deadline: DeadlineOpt, reason: ReasonOpt = None
 ) -> None:
     """Remove a target (the audit keeps what it was)."""
+    # Lazy: psycopg would slow every start-up of the CLI.
     from geo.db.connection import transaction
     from geo.targets import remove_target
 

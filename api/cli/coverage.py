@@ -1,49 +1,21 @@
 """``yizhan coverage …`` and ``yizhan report …``: coverage runs, trends and reports.
 
-Kept beside ``api/cli.py`` (which mounts these apps) so the main CLI module stays small.
+Mounted by ``api/cli/__init__.py``.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
-from geo import clock
-from geo.errors import InvalidInput
-
-console = Console()
+from api.cli.common import DistanceOpt, KindOpt, as_of_date, console, pct
+from maps.coverage_report import write_html, write_xlsx
 
 coverage_app = typer.Typer(help="覆盖分析 / coverage analysis", no_args_is_help=True)
 report_app = typer.Typer(help="报告 / reports", no_args_is_help=True)
-
-KindOpt = Annotated[
-    str, typer.Option(help="love_station (爱心驿站) | mother_baby_room | worker_bookshop")
-]
-DistanceOpt = Annotated[
-    float | None, typer.Option(help="服务距离（米）/ service distance in metres (default per kind)")
-]
-
-
-def _date(text: str | None) -> dt.date:
-    """An as-of date from the command line; none means today in the city's time zone."""
-    if text is None:
-        return clock.today()
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(
-            f"日期「{text}」无效，请使用 YYYY-MM-DD 格式",
-            f"invalid date '{text}': use the YYYY-MM-DD format",
-        ) from None
-
-
-def _pct(share: float | None) -> str:
-    return "—" if share is None else f"{share * 100:.2f}%"
 
 
 def _print_snapshot(snap: dict[str, Any]) -> None:
@@ -56,8 +28,8 @@ def _print_snapshot(snap: dict[str, Any]) -> None:
     table.add_row("运营站点 operating stations", str(s["stations"]))
     table.add_row("主要街道 main streets (km)", f"{s['main_street_m'] / 1000:.3f}")
     table.add_row("已覆盖 covered (km)", f"{s['main_street_covered_m'] / 1000:.3f}")
-    table.add_row("主要街道覆盖率 main-street coverage", _pct(s["main_street_share"]))
-    table.add_row("重点区域覆盖率 key-district coverage", _pct(s["key_district_share"]))
+    table.add_row("主要街道覆盖率 main-street coverage", pct(s["main_street_share"]))
+    table.add_row("重点区域覆盖率 key-district coverage", pct(s["key_district_share"]))
     if s.get("undated_open_stations"):
         table.add_row(
             "无开放日期未计入 open but undated (not counted)", str(s["undated_open_stations"])
@@ -70,8 +42,8 @@ def _print_snapshot(snap: dict[str, Any]) -> None:
         districts.add_row(
             d["district"],
             "是" if d["is_key"] else "",
-            _pct(d["main_street_share"]),
-            _pct(d.get("area_share")),
+            pct(d["main_street_share"]),
+            pct(d.get("area_share")),
         )
     console.print(districts)
 
@@ -87,11 +59,12 @@ def coverage_run(
     cell: Annotated[float | None, typer.Option(help="网格边长（米）/ grid cell (m)")] = None,
 ) -> None:
     """Compute (or reuse) the coverage snapshot for a date and print its figures."""
+    # Lazy: psycopg, geopandas and scipy would slow every start-up of the CLI.
     from geo.coverage import service
     from geo.db.connection import connect
 
     mode = "straight_line" if straight_line else "walking"
-    q = service.question(_date(as_of), kind, distance, mode, cell)
+    q = service.question(as_of_date(as_of), kind, distance, mode, cell)
     with connect(autocommit=True) as conn:
         _print_snapshot(service.run(conn, q))
 
@@ -106,12 +79,13 @@ def coverage_trend(
 ) -> None:
     """Compute the missing month-end snapshots and print the trend up to the as-of date
     and where each target stands."""
+    # Lazy: psycopg, geopandas and scipy would slow every start-up of the CLI.
     from geo.coverage import trend
     from geo.db.connection import connect
 
     with connect(autocommit=True) as conn:
         out = trend.coverage_trend(
-            conn, kind, as_of=_date(as_of), distance_m=distance, compute=True
+            conn, kind, as_of=as_of_date(as_of), distance_m=distance, compute=True
         )
     table = Table(title=f"月度覆盖 monthly coverage: {kind}")
     for col in ("日期 date", "站点 stations", "主要街道 main streets", "重点区域 key districts"):
@@ -120,13 +94,13 @@ def coverage_trend(
         table.add_row(
             p["as_of"],
             str(p["stations"]),
-            _pct(p["main_street_share"]),
-            _pct(p["key_district_share"]),
+            pct(p["main_street_share"]),
+            pct(p["key_district_share"]),
         )
     console.print(table)
     for t in out["targets"]:
         console.print(
-            f"{t['metric']} {_pct(t['value'])} @ {t['deadline']}: {_pct(t['current'])} → "
+            f"{t['metric']} {pct(t['value'])} @ {t['deadline']}: {pct(t['current'])} → "
             f"{t['status_label']}\n  {t['projection']}\n  {t['projection_en']}"
         )
 
@@ -140,12 +114,12 @@ def report_coverage(
     xlsx: Annotated[Path | None, typer.Option(help="同时输出 XLSX / also write XLSX")] = None,
 ) -> None:
     """Write the planners' coverage report: one self-contained HTML file (opens offline)."""
+    # Lazy: psycopg, geopandas and scipy would slow every start-up of the CLI.
     from geo.db.connection import connect
     from geo.report import report_data
-    from maps.coverage_report import write_html, write_xlsx
 
     with connect(autocommit=True) as conn:
-        report = report_data(conn, _date(as_of), kind, distance)
+        report = report_data(conn, as_of_date(as_of), kind, distance)
     write_html(report, out)
     console.print(f"报告已写入 / report written: {out}")
     if xlsx is not None:
