@@ -221,3 +221,15 @@ def test_cli_plan_refuses_bad_input_with_exit_2(db, database_url, args, word) ->
     r = yizhan("plan", *args, url=database_url)
     assert r.returncode == 2
     assert "错误" in r.stderr and word in r.stderr
+
+
+def test_a_candidate_file_with_bad_rows_reports_them_by_row_and_plans_with_the_rest(
+    db, street_3km
+) -> None:
+    with street_3km.open("a", encoding="utf-8") as f:
+        f.write("地址不详,,\n候选越界,200.0,95.0\n")
+    out = plan(db, plan_question(AS_OF, distance_m=500, candidates_file=street_3km))
+    problems = out["candidates"]["file_problems"]
+    assert [p["row"] for p in problems] == [33, 34]
+    assert all(p["message"] and p["message_en"] for p in problems)
+    assert out["candidates"]["from_file"] == 31 and len(out["sites"]) == 3

@@ -141,7 +141,7 @@ def candidate_sites(city: City, pq: PlanQuestion) -> tuple[gpd.GeoDataFrame, dic
         frames.append(sites[["candidate_id", "name", "source", "geometry"]])
         info["from_file"] = len(sites)
         info["file_problems"] = [
-            {"row": p.row, "message": p.zh, "message_en": p.en} for p in read.problems
+            {"row": p.row, "message": p.reason_zh, "message_en": p.reason_en} for p in read.problems
         ]
     if pq.spacing_m is not None:
         key = city.district_geom[city.district_key]
