@@ -23,7 +23,7 @@ help:
 	@echo "make test   — set up, then run the tests"
 	@echo "make test-dates — the tests again with the system clock moved (libfaketime)"
 	@echo "make setup  — OS packages (PostGIS, pgRouting, GDAL, Chromium) and the .venv"
-	@echo "make lint   — ruff"
+	@echo "make lint   — ruff and mypy"
 
 setup: os-packages venv
 
@@ -84,6 +84,7 @@ test-dates: setup
 lint: venv
 	$(BIN)/ruff check geo api maps tests bench
 	$(BIN)/ruff format --check geo api maps tests bench
+	$(BIN)/mypy
 
 bench: setup
 	$(BIN)/python -m bench

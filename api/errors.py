@@ -58,7 +58,7 @@ _FIELD_ZH = {
 def status_for(exc: errors.YizhanError) -> int:
     for cls in type(exc).__mro__:
         if cls in STATUS:
-            return STATUS[cls]  # type: ignore[index]
+            return STATUS[cls]
     return 500
 
 

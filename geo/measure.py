@@ -82,8 +82,9 @@ def geodesic_lengths(geoms: ArrayLike) -> NDArray[np.float64]:
     start, end = coords[:-1][same_part], coords[1:][same_part]
     _, _, dist = WGS84.inv(start[:, 0], start[:, 1], end[:, 0], end[:, 1])
     owner = part_owner[part_of_vertex[:-1][same_part]]
-    lengths = np.bincount(owner, weights=np.asarray(dist, dtype=float), minlength=len(arr))
-    lengths = lengths.astype(np.float64)
+    lengths = np.bincount(owner, weights=np.asarray(dist, dtype=float), minlength=len(arr)).astype(
+        np.float64
+    )
     lengths[shapely.is_missing(arr)] = np.nan
     return lengths
 

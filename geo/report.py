@@ -68,7 +68,7 @@ def report_data(
         for n, k, g in zip(districts["name"], districts["is_key"], districts["geom"], strict=True)
         if k
     ]
-    layers = {
+    layers: dict[str, list[dict[str, Any]]] = {
         role: [
             {
                 "type": "Feature",

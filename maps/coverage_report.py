@@ -275,8 +275,8 @@ def trend_svg(report: dict[str, Any], width: int = 720, height: int = 260) -> st
             (t for t in report["targets"] if t["metric"].startswith("main" if i == 0 else "key")),
             None,
         )
-        open_target = target and target["status"] not in ("met", "missed", "no_data")
-        if open_target and target["pace_per_month"] and target["current"] is not None:
+        open_target = target is not None and target["status"] not in ("met", "missed", "no_data")
+        if open_target and target and target["pace_per_month"] and target["current"] is not None:
             months = (deadline - dates[-1]).days / DAYS_PER_MONTH
             end = min(1.0, target["current"] + target["pace_per_month"] * months)
             parts.append(

@@ -20,7 +20,7 @@ from geo.crs import CRSName
 
 def literal(codes: Iterable[str]) -> Any:
     """``Literal[code, ...]`` of the codes, in their order."""
-    return Literal[tuple(codes)]  # type: ignore[valid-type]
+    return Literal[tuple(codes)]
 
 
 Kind = literal(vocab.KINDS)

@@ -55,7 +55,7 @@ def insert_token(
         (token_hash, user_id, kind, ttl_s),
     ).fetchone()
     assert row is not None
-    return row["expires_at"]  # type: ignore[no-any-return]
+    return row["expires_at"]
 
 
 def user_for_token(conn: psycopg.Connection[Any], token_hash: str) -> dict[str, Any] | None:

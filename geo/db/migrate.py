@@ -92,7 +92,7 @@ def migrate(conn: psycopg.Connection[Any]) -> list[Migration]:
         _ensure_table(conn)
         for mig in pending(conn):
             with conn.transaction():
-                conn.execute(mig.sql)  # type: ignore[arg-type]
+                conn.execute(mig.sql)
                 conn.execute(
                     "INSERT INTO schema_migrations (version, name, checksum) VALUES (%s, %s, %s)",
                     (mig.version, mig.name, mig.checksum),

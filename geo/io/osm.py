@@ -79,6 +79,8 @@ def osm_ways(
             .with_filter(osmium.filter.KeyFilter("highway"))
         )
         for way in processor:
+            if not isinstance(way, osmium.osm.Way):  # the filters pass ways only
+                continue
             tags = way.tags
             if tags.get("area") == "yes":
                 areas += 1

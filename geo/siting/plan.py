@@ -283,7 +283,7 @@ def _solve(problem: CoverageProblem, pq: PlanQuestion) -> Any:
 def _deadline(conn: psycopg.Connection[Any], kind: str, as_of: dt.date) -> dt.date:
     """The deadline a plan as of ``as_of`` works to: the kind's next coverage deadline
     on or after it, else the last one that has passed (default end-2026)."""
-    dates = sorted(
+    dates: list[dt.date] = sorted(
         t["deadline"] for t in coverage_db.targets(conn, kind) if t["metric"] in METRICS
     ) or [DEFAULT_DEADLINE]
     return next((d for d in dates if d >= as_of), dates[-1])

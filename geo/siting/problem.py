@@ -182,8 +182,8 @@ class CoverageProblem:
         return cls(
             covers,
             check_weights(weights, int(n_demand)),
-            demand_ids,
-            candidate_ids,
+            _array(demand_ids),
+            _array(candidate_ids),
             demand_geometry,
             candidate_geometry,
             d_max,
@@ -219,8 +219,8 @@ class CoverageProblem:
         return cls(
             sp.csr_array(covered),
             check_weights(weights, matrix.shape[0]),
-            demand_ids,
-            candidate_ids,
+            _array(demand_ids),
+            _array(candidate_ids),
             max_distance=d_max,
         )
 
@@ -352,6 +352,11 @@ def _metric_crs(frame: gpd.GeoDataFrame | gpd.GeoSeries) -> Any:
     return utm_epsg((lon_lat[0] + lon_lat[2]) / 2, (lon_lat[1] + lon_lat[3]) / 2)
 
 
+def _array(ids: ArrayLike | None) -> NDArray[Any] | None:
+    """Ids as an object array (or None); ``__post_init__`` checks their number."""
+    return None if ids is None else np.asarray(ids, dtype=object)
+
+
 def _anchor_points(geoms: NDArray[Any]) -> NDArray[Any]:
     """One point per geometry: itself, a line's midpoint, or a point inside a polygon."""
     geoms = np.asarray(geoms)
@@ -360,7 +365,7 @@ def _anchor_points(geoms: NDArray[Any]) -> NDArray[Any]:
     out = shapely.point_on_surface(geoms)
     if lines.any():
         out[lines] = shapely.line_interpolate_point(geoms[lines], 0.5, normalized=True)
-    return out
+    return np.asarray(out)
 
 
 def _natural_weight(geoms: NDArray[Any]) -> FloatArray:

@@ -152,7 +152,7 @@ def upsert_many(conn: psycopg.Connection[Any], rows: Iterable[Mapping[str, Any]]
 def count(conn: psycopg.Connection[Any], **where: Any) -> int:
     """Number of stations, optionally filtered by equality on columns (kind, status, ...)."""
     clauses = [sql.SQL("{} = %s").format(sql.Identifier(k)) for k in where]
-    query = sql.SQL("SELECT count(*) AS n FROM stations")
+    query: sql.SQL | sql.Composed = sql.SQL("SELECT count(*) AS n FROM stations")
     if clauses:
         query += sql.SQL(" WHERE ") + sql.SQL(" AND ").join(clauses)
     row = conn.execute(query, tuple(where.values())).fetchone()
@@ -340,7 +340,7 @@ def update_versioned(
     change that alters nothing is skipped by the trigger and also returns False: the
     caller tells the cases apart by reading the current version.
     """
-    sets = [
+    sets: list[sql.SQL | sql.Composed] = [
         sql.SQL("{} = %s").format(sql.Identifier(c)) for c in changes if c not in ("lon", "lat")
     ]
     params: list[Any] = [v for c, v in changes.items() if c not in ("lon", "lat")]
@@ -530,7 +530,7 @@ def operating_stations(conn: psycopg.Connection[Any], kind: str, as_of: dt.date)
 
 def operating_all_kinds(conn: psycopg.Connection[Any], as_of: dt.date) -> list[dict[str, Any]]:
     """Every station operating on ``as_of``, all kinds (for maps)."""
-    out = []
+    out: list[dict[str, Any]] = []
     for kind in vocab.KINDS:
         rows = conn.execute(
             "SELECT id, kind, name, "
