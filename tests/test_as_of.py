@@ -18,8 +18,8 @@ from geo.coverage import service, trend
 from geo.db import targets as targets_db
 from geo.report import report_data
 from geo.settings import Settings, get_settings
-from tests.coverage_city import MAIN_STREET, add_station, load_district, load_streets
-from tests.test_cli import yizhan
+from tests.helpers.cities import MAIN_STREET, add_station, load_district, load_streets
+from tests.helpers.cli import yizhan
 
 # 00:30 on New Year's Day in Beijing is still 2026-12-31 in UTC.
 NEW_YEAR_BEIJING = "2027-01-01T00:30:00+08:00"

@@ -8,7 +8,7 @@ from psycopg import sql
 
 from geo.db.backup import backup, restore
 from geo.errors import DatabaseError, InvalidFile
-from tests.test_cli import yizhan
+from tests.helpers.cli import yizhan
 
 TABLES = (
     "stations",

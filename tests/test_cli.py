@@ -2,28 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
 
-from tests.conftest import ROOT
-
-
-def yizhan(
-    *args: str, url: str, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    """Run ``yizhan ARGS`` on the database ``url`` (``env``: more environment)."""
-    env = {**os.environ, "DATABASE_URL": url, "COLUMNS": "200", **(env or {})}
-    return subprocess.run(
-        [sys.executable, "-m", "api.cli", *args],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=ROOT,
-        timeout=300,
-    )
+from tests.helpers.cli import yizhan
 
 
 def _counts(db) -> dict:

@@ -8,8 +8,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from tests.coverage_city import MAIN_STREET, add_station, load_district, load_streets
-from tests.test_cli import yizhan
+from tests.helpers.cities import MAIN_STREET, add_station, load_district, load_streets
+from tests.helpers.cli import yizhan
 
 AS_OF = "2026-11-24"
 

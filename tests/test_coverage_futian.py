@@ -20,7 +20,7 @@ AS_OF = dt.date(2026, 11, 24)
 
 @pytest.fixture(scope="module")
 def futian(shared_data, database_url, db_module):
-    from tests.conftest import load_futian
+    from tests.helpers.db import load_futian
 
     load_futian(shared_data, database_url)
     rng = np.random.default_rng(5)

@@ -12,7 +12,7 @@ import pytest
 
 from geo.coverage import service
 from geo.errors import InvalidInput
-from tests.coverage_city import MAIN_STREET, add_station, load_district, load_streets
+from tests.helpers.cities import MAIN_STREET, add_station, load_district, load_streets
 
 AS_OF = dt.date(2026, 11, 24)
 

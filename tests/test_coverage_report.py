@@ -10,9 +10,9 @@ import pytest
 from openpyxl import load_workbook
 
 from geo.db import targets as targets_db
-from tests.conftest import ROOT
-from tests.coverage_city import MAIN_STREET, add_station, load_district, load_streets
-from tests.test_cli import yizhan
+from tests.helpers.cities import MAIN_STREET, add_station, load_district, load_streets
+from tests.helpers.cli import yizhan
+from tests.helpers.paths import ROOT
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
 AS_OF = "2026-11-24"

@@ -8,7 +8,7 @@ import pytest
 
 from geo.coverage.trend import count_targets, month_ends, project
 from geo.db import targets as targets_db
-from tests.coverage_city import add_station
+from tests.helpers.cities import add_station
 
 TODAY = dt.date(2026, 11, 24)
 DEADLINE = dt.date(2026, 12, 31)

@@ -7,9 +7,9 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from maps.map_page import basemap_config
-from tests.conftest import ROOT
-from tests.live import live_server
-from tests.test_nearest import Q, add_station, ll, load_network
+from tests.helpers.live import running_server
+from tests.helpers.nearest_city import Q, add_station, ll, load_network
+from tests.helpers.paths import ROOT
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
 EVIL = '<img src=x onerror="window.__pwned=1">驿站</script>'
@@ -71,7 +71,10 @@ def test_map_page_lists_nearest_stations_and_opens_a_sheet(db, database_url, cli
     expected = client.get("/api/v1/stations/nearest", params={"lon": lon, "lat": lat}).json()
     names = [s["name"] for s in expected["stations"]]
 
-    with live_server(database_url, YIZHAN_BASEMAP="none") as base, sync_api.sync_playwright() as p:
+    with (
+        running_server(database_url, YIZHAN_BASEMAP="none") as base,
+        sync_api.sync_playwright() as p,
+    ):
         browser = _browser(p)
         try:
             context = browser.new_context(

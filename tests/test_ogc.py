@@ -10,7 +10,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from tests.live import live_server
 
 N_STATIONS = 137
 EVIL = '<script>alert("x")</script> & 驿站'
@@ -95,7 +94,7 @@ def test_ogc_single_items_and_districts(client) -> None:
 
 
 @pytest.mark.skipif(not shutil.which("ogr2ogr"), reason="GDAL command-line tools not installed")
-def test_gdal_oapif_reads_every_public_station(db, database_url, tmp_path) -> None:
+def test_gdal_oapif_reads_every_public_station(db, live_server, tmp_path) -> None:
     _load(db)
     expected = {
         r["id"]: r["name"]
@@ -104,23 +103,23 @@ def test_gdal_oapif_reads_every_public_station(db, database_url, tmp_path) -> No
         ).fetchall()
     }
     out = tmp_path / "stations.geojson"
-    with live_server(database_url) as base:
-        info = subprocess.run(
-            ["ogrinfo", "-ro", "-so", f"OAPIF:{base}/ogc", "stations"],
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        assert info.returncode == 0, info.stderr
-        assert f"Feature Count: {len(expected)}" in info.stdout
-        run = subprocess.run(
-            ["ogr2ogr", "-f", "GeoJSON", str(out), f"OAPIF:{base}/ogc", "stations"]
-            + ["-oo", "PAGE_SIZE=40", "-preserve_fid"],
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        assert run.returncode == 0, run.stderr
+    base = live_server
+    info = subprocess.run(
+        ["ogrinfo", "-ro", "-so", f"OAPIF:{base}/ogc", "stations"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert info.returncode == 0, info.stderr
+    assert f"Feature Count: {len(expected)}" in info.stdout
+    run = subprocess.run(
+        ["ogr2ogr", "-f", "GeoJSON", str(out), f"OAPIF:{base}/ogc", "stations"]
+        + ["-oo", "PAGE_SIZE=40", "-preserve_fid"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 0, run.stderr
     got = json.loads(out.read_text(encoding="utf-8"))["features"]
     assert len(got) == len(expected)
     assert {f["id"]: f["properties"]["name"] for f in got} == expected

@@ -22,7 +22,7 @@ def _classes(value: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def futian(shared_data, database_url):
-    from tests.conftest import load_futian
+    from tests.helpers.db import load_futian
 
     return load_futian(shared_data, database_url)
 

@@ -24,8 +24,8 @@ import pytest
 from geo.db.cluster import ManagedCluster
 from geo.db.migrate import migrate
 from geo.settings import Settings
-from tests.conftest import ROOT
-from tests.live import free_port, start_server, stop_server
+from tests.helpers.live import free_port, start_server, stop_server
+from tests.helpers.paths import ROOT
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from pyproj import Transformer
 from geo.coverage import service
 from geo.errors import InvalidInput
 from geo.siting.plan import plan, plan_question
-from tests.coverage_city import (
+from tests.helpers.cities import (
     MAIN_STREET,
     ORIGIN,
     add_station,
@@ -194,7 +194,7 @@ def test_k_above_the_number_of_candidates_is_refused(db, street_3km) -> None:
 
 
 def test_cli_plan_full_on_the_demo_city_prints_sites_and_the_pace(db, database_url) -> None:
-    from tests.test_cli import yizhan
+    from tests.helpers.cli import yizhan
 
     assert yizhan("demo", "load", url=database_url).returncode == 0
     r = yizhan("plan", "--full", "--as-of", "2026-11-24", "--solver", "greedy", url=database_url)
@@ -216,7 +216,7 @@ def test_cli_plan_full_on_the_demo_city_prints_sites_and_the_pace(db, database_u
     ],
 )
 def test_cli_plan_refuses_bad_input_with_exit_2(db, database_url, args, word) -> None:
-    from tests.test_cli import yizhan
+    from tests.helpers.cli import yizhan
 
     r = yizhan("plan", *args, url=database_url)
     assert r.returncode == 2

@@ -7,8 +7,8 @@ import pytest
 from geo import accounts
 from geo.db.connection import transaction
 from geo.errors import Conflict, InvalidInput
-from tests.conftest import ROOT
-from tests.staff.conftest import PASSWORD, bearer
+from tests.helpers.paths import ROOT
+from tests.helpers.staff import PASSWORD, bearer
 
 
 def test_passwords_are_stored_as_argon2_hashes_only(db, make_user) -> None:
@@ -161,7 +161,7 @@ def test_session_cookie_is_secure_over_https(db, database_url, make_user) -> Non
 
 
 def test_cli_adds_a_user_with_a_generated_password_and_disables_it(db, database_url) -> None:
-    from tests.test_cli import yizhan
+    from tests.helpers.cli import yizhan
 
     added = yizhan(
         "user", "add", "sun.field", "--role", "field_staff", "--generate", url=database_url

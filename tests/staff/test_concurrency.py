@@ -8,7 +8,7 @@ from collections import Counter
 import httpx
 import pytest
 
-from tests.staff.conftest import offset, station
+from tests.helpers.staff import offset, station
 
 N = 20
 

@@ -15,7 +15,7 @@ import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from tests.staff.conftest import station
+from tests.helpers.staff import station
 
 EXAMPLES = int(os.environ.get("YIZHAN_FUZZ_EXAMPLES", "30"))
 SKIP = {("POST", "/api/v1/auth/logout")}  # would end the token the other calls use

@@ -7,8 +7,7 @@ import io
 import openpyxl
 
 from geo.crs import from_wgs84_point
-from tests.staff.conftest import offset, station
-from tests.staff.test_security import _dump
+from tests.helpers.staff import dump_stations, offset, station
 
 
 def _csv(rows: list[tuple]) -> bytes:
@@ -38,7 +37,7 @@ def _upload(client, headers, content: bytes, name="list.csv", **form):
 
 def test_dry_run_reports_row_errors_and_duplicates_and_writes_nothing(client, staff, db):
     client.post("/api/v1/stations", json=station(), headers=staff)
-    before = _dump(db)
+    before = dump_stations(db)
     r = _upload(client, staff, _csv(_rows()), dry_run=True)
     assert r.status_code == 200, r.text
     body = r.json()
@@ -52,7 +51,7 @@ def test_dry_run_reports_row_errors_and_duplicates_and_writes_nothing(client, st
     assert dup["row"] == 2 and dup["name"] == "新洲驿站"
     assert dup["candidates"][0]["name"] == "福田街道爱心驿站"
     assert 20 < dup["candidates"][0]["distance_m"] < 30
-    assert _dump(db) == before
+    assert dump_stations(db) == before
 
 
 def test_import_by_field_staff_waits_for_review_and_names_the_importer(client, staff, db):
@@ -95,7 +94,7 @@ def test_imports_need_an_editor_and_a_known_file_type(client, staff, planner) ->
 
 
 def test_cli_dry_run_lists_possible_duplicates(client, staff, database_url, tmp_path) -> None:
-    from tests.test_cli import yizhan
+    from tests.helpers.cli import yizhan
 
     client.post("/api/v1/stations", json=station(), headers=staff)
     path = tmp_path / "list.csv"

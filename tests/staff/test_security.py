@@ -3,12 +3,10 @@ injection strings, and failed requests that leave the database exactly as it was
 
 from __future__ import annotations
 
-import json
-
 import httpx
 import pytest
 
-from tests.staff.conftest import PASSWORD, station
+from tests.helpers.staff import PASSWORD, dump_stations, station
 
 WRITES = [
     ("post", "/api/v1/stations", station()),
@@ -137,23 +135,13 @@ def test_injection_strings_are_stored_verbatim(client, staff, db) -> None:
     assert {"field": "name", "from": None, "to": INJECTIONS["name"]} in history[0]["changes"]
 
 
-def _dump(db) -> str:
-    rows = db.execute(
-        "SELECT (SELECT coalesce(jsonb_agg(to_jsonb(s) ORDER BY s.id), '[]') FROM"
-        " (SELECT *, ST_AsText(geom) AS wkt FROM stations) s) AS stations,"
-        " (SELECT coalesce(jsonb_agg(to_jsonb(a) ORDER BY a.id), '[]') FROM station_audit a)"
-        " AS audit"
-    ).fetchone()
-    return json.dumps(rows, sort_keys=True, default=str)
-
-
 def test_failed_requests_leave_the_database_exactly_as_it_was(client, staff, reviewer, db):
     db.execute(
         "INSERT INTO districts (name, geom, area_m2) VALUES ('福田区', ST_Multi("
         "ST_MakeEnvelope(114.0, 22.5, 114.1, 22.6, 4326)), 1)"
     )
     sid = client.post("/api/v1/stations", json=station(), headers=staff).json()["id"]
-    before = _dump(db)
+    before = dump_stations(db)
     v1 = {**staff, "If-Match": '"1"'}
     failing = [
         ("post", "/api/v1/stations", station(), staff, 409),  # duplicate
@@ -179,7 +167,7 @@ def test_failed_requests_leave_the_database_exactly_as_it_was(client, staff, rev
     for method, path, body, headers, expected in failing:
         r = client.request(method, path, json=body, headers=headers)
         assert r.status_code == expected, (path, r.status_code, r.text[:300])
-    assert _dump(db) == before
+    assert dump_stations(db) == before
 
 
 def test_nul_characters_are_refused_not_a_server_error(client, staff) -> None:

@@ -7,8 +7,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import ROOT
-from tests.staff.conftest import PASSWORD, offset, station
+from tests.helpers.paths import ROOT
+from tests.helpers.staff import PASSWORD, offset, station
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
 CHROMIUM = "/usr/bin/chromium"

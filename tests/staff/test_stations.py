@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from geo.crs import from_wgs84_point
-from tests.staff.conftest import offset, station
+from tests.helpers.staff import offset, station
 
 
 def _create(client, headers, **over):

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import IO
 
-from tests.conftest import ROOT
+from tests.helpers.paths import ROOT
 
 
 def free_port() -> int:
@@ -76,8 +76,10 @@ def stop_server(proc: subprocess.Popen[str]) -> None:
 
 
 @contextmanager
-def live_server(database_url: str, **env: str) -> Iterator[str]:
-    """A server for the duration of a ``with`` block; yields its base URL."""
+def running_server(database_url: str, **env: str) -> Iterator[str]:
+    """A server of its own (``env``: more settings) for the duration of a ``with`` block;
+    yields its base URL. Tests that need no special settings use the ``live_server``
+    fixture instead."""
     base, proc = start_server(database_url, **env)
     try:
         yield base
