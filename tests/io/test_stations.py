@@ -15,8 +15,9 @@ from shapely.geometry import box
 from geo.crs import from_wgs84_point
 from geo.errors import InvalidFile, InvalidInput
 from geo.io.stations import StationsRead, read_stations
+from tests.helpers.paths import SHARED_DATA
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "stations"
+DATA = SHARED_DATA / "stations"
 GEOD = Geod(ellps="WGS84")
 
 # Published WGS-84 → GCJ-02 pairs from the test suite of the eviltransform library

@@ -17,8 +17,9 @@ from scipy.sparse.csgraph import connected_components
 from geo.errors import InvalidFile, InvalidInput
 from geo.io.streets import STREET_COLUMNS, build_walk_network, read_streets
 from geo.measure import geodesic_area, geodesic_lengths
+from tests.helpers.paths import SHARED_DATA
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+DATA = SHARED_DATA
 FUTIAN_STREETS = DATA / "shenzhen-futian" / "streets.geojson"
 GEOD = Geod(ellps="WGS84")
 
