@@ -12,37 +12,14 @@ import os
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
 from psycopg import sql
 
-ROOT = Path(__file__).resolve().parents[1]
-SHARED_DATA = ROOT.parent / "shared" / "data"
-
-DATA_TABLES = (
-    "station_audit",
-    "stations",
-    "walk_edges",
-    "walk_nodes",
-    "streets",
-    "districts",
-    "targets",
-    "target_audit",
-    "import_log",
-    "coverage_geoms",
-    "coverage_snapshots",
-    "login_failures",
-    "auth_tokens",
-    "users",
-)
-
-
-def _with_db(url: str, dbname: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path="/" + dbname))
+from tests.helpers.db import truncate_all, with_db
+from tests.helpers.live import start_server, stop_server
+from tests.helpers.paths import ROOT, SHARED_DATA
 
 
 @pytest.fixture(scope="session")
@@ -66,7 +43,7 @@ def database_url() -> Iterator[str]:
     dbname = f"yizhan_test_{secrets.token_hex(4)}"
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(dbname)))
-    url = _with_db(admin_url, dbname)
+    url = with_db(admin_url, dbname)
     with psycopg.connect(url) as conn:
         migrate(conn)
     old = os.environ.get("DATABASE_URL")
@@ -89,27 +66,6 @@ def database_url() -> Iterator[str]:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(dbname)))
         if cluster is not None and not was_running:
             cluster.stop()
-
-
-def truncate_all(url: str) -> None:
-    with psycopg.connect(url) as conn:
-        conn.execute(
-            sql.SQL("TRUNCATE {} RESTART IDENTITY CASCADE").format(
-                sql.SQL(", ").join(sql.Identifier(t) for t in DATA_TABLES)
-            )
-        )
-
-
-def load_futian(shared_data: Path, database_url: str) -> tuple[Path, Any, Any]:
-    """Empty the database, then import the real Futian streets and the Shenzhen districts
-    (福田 as the key district). Returns the folder and the two import reports."""
-    from geo.importers import import_districts, import_streets
-
-    truncate_all(database_url)
-    folder = shared_data / "shenzhen-futian"
-    streets = import_streets(folder / "streets.geojson")
-    districts = import_districts(folder / "districts.geojson", name_field="qh", key=["福田"])
-    return folder, streets, districts
 
 
 @pytest.fixture
@@ -137,3 +93,15 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"real city data not found at {SHARED_DATA} (../shared/data is absent)")
     return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def live_server(database_url: str) -> Iterator[str]:
+    """A real uvicorn serving the app on the session's database, in its own process on
+    127.0.0.1 (a free port); yields its base URL. For real HTTP clients (GDAL, Chromium,
+    concurrent load); tests that need a server with other settings start their own."""
+    base, proc = start_server(database_url)
+    try:
+        yield base
+    finally:
+        stop_server(proc)

@@ -30,7 +30,7 @@ Mode = literal(MODES)
 Role = literal(ROLES)
 CRS = CRSName
 # The names of geo.siting.models.LSCP and MCLP. Importing that module here would load the
-# solver (more than a second) when the app starts; tests/test_api_schemas.py checks that
+# solver (more than a second) when the app starts; tests/api/test_schemas.py checks that
 # the two agree.
 PlanModel = Literal["lscp", "mclp"]
 

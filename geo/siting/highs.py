@@ -6,8 +6,8 @@ arrays, so building costs a few numpy operations whatever the instance size.
 No starting solution is offered: with highspy 1.16, a greedy start passed by
 ``setSolution`` made HiGHS return the start unchanged while reporting a different (and
 wrong) "optimal" objective on an instance that presolve reduced (5k × 10k random, see
-tests/test_siting.py). When time runs out before HiGHS has any solution, the caller falls
-back on greedy's. Every answer is checked against the objective HiGHS reports.
+tests/siting/test_models.py). When time runs out before HiGHS has any solution, the
+caller falls back on greedy's. Every answer is checked against the objective HiGHS reports.
 """
 
 from __future__ import annotations

@@ -1,0 +1,142 @@
+"""Coverage on the real Futian network, checked against an independent computation:
+snapping by PostGIS on the ellipsoid, distances by networkx, intervals by plain Python."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from geo.coverage import service
+from geo.stations import sql as stations_db
+
+pytestmark = pytest.mark.realcity
+
+D = 1000.0
+AS_OF = dt.date(2026, 11, 24)
+
+
+@pytest.fixture(scope="module")
+def futian(shared_data, database_url, db_module):
+    from tests.helpers.db import load_futian
+
+    load_futian(shared_data, database_url)
+    rng = np.random.default_rng(5)
+    lon = rng.uniform(114.000, 114.037, 12)
+    lat = rng.uniform(22.520, 22.548, 12)
+    rows = [
+        {
+            "kind": "love_station",
+            "name": f"福田测试驿站{i}",
+            "status": "open",
+            "review_state": "approved",
+            "opened_on": dt.date(2025, 1, 1) + dt.timedelta(days=40 * i),
+            "services": [],
+            "is_demo": False,
+            "source": "test-futian",
+            "external_id": str(i),
+            "lon": float(x),
+            "lat": float(y),
+        }
+        for i, (x, y) in enumerate(zip(lon, lat, strict=True))
+    ]
+    with db_module.transaction():
+        stations_db.upsert_many(db_module, rows)
+    return service.run(db_module, service.question(AS_OF, "love_station", D, cell_m=50.0))
+
+
+def _independent_covered_m(conn) -> tuple[float, float]:
+    edges = conn.execute(
+        "SELECT e.id, e.source, e.target, e.length_m, s.is_main FROM walk_edges e"
+        " JOIN streets s ON s.id = e.street_id"
+    ).fetchall()
+    stations = conn.execute(
+        """SELECT st.id, e.id AS edge, e.length_m * ST_LineLocatePoint(e.geom, st.geom) AS along,
+                  ST_Distance(e.geom::geography, st.geom::geography) AS offset
+           FROM stations st CROSS JOIN LATERAL (
+               SELECT id, geom, length_m FROM walk_edges
+               ORDER BY geom::geography <-> st.geom::geography LIMIT 1) e"""
+    ).fetchall()
+    g = nx.Graph()
+    for e in edges:
+        w = e["length_m"]
+        if g.has_edge(e["source"], e["target"]):
+            w = min(w, g[e["source"]][e["target"]]["weight"])
+        g.add_edge(e["source"], e["target"], weight=w)
+    by_id = {e["id"]: e for e in edges}
+    for s in stations:
+        e = by_id[s["edge"]]
+        for node, w in (
+            (e["source"], s["offset"] + s["along"]),
+            (e["target"], s["offset"] + e["length_m"] - s["along"]),
+        ):
+            if g.has_edge("S", node):
+                w = min(w, g["S"][node]["weight"])
+            g.add_edge("S", node, weight=w)
+    dist = nx.single_source_dijkstra_path_length(g, "S", cutoff=D)
+    on_edge: dict[int, list[tuple[float, float]]] = {}
+    for s in stations:
+        on_edge.setdefault(s["edge"], []).append((s["along"], s["offset"]))
+    total = covered = 0.0
+    for e in edges:
+        if not e["is_main"]:
+            continue
+        length = e["length_m"]
+        total += length
+        spans = []
+        if e["source"] in dist:
+            spans.append((0.0, min(length, D - dist[e["source"]])))
+        if e["target"] in dist:
+            spans.append((max(0.0, length - (D - dist[e["target"]])), length))
+        for along, offset in on_edge.get(e["id"], []):
+            if offset < D:
+                r = D - offset
+                spans.append((max(0.0, along - r), min(length, along + r)))
+        end = 0.0
+        for lo, hi in sorted(spans):
+            lo = max(lo, end)
+            if hi > lo:
+                covered += hi - lo
+                end = hi
+    return total, covered
+
+
+def test_futian_main_street_coverage_agrees_with_networkx_within_a_thousandth(
+    futian, db_module
+) -> None:
+    off = db_module.execute(
+        "SELECT count(*) AS n FROM streets WHERE is_main AND NOT walkable"
+    ).fetchone()["n"]
+    assert off == 0  # every Futian main street is walkable, so the edges are the streets
+    total, covered = _independent_covered_m(db_module)
+    s = futian["figures"]["summary"]
+    assert s["main_street_m"] == pytest.approx(total, abs=0.01)
+    assert 0.05 < covered / total < 0.95  # a partial answer, so the check means something
+    assert s["main_street_covered_m"] == pytest.approx(covered, rel=1e-3)
+
+
+def test_futian_per_street_and_per_district_figures_add_up(futian) -> None:
+    figs = futian["figures"]
+    s = figs["summary"]
+    assert sum(r["covered_m"] for r in figs["streets"]) == pytest.approx(
+        s["main_street_covered_m"], rel=1e-6
+    )
+    futian_row = next(d for d in figs["districts"] if d["district"] == "福田")
+    assert futian_row["is_key"]
+    assert futian_row["main_street_m"] == pytest.approx(s["main_street_m"], rel=1e-3)
+    assert futian_row["main_street_covered_m"] == pytest.approx(
+        s["main_street_covered_m"], rel=1e-3
+    )
+    assert 0 < futian_row["area_share"] < 1
+    # the grid covers the whole district polygon
+    assert futian_row["area_m2"] == pytest.approx(next(iter([s["key_district_area_m2"]])), rel=1e-9)
+
+
+def test_futian_key_district_share_is_stable_to_half_a_point_at_the_default_cell(
+    futian, db_module
+) -> None:
+    coarse = futian["figures"]["summary"]["key_district_share"]
+    fine = service.run(db_module, service.question(AS_OF, "love_station", D, cell_m=25.0))
+    assert abs(fine["figures"]["summary"]["key_district_share"] - coarse) < 0.005

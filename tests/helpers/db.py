@@ -1,0 +1,53 @@
+"""The test database: emptying it, and loading the real Futian city into it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+from psycopg import sql
+
+DATA_TABLES = (
+    "station_audit",
+    "stations",
+    "walk_edges",
+    "walk_nodes",
+    "streets",
+    "districts",
+    "targets",
+    "target_audit",
+    "import_log",
+    "coverage_geoms",
+    "coverage_snapshots",
+    "login_failures",
+    "auth_tokens",
+    "users",
+)
+
+
+def with_db(url: str, dbname: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/" + dbname))
+
+
+def truncate_all(url: str) -> None:
+    with psycopg.connect(url) as conn:
+        conn.execute(
+            sql.SQL("TRUNCATE {} RESTART IDENTITY CASCADE").format(
+                sql.SQL(", ").join(sql.Identifier(t) for t in DATA_TABLES)
+            )
+        )
+
+
+def load_futian(shared_data: Path, database_url: str) -> tuple[Path, Any, Any]:
+    """Empty the database, then import the real Futian streets and the Shenzhen districts
+    (福田 as the key district). Returns the folder and the two import reports."""
+    from geo.importers import import_districts, import_streets
+
+    truncate_all(database_url)
+    folder = shared_data / "shenzhen-futian"
+    streets = import_streets(folder / "streets.geojson")
+    districts = import_districts(folder / "districts.geojson", name_field="qh", key=["福田"])
+    return folder, streets, districts
