@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from tests.helpers.cities import MAIN_STREET, add_station, load_district, load_streets
+from tests.helpers.cities import add_station
 from tests.helpers.cli import yizhan
 
 AS_OF = "2026-11-24"
-
-
-@pytest.fixture
-def city(db):
-    load_streets(db, MAIN_STREET)
-    load_district(db, "示范区", (0, 0, 1000, 1000))
-    add_station(db, 200, 30, name="甲", opened_on=dt.date(2026, 8, 10))
-    add_station(db, 2800, 0, name="乙", opened_on=dt.date(2026, 10, 5))
-    return db
 
 
 @pytest.fixture

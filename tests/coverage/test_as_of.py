@@ -18,21 +18,11 @@ from geo.coverage import service, trend
 from geo.db import targets as targets_db
 from geo.report import report_data
 from geo.settings import Settings, get_settings
-from tests.helpers.cities import MAIN_STREET, add_station, load_district, load_streets
+from tests.helpers.cities import add_station
 from tests.helpers.cli import yizhan
 
 # 00:30 on New Year's Day in Beijing is still 2026-12-31 in UTC.
 NEW_YEAR_BEIJING = "2027-01-01T00:30:00+08:00"
-
-
-@pytest.fixture
-def city(db):
-    """主街 (3 km): 甲 opens 2026-08-10 (39 % covered), 乙 2026-10-05 (79 %)."""
-    load_streets(db, MAIN_STREET)
-    load_district(db, "示范区", (0, 0, 1000, 1000))
-    add_station(db, 200, 30, name="甲", opened_on=dt.date(2026, 8, 10))
-    add_station(db, 2800, 0, name="乙", opened_on=dt.date(2026, 10, 5))
-    return db
 
 
 def _target(db, metric: str, value: float, deadline: dt.date, **more) -> None:
