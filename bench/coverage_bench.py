@@ -8,7 +8,7 @@ Chinese city centre) with 2,000 stations and D = 1000 m it times:
 
 * **yizhan run**: what a coverage run does per station set once the city is loaded:
   snap the stations (STRtree), one multi-source Dijkstra with a super-source
-  (:func:`geo.coverage.engine.reach`), the exact covered intervals of every edge;
+  (:func:`geo.network.graph.reach`), the exact covered intervals of every edge;
   the one-time preparation (geometry, STRtree, CSR) is timed separately;
 * **floor**: ``scipy.sparse.csgraph.dijkstra(min_only=True, limit=D)`` from the stations'
   nearest nodes on a prebuilt matrix: the least any exact method must do;
@@ -37,8 +37,9 @@ import shapely
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import dijkstra
 
-from geo.coverage.engine import Graph, covered_intervals, reach
-from geo.coverage.geometry import snap
+from geo.coverage.engine import covered_intervals
+from geo.network.graph import Graph, reach
+from geo.network.walk import snap
 
 RESULTS = Path(__file__).resolve().parent / "results"
 D = 1000.0

@@ -1,5 +1,7 @@
 """The city as coverage sees it: walk network, main streets, districts and the cell grid,
-read once from PostGIS and projected once into the city's UTM zone.
+read from PostGIS and projected into the walk network's metric CRS
+(:func:`geo.network.walk.metric_epsg`). The walk network itself comes from the
+per-process cache of :func:`geo.network.walk.load`.
 
 Loading is the slow part (geometry from the database, snapping of every cell centre and
 street sample); a :class:`City` is then evaluated for any number of station sets.
@@ -15,11 +17,12 @@ import psycopg
 import shapely
 from numpy.typing import NDArray
 
-from geo.coverage.engine import Graph, Snap
-from geo.coverage.geometry import grid_cells, sample_along, snap, transform
-from geo.crs import utm_epsg
+from geo.coverage.geometry import grid_cells, sample_along, transform
 from geo.db import coverage as coverage_db
 from geo.errors import InvalidInput
+from geo.network import walk
+from geo.network.graph import Snap
+from geo.network.walk import WalkNetwork
 
 Geoms = NDArray[np.object_]
 Floats = NDArray[np.float64]
@@ -35,10 +38,7 @@ class City:
     """Everything coverage needs except the stations, in metric coordinates."""
 
     epsg: int
-    graph: Graph
-    edge_geom: Geoms
-    edge_length: Floats
-    edge_tree: shapely.STRtree
+    network: WalkNetwork
     # main streets
     main_id: Ints
     main_name: NDArray[np.object_]
@@ -80,24 +80,20 @@ def load_city(conn: psycopg.Connection[Any], *, cell_m: float, sample_m: float =
     InvalidInput
         When no walk network is loaded.
     """
-    edges = coverage_db.walk_edges(conn)
-    if len(edges["id"]) == 0:
+    network = walk.load(conn)
+    if network is None:
         raise InvalidInput(
             "尚未导入步行路网，无法计算覆盖：请先运行 yizhan import streets",
             "no walk network is loaded, so coverage cannot be computed: "
             "run `yizhan import streets` first",
         )
-    lon, lat = shapely.get_coordinates(
-        shapely.centroid(shapely.union_all(shapely.envelope(edges["geom"])))
-    ).ravel()[:2]
-    epsg = utm_epsg(float(lon), float(lat))
-    edge_geom = transform(edges["geom"], 4326, epsg)
-    graph = Graph.from_ids(edges["source"], edges["target"], edges["length_m"])
-    tree = shapely.STRtree(edge_geom)
+    epsg = network.epsg
 
     main = coverage_db.main_streets(conn)
     main_geom = transform(main["geom"], 4326, epsg)
-    edge_of_street = dict(zip(edges["street_id"].tolist(), range(len(edges["id"])), strict=True))
+    edge_of_street = dict(
+        zip(network.street_id.tolist(), range(network.graph.n_edges), strict=True)
+    )
     main_edge = np.array([edge_of_street.get(int(s), -1) for s in main["id"]], dtype=np.int64)
     # Main streets not in the walk network: pieces of at most sample_m metres, each
     # represented by its midpoint snapped onto the network.
@@ -106,7 +102,7 @@ def load_city(conn: psycopg.Connection[Any], *, cell_m: float, sample_m: float =
     owner = off[owner]
     frac = (lo + hi) / 2 / np.where(main["length_m"][owner] > 0, main["length_m"][owner], 1)
     mids = shapely.line_interpolate_point(main_geom[owner], frac, normalized=True)
-    sample_snap = snap(mids, edge_geom, edges["length_m"], tree)
+    sample_snap = network.snap_points(mids)
 
     dist = coverage_db.districts(conn)
     district_geom = transform(dist["geom"], 4326, epsg)
@@ -115,10 +111,7 @@ def load_city(conn: psycopg.Connection[Any], *, cell_m: float, sample_m: float =
     cell_owner = key[cell_owner]
     return City(
         epsg=epsg,
-        graph=graph,
-        edge_geom=edge_geom,
-        edge_length=edges["length_m"],
-        edge_tree=tree,
+        network=network,
         main_id=main["id"],
         main_name=main["name"],
         main_length=main["length_m"],
@@ -137,5 +130,5 @@ def load_city(conn: psycopg.Connection[Any], *, cell_m: float, sample_m: float =
         cell_geom=cell_geom,
         cell_area=shapely.area(cell_geom),
         cell_centre=centre,
-        cell_snap=snap(centre, edge_geom, edges["length_m"], tree),
+        cell_snap=network.snap_points(centre),
     )

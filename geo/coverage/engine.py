@@ -1,14 +1,8 @@
-"""Walking reach of a set of stations over the walk network, in one shortest-path pass.
+"""What a set of stations covers along the walk network, from one shortest-path pass.
 
-Everything here is plain numpy/scipy on arrays; no database, no geometry. The network is
-an undirected graph of nodes ``0..n-1`` and edges ``(source, target, length)``. A point
-(station, grid-cell centre, sample on a street) is *snapped* onto an edge: ``edge``, the
-distance ``along`` it from its source node, and the straight-line ``offset`` from the
-point to the edge. The offset counts as walking distance.
-
-One Dijkstra from a virtual super-source reaches every node: the super-source has an arc
-to both end nodes of each station's edge weighted ``offset + along`` and
-``offset + (length - along)``. From the node distances ``d`` follow, exactly:
+Everything here is plain numpy on arrays; no database, no geometry. The graph, the
+snapped points and the one multi-source Dijkstra (:func:`geo.network.graph.reach`) are
+in :mod:`geo.network.graph`. From its node distances ``d`` follow, exactly:
 
 * the covered part of edge (u, v, len): ``[0, D - d(u)]`` from u, ``[len - (D - d(v)),
   len]`` from v, and ``[along - r, along + r]`` (``r = D - offset``) for each station
@@ -20,114 +14,14 @@ to both end nodes of each station's edge weighted ``offset + along`` and
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import dijkstra
+
+from geo.network.graph import Reach, Snap
 
 Floats = NDArray[np.float64]
 Ints = NDArray[np.int64]
-
-# csgraph drops zero weights from sparse input: a station exactly on a node, or a
-# zero-length edge, still needs its arc. A micrometre changes no figure.
-MIN_ARC_M = 1e-6
-
-
-@dataclass(frozen=True)
-class Graph:
-    """An undirected walk network with nodes numbered ``0..n_nodes-1``."""
-
-    source: Ints
-    target: Ints
-    length: Floats
-    n_nodes: int
-
-    @classmethod
-    def from_ids(cls, source: Ints, target: Ints, length: Floats) -> Graph:
-        """A graph from edges whose end nodes carry arbitrary (database) ids."""
-        ids, inverse = np.unique(np.r_[source, target], return_inverse=True)
-        m = len(source)
-        return cls(
-            inverse[:m].astype(np.int64),
-            inverse[m:].astype(np.int64),
-            np.asarray(length, dtype=np.float64),
-            len(ids),
-        )
-
-    @property
-    def n_edges(self) -> int:
-        return len(self.length)
-
-    @cached_property
-    def arcs(self) -> tuple[Ints, Ints, Floats]:
-        """CSR arrays (indptr, indices, weights) of both directions of every edge, the
-        lightest of parallel edges only; built once and reused by every :func:`reach`."""
-        rows, cols, weight = _min_per_pair(
-            np.r_[self.source, self.target],
-            np.r_[self.target, self.source],
-            np.maximum(np.r_[self.length, self.length], MIN_ARC_M),
-        )
-        indptr = np.r_[0, np.cumsum(np.bincount(rows, minlength=self.n_nodes))]
-        return indptr.astype(np.int64), cols, weight
-
-
-@dataclass(frozen=True)
-class Snap:
-    """Points placed on the network: edge index (-1: none within reach), metres along the
-    edge from its source node, and the straight-line distance from point to edge."""
-
-    edge: Ints
-    along: Floats
-    offset: Floats
-
-    def take(self, mask: NDArray[np.bool_]) -> Snap:
-        return Snap(self.edge[mask], self.along[mask], self.offset[mask])
-
-
-@dataclass(frozen=True)
-class Reach:
-    """Node distances from the nearest station (inf beyond the limit) and the stations."""
-
-    graph: Graph
-    stations: Snap  # snapped stations (only those on an edge)
-    limit: float
-    node_distance: Floats
-
-
-def reach(graph: Graph, stations: Snap, limit: float) -> Reach:
-    """Walking distance from the nearest station to every node, up to ``limit`` metres.
-
-    One multi-source Dijkstra (a virtual super-source, ``limit`` as the search bound);
-    nodes further than ``limit`` get ``inf``.
-    """
-    on = stations.take(stations.edge >= 0)
-    n = graph.n_nodes
-    if on.edge.size == 0 or graph.n_edges == 0:
-        return Reach(graph, on, limit, np.full(n, np.inf))
-    # The super-source is node n: one arc to each end of every station's edge.
-    length = graph.length[on.edge]
-    _, cols, weight = _min_per_pair(
-        np.zeros(2 * on.edge.size, dtype=np.int64),
-        np.r_[graph.source[on.edge], graph.target[on.edge]],
-        np.maximum(np.r_[on.offset + on.along, on.offset + (length - on.along)], MIN_ARC_M),
-    )
-    indptr, indices, data = graph.arcs
-    matrix = csr_matrix(
-        (np.r_[data, weight], np.r_[indices, cols], np.r_[indptr, indptr[-1] + cols.size]),
-        shape=(n + 1, n + 1),
-    )
-    dist = dijkstra(matrix, directed=True, indices=n, limit=limit)
-    return Reach(graph, on, limit, np.asarray(dist[:n], dtype=np.float64))
-
-
-def _min_per_pair(rows: Ints, cols: Ints, weight: Floats) -> tuple[Ints, Ints, Floats]:
-    """Keep the lightest of parallel arcs (a sparse matrix would add them up)."""
-    order = np.lexsort((weight, cols, rows))
-    rows, cols, weight = rows[order], cols[order], weight[order]
-    first = np.r_[True, (rows[1:] != rows[:-1]) | (cols[1:] != cols[:-1])]
-    return rows[first], cols[first], weight[first]
 
 
 @dataclass(frozen=True)

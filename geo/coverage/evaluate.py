@@ -22,15 +22,8 @@ from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
 from geo.coverage.city import City
-from geo.coverage.engine import (
-    Intervals,
-    complement,
-    covered_intervals,
-    merge,
-    point_distances,
-    reach,
-)
-from geo.coverage.geometry import snap
+from geo.coverage.engine import Intervals, complement, covered_intervals, merge, point_distances
+from geo.network.graph import reach
 
 MODES = ("walking", "straight_line")
 
@@ -67,10 +60,10 @@ def evaluate(
 def _walking(
     city: City, points: NDArray[np.object_], distance_m: float
 ) -> tuple[Intervals, NDArray[np.bool_], int]:
-    stations = snap(points, city.edge_geom, city.edge_length, city.edge_tree)
-    r = reach(city.graph, stations, distance_m)
+    stations = city.network.snap_points(points)
+    r = reach(city.network.graph, stations, distance_m)
     walkable = np.flatnonzero(city.main_edge >= 0)
-    main_of_edge = np.full(city.graph.n_edges, -1, dtype=np.int64)
+    main_of_edge = np.full(city.network.graph.n_edges, -1, dtype=np.int64)
     main_of_edge[city.main_edge[walkable]] = walkable
     on_edges = covered_intervals(r, city.main_edge[walkable])
     sample_ok = point_distances(r, city.sample_snap) <= distance_m

@@ -1,6 +1,7 @@
-"""Vectorised geometry for coverage: projection, snapping, cutting lines, the cell grid.
+"""Vectorised geometry for coverage: projection, cutting lines, the cell grid.
 
-All metric work happens in one projected CRS per city (UTM, :func:`geo.crs.utm_epsg`).
+All metric work happens in the walk network's projected CRS
+(:func:`geo.network.walk.metric_epsg`); snapping is :func:`geo.network.walk.snap`.
 """
 
 from __future__ import annotations
@@ -9,8 +10,6 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 from pyproj import Transformer
-
-from geo.coverage.engine import Snap
 
 Geoms = NDArray[np.object_]
 Floats = NDArray[np.float64]
@@ -25,26 +24,6 @@ def transform(geoms: Geoms, src: int, dst: int) -> Geoms:
         return np.column_stack([x, y])
 
     return shapely.transform(np.asarray(geoms, dtype=object), _xy)
-
-
-def snap(
-    points: Geoms, lines: Geoms, length_m: Floats, tree: shapely.STRtree | None = None
-) -> Snap:
-    """Each point's nearest line: index (-1 for a missing point), metres along it (in the
-    line's own ``length_m``, from its first vertex) and the straight-line distance."""
-    points = np.asarray(points, dtype=object)
-    tree = tree or shapely.STRtree(lines)
-    edge = np.full(len(points), -1, dtype=np.int64)
-    offset = np.full(len(points), np.inf)
-    along = np.zeros(len(points))
-    if len(points) == 0 or len(lines) == 0:
-        return Snap(edge, along, offset)
-    (pi, li), dist = tree.query_nearest(points, return_distance=True, all_matches=False)
-    edge[pi] = li
-    offset[pi] = dist
-    frac = shapely.line_locate_point(lines[li], points[pi], normalized=True)
-    along[pi] = np.clip(frac, 0.0, 1.0) * length_m[li]
-    return Snap(edge, along, offset)
 
 
 def substrings(lines: Geoms, start: Floats, end: Floats) -> Geoms:

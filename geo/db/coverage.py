@@ -1,6 +1,7 @@
-"""SQL for coverage: its network inputs (walk network, main streets, districts), their
-fingerprint, and the stored snapshots with their geometries. The station inputs
-(operating stations and their fingerprint) are in :mod:`geo.stations.sql`."""
+"""SQL for coverage: its network inputs (main streets, districts; the walk network is read
+by :mod:`geo.network.sql`), their fingerprint, and the stored snapshots with their
+geometries. The station inputs (operating stations and their fingerprint) are in
+:mod:`geo.stations.sql`."""
 
 from __future__ import annotations
 
@@ -12,22 +13,6 @@ import numpy as np
 import psycopg
 import shapely
 from psycopg.types.json import Jsonb
-
-
-def walk_edges(conn: psycopg.Connection[Any]) -> dict[str, Any]:
-    """The walk network: edge ids, end nodes, lengths, street ids and geometries."""
-    rows = conn.execute(
-        "SELECT id, source, target, length_m, street_id, ST_AsBinary(geom) AS g"
-        " FROM walk_edges ORDER BY id"
-    ).fetchall()
-    return {
-        "id": np.array([r["id"] for r in rows], dtype=np.int64),
-        "source": np.array([r["source"] for r in rows], dtype=np.int64),
-        "target": np.array([r["target"] for r in rows], dtype=np.int64),
-        "length_m": np.array([r["length_m"] for r in rows], dtype=float),
-        "street_id": np.array([r["street_id"] or -1 for r in rows], dtype=np.int64),
-        "geom": shapely.from_wkb([bytes(r["g"]) for r in rows]),
-    }
 
 
 def main_streets(conn: psycopg.Connection[Any]) -> dict[str, Any]:

@@ -114,8 +114,10 @@ class StreetsRead:
 
 
 @dataclass
-class WalkNetwork:
-    """Graph of the walkable streets: nodes are street end points, edges the streets."""
+class NodedStreets:
+    """The walkable streets noded into a graph, as imported: nodes are street end points,
+    edges the streets (what :func:`geo.db.network.replace_streets` stores; the walk
+    network read back is :class:`geo.network.walk.WalkNetwork`)."""
 
     nodes: gpd.GeoDataFrame  # node_id (int64, 0..n-1), geometry (Point)
     edges: gpd.GeoDataFrame  # street_index, source, target, length_m, geometry
@@ -199,7 +201,7 @@ def read_streets(
     return StreetsRead(streets.reset_index(drop=True), notes, counts)
 
 
-def build_walk_network(streets: gpd.GeoDataFrame) -> WalkNetwork:
+def build_walk_network(streets: gpd.GeoDataFrame) -> NodedStreets:
     """The walk network of the walkable streets.
 
     Two street ends are the same node when their coordinates agree to 1e-7 degree.
@@ -212,7 +214,7 @@ def build_walk_network(streets: gpd.GeoDataFrame) -> WalkNetwork:
 
     Returns
     -------
-    WalkNetwork
+    NodedStreets
         ``nodes`` (node_id, geometry) and ``edges`` (street_index, source, target,
         length_m, geometry), both in EPSG:4326.
     """
@@ -247,7 +249,7 @@ def build_walk_network(streets: gpd.GeoDataFrame) -> WalkNetwork:
         geometry=geoms[~loop],
         crs=4326,
     )
-    return WalkNetwork(nodes, edges)
+    return NodedStreets(nodes, edges)
 
 
 # --- GIS files ----------------------------------------------------------------------

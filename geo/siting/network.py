@@ -4,7 +4,7 @@ table of a siting problem, computed on the walk network the way coverage measure
 A demand unit lies on one walk edge: a stretch ``[lo, hi]`` metres along it (a piece of a
 main street, ``offset`` 0), or a point snapped onto it (a cell centre or a sample of a
 main street off the network: ``lo == hi == along`` and ``offset`` its snapping distance).
-A candidate is snapped onto the network like a station (:class:`geo.coverage.engine.Snap`).
+A candidate is snapped onto the network like a station (:class:`geo.network.graph.Snap`).
 
 The walking distance from a candidate to a position ``x`` on edge ``(u, v, len)`` is, as
 in :mod:`geo.coverage.engine`, ``min(d(u) + x, d(v) + len - x, offset_c + |x - along_c|)``
@@ -14,9 +14,9 @@ exactly, since the minimum of slope ±1 pieces peaks only at the ends of the str
 where a rising piece meets a falling one. So a covered unit is covered whole: building
 every site of a plan covers every unit the plan says it covers.
 
-Node distances come from scipy's Dijkstra with ``limit = D``, from one virtual node per
-candidate (arcs to both ends of its edge), for a batch of candidates at a time: the dense
-(batch × nodes) answer is the memory cost, hence the batches.
+Node distances come from :func:`geo.network.graph.node_distances` (scipy's Dijkstra with
+``limit = D`` from one virtual node per candidate), for a batch of candidates at a time:
+the dense (batch × nodes) answer is the memory cost, hence the batches.
 """
 
 from __future__ import annotations
@@ -26,9 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import dijkstra
 
-from geo.coverage.engine import MIN_ARC_M, Graph, Snap
+from geo.network.graph import Graph, Snap, node_distances
 
 Floats = NDArray[np.float64]
 Ints = NDArray[np.int64]
@@ -102,31 +101,6 @@ def _incidence(graph: Graph, edges: Ints) -> csr_matrix:
     return m
 
 
-def _node_distances(graph: Graph, cand: Snap, limit: float) -> Floats:
-    """(candidates × nodes) walking distances up to ``limit`` (inf beyond)."""
-    n, b = graph.n_nodes, cand.edge.size
-    u, v = graph.source[cand.edge], graph.target[cand.edge]
-    to_u = np.maximum(cand.offset + cand.along, MIN_ARC_M)
-    to_v = np.maximum(cand.offset + graph.length[cand.edge] - cand.along, MIN_ARC_M)
-    loop = u == v  # a loop edge: one arc, the shorter way round
-    to_u = np.where(loop, np.minimum(to_u, to_v), to_u)
-    counts = np.where(loop, 1, 2)
-    arc = np.column_stack([np.ones(b, dtype=bool), ~loop]).ravel()
-    cols = np.column_stack([u, v]).ravel()[arc]
-    weight = np.column_stack([to_u, to_v]).ravel()[arc]
-    indptr, indices, data = graph.arcs
-    matrix = csr_matrix(
-        (
-            np.r_[data, weight],
-            np.r_[indices, cols],
-            np.r_[indptr, indptr[-1] + np.cumsum(counts)],
-        ),
-        shape=(n + b, n + b),
-    )
-    dist = dijkstra(matrix, directed=True, indices=np.arange(n, n + b), limit=limit)
-    return np.asarray(dist[:, :n], dtype=np.float64)
-
-
 def _batch(
     graph: Graph,
     candidates: Snap,
@@ -138,7 +112,7 @@ def _batch(
     limit: float,
 ) -> DistanceTable:
     cand = Snap(candidates.edge[chunk], candidates.along[chunk], candidates.offset[chunk])
-    dist = _node_distances(graph, cand, limit)
+    dist = node_distances(graph, cand, limit)
     # (candidate, demand edge) pairs: an end node within reach, or the candidate's own edge
     c_idx, node = np.nonzero(np.isfinite(dist))
     hits = (

@@ -27,7 +27,6 @@ import shapely
 from geo.coverage import service
 from geo.coverage.city import City, load_city
 from geo.coverage.evaluate import evaluate
-from geo.coverage.geometry import snap
 from geo.coverage.trend import DEFAULT_DEADLINE, METRICS
 from geo.db import coverage as coverage_db
 from geo.errors import InvalidInput
@@ -229,10 +228,9 @@ def _reach(
     """The distance table of the candidates; with ``gap_sites``, demand that no candidate
     reaches gets one more candidate of its own, on the network where it joins it (a cell
     on a stretch of footway that no grid point snaps to is still a place one can build)."""
-    cand_snap = snap(
-        np.asarray(sites.geometry.values), city.edge_geom, city.edge_length, city.edge_tree
-    )
-    table = distance_table(city.graph, cand_snap, demand.on_edges, distance_m)
+    net = city.network
+    cand_snap = net.snap_points(np.asarray(sites.geometry.values))
+    table = distance_table(net.graph, cand_snap, demand.on_edges, distance_m)
     if not gap_sites:
         return sites, table
     on = demand.on_edges
@@ -241,9 +239,9 @@ def _reach(
     if missed.size == 0:
         return sites, table
     e = on.edge[missed]
-    length = city.edge_length[e]
+    length = net.edge_length[e]
     at = (on.lo[missed] + on.hi[missed]) / 2 / np.where(length > 0, length, 1.0)
-    points = shapely.line_interpolate_point(city.edge_geom[e], at, normalized=True)
+    points = shapely.line_interpolate_point(net.edge_geom[e], at, normalized=True)
     xy = np.unique(np.round(shapely.get_coordinates(points), 2), axis=0, return_index=True)[1]
     points = points[np.sort(xy)]
     extra = gpd.GeoDataFrame(
@@ -256,8 +254,8 @@ def _reach(
         crs=city.epsg,
     )
     more = distance_table(
-        city.graph,
-        snap(points, city.edge_geom, city.edge_length, city.edge_tree),
+        net.graph,
+        net.snap_points(points),
         on,
         distance_m,
     )

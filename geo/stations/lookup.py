@@ -19,11 +19,12 @@ import numpy as np
 import psycopg
 from pydantic import BaseModel
 
-from geo import vocab, walk
+from geo import vocab
 from geo.crs import CRSName, from_wgs84
 from geo.errors import NotFound, YizhanError
 from geo.hours import status_at
 from geo.navigation import Navigation, links
+from geo.network import walk
 from geo.stations import sql as stations_sql
 
 MAX_CANDIDATES = 2000
@@ -202,9 +203,9 @@ def nearest(
     if net is None or origin is None:
         basis = "straight_line"
         note, note_en = "尚未导入步行网络，按直线距离排序", "no walk network loaded: straight-line"
-    elif origin.snap_m[0] > settings.walk_max_snap_m:
+    elif origin.offset[0] > settings.walk_max_snap_m:
         basis = "straight_line"
-        far = f"{origin.snap_m[0]:.0f}"
+        far = f"{origin.offset[0]:.0f}"
         note = f"所在位置距最近的步行道路 {far} 米，超出步行网络范围，按直线距离排序"
         note_en = f"the position is {far} m from the nearest walkable street: straight-line"
 

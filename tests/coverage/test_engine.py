@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from geo.coverage.engine import Graph, Snap, complement, covered_intervals, point_distances, reach
+from geo.coverage.engine import complement, covered_intervals, point_distances
+from geo.network.graph import Graph, Snap, reach
 
 
 @pytest.mark.parametrize("seed", range(5))

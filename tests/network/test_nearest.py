@@ -192,7 +192,7 @@ def test_metres_per_degree_floor_is_a_true_lower_bound(lat) -> None:
 
 
 def test_walk_network_version_changes_with_every_change_to_the_edges(db, city) -> None:
-    from geo.db.walk import version
+    from geo.network.sql import version
 
     seen = {version(db)}
     db.execute("UPDATE walk_edges SET length_m = length_m + 1 WHERE id = 1")
@@ -212,7 +212,7 @@ def test_nearest_order_equals_a_brute_force_walk_to_every_station(db, city) -> N
     from the streets where many rounds are needed."""
     import numpy as np
 
-    from geo import walk
+    from geo.network import walk
     from geo.stations import lookup
 
     rng = np.random.default_rng(7)

@@ -1,0 +1,189 @@
+"""The walk network in memory, its metric projection, snapping, and the per-process cache.
+
+The network (``walk_edges``, read by :func:`geo.network.sql.edges`) is loaded from
+PostGIS once per process into a :class:`WalkNetwork`: the :class:`~geo.network.graph.Graph`
+of its nodes plus the edges in the network's metric projection (:func:`metric_epsg`) with
+an ``STRtree``. It is cached per database and reloaded when :func:`geo.network.sql.version`
+changes (any change to ``walk_edges``, such as a street import, gives the network a new
+version token in the same transaction).
+
+A walking distance from a point A to a point B is exact along the network:
+
+    snap(A) + partial edge from A's foot point to a node + shortest path
+            + partial edge from a node to B's foot point + snap(B)
+
+where snap is the straight distance to the nearest walk edge and the partial lengths are
+the edge's stored geodesic length split at the foot point (see :mod:`geo.network.graph`).
+
+Snapping is a pure function of a position and the network, so the snaps of station
+positions are remembered per network (:meth:`WalkNetwork.snap_remembered`): the same
+stations come back request after request.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import psycopg
+import shapely
+from numpy.typing import ArrayLike, NDArray
+from pyproj import Transformer
+
+from geo.crs import utm_epsg
+from geo.network import graph as graph_mod
+from geo.network import sql
+from geo.network.graph import Graph, Snap
+
+Geoms = NDArray[np.object_]
+Floats = NDArray[np.float64]
+
+# Remembered station snaps per network; beyond this many positions the memory starts over.
+MAX_REMEMBERED_SNAPS = 500_000
+
+
+def metric_epsg(geoms: Geoms) -> int:
+    """The metric CRS of a network (or any WGS-84 geometries): the UTM zone of the centre
+    of their bounding box. Every metric figure of a network is computed in it."""
+    xmin, ymin, xmax, ymax = shapely.total_bounds(geoms)
+    return utm_epsg(float((xmin + xmax) / 2), float((ymin + ymax) / 2))
+
+
+def snap(
+    points: Geoms, lines: Geoms, length_m: Floats, tree: shapely.STRtree | None = None
+) -> Snap:
+    """Each point's nearest line: index (-1 for a missing point), metres along it (in the
+    line's own ``length_m``, from its first vertex) and the straight-line distance."""
+    points = np.asarray(points, dtype=object)
+    tree = tree or shapely.STRtree(lines)
+    edge = np.full(len(points), -1, dtype=np.int64)
+    offset = np.full(len(points), np.inf)
+    along = np.zeros(len(points))
+    if len(points) == 0 or len(lines) == 0:
+        return Snap(edge, along, offset)
+    (pi, li), dist = tree.query_nearest(points, return_distance=True, all_matches=False)
+    edge[pi] = li
+    offset[pi] = dist
+    frac = shapely.line_locate_point(lines[li], points[pi], normalized=True)
+    along[pi] = np.clip(frac, 0.0, 1.0) * length_m[li]
+    return Snap(edge, along, offset)
+
+
+@dataclass
+class WalkNetwork:
+    """The walk network in memory: graph, metric edge geometries and their index."""
+
+    version: str
+    epsg: int
+    graph: Graph
+    edge_geom: Geoms  # metric (EPSG ``epsg``)
+    street_id: NDArray[np.int64]  # street of each edge, -1: none
+    tree: shapely.STRtree
+    to_metric: Transformer
+    _snaps: dict[tuple[float, float], tuple[int, float, float]] = field(
+        default_factory=dict, repr=False
+    )
+
+    @classmethod
+    def from_edges(cls, edges: dict[str, Any], version: str) -> WalkNetwork:
+        """Build the network from the arrays of :func:`geo.network.sql.edges`."""
+        epsg = metric_epsg(edges["geom"])
+        to_metric = Transformer.from_crs(4326, epsg, always_xy=True)
+        metric = shapely.transform(
+            np.asarray(edges["geom"], dtype=object),
+            lambda xy: np.column_stack(to_metric.transform(xy[:, 0], xy[:, 1])),
+        )
+        graph = Graph.from_ids(edges["source"], edges["target"], edges["length_m"])
+        graph.arcs  # noqa: B018 -- built once here, not on the first request
+        return cls(
+            version=version,
+            epsg=epsg,
+            graph=graph,
+            edge_geom=metric,
+            street_id=edges["street_id"],
+            tree=shapely.STRtree(metric),
+            to_metric=to_metric,
+        )
+
+    @property
+    def edge_length(self) -> Floats:
+        """Geodesic metres of each edge (as stored)."""
+        return self.graph.length
+
+    def snap_points(self, points: Geoms) -> Snap:
+        """Snap metric points (EPSG :attr:`epsg`) onto their nearest walk edges."""
+        return snap(points, self.edge_geom, self.graph.length, self.tree)
+
+    def snap(self, lon: ArrayLike, lat: ArrayLike) -> Snap:
+        """Snap WGS-84 points onto their nearest walk edges."""
+        x, y = self.to_metric.transform(np.atleast_1d(lon), np.atleast_1d(lat))
+        return self.snap_points(
+            shapely.points(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+        )
+
+    def snap_remembered(self, lon: Sequence[float], lat: Sequence[float]) -> Snap:
+        """:meth:`snap` for station positions, remembering each position's snap."""
+        keys = list(zip(lon, lat, strict=True))
+        memory = self._snaps
+        missing = [k for k in keys if k not in memory]
+        if missing:
+            if len(memory) + len(missing) > MAX_REMEMBERED_SNAPS:
+                memory.clear()
+            new = self.snap([k[0] for k in missing], [k[1] for k in missing])
+            memory.update(
+                zip(
+                    missing,
+                    zip(new.edge.tolist(), new.along.tolist(), new.offset.tolist(), strict=True),
+                    strict=True,
+                )
+            )
+        # A concurrent clear() may drop what was just added: snap those again.
+        known = [memory.get(k) for k in keys]
+        if any(v is None for v in known):
+            return self.snap(lon, lat)
+        edge, along, offset = zip(*known, strict=True) if known else ((), (), ())
+        return Snap(
+            edge=np.array(edge, dtype=np.int64),
+            along=np.array(along, dtype=np.float64),
+            offset=np.array(offset, dtype=np.float64),
+        )
+
+    def walking_m(self, origin: Snap, targets: Snap, limit_m: float) -> Floats:
+        """Walking metres from one snapped origin to each snapped target.
+
+        Targets farther than ``limit_m`` (or unreachable) get ``inf``.
+        """
+        return graph_mod.walking_m(self.graph, origin, targets, limit_m)
+
+
+_cache: dict[str, tuple[str, WalkNetwork | None]] = {}
+_lock = threading.Lock()
+
+
+def _key(conn: psycopg.Connection[Any]) -> str:
+    info = conn.info
+    return f"{info.host}:{info.port}/{info.dbname}"
+
+
+def load(conn: psycopg.Connection[Any]) -> WalkNetwork | None:
+    """The walk network of the connected database (cached per process), or None when
+    none is loaded. Reloaded when the network's version changes.
+
+    The version is read before the edges: edges newer than the version they are cached
+    under are only reloaded once more on the next request, never served stale.
+    """
+    version = sql.version(conn)
+    key = _key(conn)
+    cached = _cache.get(key)
+    if cached is None or cached[0] != version:
+        with _lock:
+            cached = _cache.get(key)
+            if cached is None or cached[0] != version:
+                edges = sql.edges(conn)
+                net = WalkNetwork.from_edges(edges, version) if len(edges["id"]) else None
+                cached = (version, net)
+                _cache[key] = cached
+    return cached[1]
