@@ -33,7 +33,8 @@ class Intervals:
     hi: Floats
 
     def length_per_edge(self, n_edges: int) -> Floats:
-        return np.bincount(self.edge, weights=self.hi - self.lo, minlength=n_edges)
+        per_edge = np.bincount(self.edge, weights=self.hi - self.lo, minlength=n_edges)
+        return np.asarray(per_edge, dtype=np.float64)
 
 
 def covered_intervals(r: Reach, edges: Ints | None = None) -> Intervals:

@@ -23,7 +23,7 @@ def transform(geoms: Geoms, src: int, dst: int) -> Geoms:
         x, y = tr.transform(coords[:, 0], coords[:, 1])
         return np.column_stack([x, y])
 
-    return shapely.transform(np.asarray(geoms, dtype=object), _xy)
+    return np.asarray(shapely.transform(np.asarray(geoms, dtype=object), _xy), dtype=object)
 
 
 def substrings(lines: Geoms, start: Floats, end: Floats) -> Geoms:
@@ -52,7 +52,7 @@ def substrings(lines: Geoms, start: Floats, end: Floats) -> Geoms:
     piece = np.r_[np.arange(n), owner[inside], np.arange(n)]
     pos = np.r_[np.full(n, -1.0), frac[inside], np.full(n, 2.0)]
     order = np.lexsort((pos, piece))
-    return shapely.linestrings(xy[order], indices=piece[order])
+    return np.asarray(shapely.linestrings(xy[order], indices=piece[order]), dtype=object)
 
 
 def sample_along(length_m: Floats, step: float) -> tuple[NDArray[np.int64], Floats, Floats]:

@@ -254,9 +254,7 @@ def extent(conn: psycopg.Connection[Any], layer: str) -> tuple[float, ...] | Non
     from psycopg import sql
 
     table = {"districts": "districts", "main_streets": "streets"}[layer]
-    row = conn.execute(
-        sql.SQL(_EXTENT).format(table=sql.Identifier(table))  # type: ignore[arg-type]
-    ).fetchone()
+    row = conn.execute(sql.SQL(_EXTENT).format(table=sql.Identifier(table))).fetchone()
     if not row or row["xmin"] is None:
         return None
     return (row["xmin"], row["ymin"], row["xmax"], row["ymax"])

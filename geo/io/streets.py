@@ -346,7 +346,7 @@ def _check_lines(path: Path, geoms: NDArray[np.object_], notes: list[str]) -> ND
             f"第 {i + 1} 个要素是 {kind}，道路必须是线（LineString/MultiLineString）",
             f"feature {i + 1} is a {kind}; streets must be lines (LineString/MultiLineString)",
         )
-    geoms = np.where(missing, None, shapely.force_2d(geoms))
+    geoms = np.asarray(np.where(missing, None, shapely.force_2d(geoms)), dtype=object)
     if (~missing).any() and not np.isfinite(shapely.get_coordinates(geoms)).all():
         raise InvalidFile(
             f"文件 {path.name} 的坐标无法转换为经纬度，请检查坐标系",

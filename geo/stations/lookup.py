@@ -256,10 +256,10 @@ def nearest(
                 walking_min=round(d / speed, 1),
             )
         )
-    lon, lat = from_wgs84(q.lon, q.lat, q.crs)
+    x, y = from_wgs84(q.lon, q.lat, q.crs)
     return NearestAnswer(
-        lon=round(float(lon), 7),
-        lat=round(float(lat), 7),
+        lon=round(float(x), 7),
+        lat=round(float(y), 7),
         crs=q.crs,
         at=q.at,
         timezone=settings.timezone,
