@@ -23,9 +23,9 @@ def create_app(url: str | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         pool = make_pool(
             url or database_url(settings),
-            settings.pool_min,
-            settings.pool_max,
-            settings.pool_timeout_s,
+            settings.database.pool_min,
+            settings.database.pool_max,
+            settings.database.pool_timeout_s,
         )
         pool.open(wait=False)
         app.state.pool = pool
@@ -41,17 +41,18 @@ def create_app(url: str | None = None) -> FastAPI:
         version="0.1.0",
         lifespan=lifespan,
     )
+    app.state.settings = settings
     errors.install(app)
-    configure_logging(settings.log_json, settings.log_level)
-    if settings.rate_limit_per_minute > 0:
+    configure_logging(settings.serving.log_json, settings.serving.log_level)
+    if settings.serving.rate_limit_per_minute > 0:
         app.add_middleware(
             RateLimitMiddleware,
-            per_minute=settings.rate_limit_per_minute,
-            burst=settings.rate_limit_burst,
-            workers=settings.workers,
-            trust_forwarded=settings.trust_forwarded,
+            per_minute=settings.serving.rate_limit_per_minute,
+            burst=settings.serving.rate_limit_burst,
+            workers=settings.serving.workers,
+            trust_forwarded=settings.serving.trust_forwarded,
         )
-    app.add_middleware(RequestLogMiddleware, trust_forwarded=settings.trust_forwarded)
+    app.add_middleware(RequestLogMiddleware, trust_forwarded=settings.serving.trust_forwarded)
     limits.install(app)
     static.install(app)
     for router in ROUTERS:

@@ -35,8 +35,8 @@ class BodyLimit:
     def _limit(self, path: str) -> int:
         settings = get_settings()
         if path.startswith(UPLOAD_PATHS):
-            return settings.max_upload_bytes
-        return settings.max_body_bytes
+            return settings.serving.max_upload_bytes
+        return settings.serving.max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -206,13 +206,17 @@ def bench_database() -> str:
     import psycopg
 
     from geo.db.cluster import ManagedCluster
-    from geo.settings import PROJECT_ROOT, Settings
+    from geo.settings import PROJECT_ROOT, DatabaseSettings
 
     url = os.environ.get("DATABASE_URL")
     if not url:
         home = PROJECT_ROOT / ".yizhan-bench"
         port = int(os.environ.get("YIZHAN_BENCH_DB_PORT", "55475"))
-        url = ManagedCluster(Settings(home=home, database_url=None, db_port=port)).start().url()
+        url = (
+            ManagedCluster(DatabaseSettings(home=home, database_url=None, db_port=port))
+            .start()
+            .url()
+        )
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("CREATE EXTENSION IF NOT EXISTS pgrouting CASCADE")
     return url

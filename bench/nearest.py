@@ -46,11 +46,13 @@ def _admin_url(port: int) -> str:
     if os.environ.get("DATABASE_URL"):
         return os.environ["DATABASE_URL"]
     from geo.db.cluster import ManagedCluster
-    from geo.settings import Settings
+    from geo.settings import DatabaseSettings
 
     home = ROOT / ".yizhan-bench"
     return (
-        ManagedCluster(Settings(home=home, database_url=None, db_port=port)).start().url("postgres")
+        ManagedCluster(DatabaseSettings(home=home, database_url=None, db_port=port))
+        .start()
+        .url("postgres")
     )
 
 

@@ -124,7 +124,7 @@ def _subjects(name: str, client: str | None) -> list[str]:
 
 
 def _check_throttle(conn: psycopg.Connection[Any], name: str, client: str | None) -> None:
-    settings = get_settings()
+    settings = get_settings().accounts
     counts = db.failures_since(conn, _subjects(name, client), settings.login_window_s)
     user_n = counts.get(f"user:{name.lower()}", 0)
     client_n = counts.get(f"client:{client}", 0) if client else 0
@@ -158,7 +158,7 @@ def authenticate(
         db.record_failure(conn, _subjects(name, client))
         raise Unauthenticated("用户名或密码错误", "wrong user name or password")
     db.clear_failures(conn, f"user:{name.lower()}")
-    db.purge_old_failures(conn, get_settings().login_window_s)  # keep both tables small
+    db.purge_old_failures(conn, get_settings().accounts.login_window_s)  # keep both tables small
     db.purge_expired_tokens(conn)
     if _hasher.check_needs_rehash(row["password_hash"]):
         db.set_password_hash(conn, row["id"], _hasher.hash(password))
@@ -170,7 +170,9 @@ def issue_token(
 ) -> tuple[str, datetime]:
     """A new random token for ``user`` and when it expires."""
     token = secrets.token_urlsafe(32)
-    expires = db.insert_token(conn, hash_token(token), user.id, kind, get_settings().token_ttl_s)
+    expires = db.insert_token(
+        conn, hash_token(token), user.id, kind, get_settings().accounts.token_ttl_s
+    )
     return token, expires
 
 

@@ -43,12 +43,12 @@ def zone_named(name: str) -> ZoneInfo:
 
 def zone() -> ZoneInfo:
     """The city's time zone (``YIZHAN_TIMEZONE``)."""
-    return zone_named(get_settings().timezone)
+    return zone_named(get_settings().clock.timezone)
 
 
 def now() -> dt.datetime:
     """The current moment as an aware datetime in the city's time zone."""
-    fixed = _frozen or get_settings().now
+    fixed = _frozen or get_settings().clock.now
     city = zone()
     return fixed.astimezone(city) if fixed is not None else dt.datetime.now(city)
 

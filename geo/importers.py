@@ -53,7 +53,7 @@ def import_streets(
 ) -> ImportReport:
     """Replace the city's streets and walk network with those in ``path``."""
     started = time.perf_counter()
-    classes = tuple(main_classes or get_settings().main_street_classes)
+    classes = tuple(main_classes or get_settings().coverage.main_street_classes)
     read = read_streets(
         path,
         main_classes=classes,

@@ -1,5 +1,10 @@
 """Configuration: environment variables with the ``YIZHAN_`` prefix (or a ``.env`` file).
 
+One typed group per concern (database, serving, clock, lookup, coverage, siting,
+accounts, stations), each read from the same flat variables (``YIZHAN_POOL_MAX``, …) and
+handed to the code that needs it at the edges (the app, the CLI); ``Settings`` holds them
+all and :func:`get_settings` caches it.
+
 ``DATABASE_URL`` (no prefix, the common convention) points Yizhan at an existing PostGIS;
 without it Yizhan manages its own local cluster under ``YIZHAN_HOME``.
 """
@@ -11,7 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, field_validator
+from pydantic import BaseModel, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from geo.vocab import MAIN_CLASSES
@@ -19,10 +24,13 @@ from geo.vocab import MAIN_CLASSES
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
-class Settings(BaseSettings):
-    """Yizhan settings; see the README for each variable."""
+_ENV = SettingsConfigDict(env_prefix="YIZHAN_", env_file=".env", extra="ignore", frozen=True)
 
-    model_config = SettingsConfigDict(env_prefix="YIZHAN_", env_file=".env", extra="ignore")
+
+class DatabaseSettings(BaseSettings):
+    """Where the data lives: ``DATABASE_URL``, or the managed cluster under ``home``."""
+
+    model_config = _ENV
 
     home: Path = Field(default=PROJECT_ROOT / ".yizhan")
     database_url: str | None = Field(default=None, validation_alias="DATABASE_URL")
@@ -36,57 +44,41 @@ class Settings(BaseSettings):
     # Seconds a request waits for a database connection before it is answered with 503.
     pool_timeout_s: float = 2.0
 
-    # Serving: worker processes, logs, proxies and the per-client rate limit (0 = off).
+    @field_validator("home", mode="before")
+    @classmethod
+    def _expand_home(cls, value: object) -> object:
+        return Path(str(value)).expanduser().resolve() if value else value
+
+
+class ServingSettings(BaseSettings):
+    """The web app: workers, logs, proxies, limits and the pages' base maps."""
+
+    model_config = _ENV
+
     workers: int = 1
     log_json: bool = False
     log_level: str = "INFO"
     trust_forwarded: bool = False
-    rate_limit_per_minute: int = 600
+    rate_limit_per_minute: int = 600  # per client; 0 turns the limit off
     rate_limit_burst: int = 120
+    max_body_bytes: int = 1_000_000  # larger request bodies get 413
+    max_upload_bytes: int = 20_000_000  # the limit for file uploads (/api/v1/imports)
+    # The map page's basemap: osm | tianditu (needs tianditu_key) | amap (GCJ-02) | none.
+    basemap: str = "osm"
+    tianditu_key: str | None = None
+    tile_url: str = ""  # base map tiles for the staff page ({z}/{x}/{y}); none when empty
+
+
+class ClockSettings(BaseSettings):
+    """The city's time zone, and a fixed "now" for tests (read by ``geo/clock.py``)."""
+
+    model_config = _ENV
 
     # The city's time zone: "today" and "now" everywhere (geo/clock.py) are read in it.
     timezone: str = "Asia/Shanghai"
     # Fix the clock at this moment (ISO time with offset), for tests and for reproducing
     # what a past day's defaults were; unset in production.
     now: datetime | None = None
-    # Public lookup: walking speed for walking minutes; a position farther than this from
-    # every walkable street is ranked by straight-line distance instead.
-    walk_speed_kmh: float = 4.5
-    walk_max_snap_m: float = 500.0
-    # The map page's basemap: osm | tianditu (needs tianditu_key) | amap (GCJ-02) | none.
-    basemap: str = "osm"
-    tianditu_key: str | None = None
-    # Station imports: rows further than this outside the loaded districts are refused.
-    max_outside_m: float = 5000.0
-    main_street_classes: tuple[str, ...] = MAIN_CLASSES
-    # Walking coverage radius per kind, in metres.
-    coverage_distance_m: dict[str, float] = {
-        "love_station": 1000.0,
-        "mother_baby_room": 1000.0,
-        "worker_bookshop": 1500.0,
-    }
-    # Coverage of key districts: side of the square grid cells, in metres.
-    coverage_cell_m: float = 50.0
-    # Siting (yizhan plan): MCLP objective = street metres × street weight + district m² ×
-    # area weight; 0.02 per m² makes a 50 m cell (2,500 m²) worth 50 m of main street.
-    siting_street_weight: float = 1.0
-    siting_area_weight: float = 0.02
-    siting_spacing_m: float = 100.0  # generated candidates: metres apart
-    siting_piece_m: float = 25.0  # uncovered main streets are cut into pieces of this
-    siting_time_limit_s: float = 60.0  # HiGHS time limit
-
-    # Accounts and the staff API (issue #4).
-    token_ttl_s: int = 8 * 3600  # bearer tokens and page sessions expire after this
-    login_window_s: int = 900  # failed logins are counted over this window ...
-    login_max_failures_user: int = 5  # ... and refused per account above this ...
-    login_max_failures_client: int = 20  # ... or per client address above this
-    cookie_secure: bool = False  # always mark the session cookie Secure (else: when https)
-    max_body_bytes: int = 1_000_000  # larger request bodies get 413
-    max_upload_bytes: int = 20_000_000  # the limit for file uploads (/api/v1/imports)
-    duplicate_radius_m: float = 50.0  # same kind this close: a possible duplicate
-    duplicate_name_radius_m: float = 200.0  # a similar name this close: a possible duplicate
-    duplicate_name_similarity: float = 0.4  # pg_trgm similarity of name keys that counts
-    tile_url: str = ""  # base map tiles for the staff page ({z}/{x}/{y}); none when empty
 
     @field_validator("timezone")
     @classmethod
@@ -104,10 +96,83 @@ class Settings(BaseSettings):
             raise ValueError("YIZHAN_NOW needs an offset, e.g. 2026-12-31T23:30:00+08:00")
         return value
 
-    @field_validator("home", mode="before")
-    @classmethod
-    def _expand_home(cls, value: object) -> object:
-        return Path(str(value)).expanduser().resolve() if value else value
+
+class LookupSettings(BaseSettings):
+    """The public lookup: walking speed for walking minutes; a position farther than
+    ``walk_max_snap_m`` from every walkable street is ranked by straight-line distance."""
+
+    model_config = _ENV
+
+    walk_speed_kmh: float = 4.5
+    walk_max_snap_m: float = 500.0
+
+
+class CoverageSettings(BaseSettings):
+    """Coverage: which streets are main streets, service distances, grid cells."""
+
+    model_config = _ENV
+
+    main_street_classes: tuple[str, ...] = MAIN_CLASSES
+    # Walking coverage radius per kind, in metres.
+    coverage_distance_m: dict[str, float] = {
+        "love_station": 1000.0,
+        "mother_baby_room": 1000.0,
+        "worker_bookshop": 1500.0,
+    }
+    # Coverage of key districts: side of the square grid cells, in metres.
+    coverage_cell_m: float = 50.0
+
+
+class SitingSettings(BaseSettings):
+    """Siting (``yizhan plan``): MCLP objective = street metres × street weight + district
+    m² × area weight; 0.02 per m² makes a 50 m cell (2,500 m²) worth 50 m of main street."""
+
+    model_config = _ENV
+
+    siting_street_weight: float = 1.0
+    siting_area_weight: float = 0.02
+    siting_spacing_m: float = 100.0  # generated candidates: metres apart
+    siting_piece_m: float = 25.0  # uncovered main streets are cut into pieces of this
+    siting_time_limit_s: float = 60.0  # HiGHS time limit
+
+
+class AccountSettings(BaseSettings):
+    """Staff accounts: token lifetime and login throttling."""
+
+    model_config = _ENV
+
+    token_ttl_s: int = 8 * 3600  # bearer tokens and page sessions expire after this
+    login_window_s: int = 900  # failed logins are counted over this window ...
+    login_max_failures_user: int = 5  # ... and refused per account above this ...
+    login_max_failures_client: int = 20  # ... or per client address above this
+    cookie_secure: bool = False  # always mark the session cookie Secure (else: when https)
+
+
+class StationSettings(BaseSettings):
+    """Station writes: the service area of imports and the duplicate checks."""
+
+    model_config = _ENV
+
+    # Station imports: rows further than this outside the loaded districts are refused.
+    max_outside_m: float = 5000.0
+    duplicate_radius_m: float = 50.0  # same kind this close: a possible duplicate
+    duplicate_name_radius_m: float = 200.0  # a similar name this close: a possible duplicate
+    duplicate_name_similarity: float = 0.4  # pg_trgm similarity of name keys that counts
+
+
+class Settings(BaseModel):
+    """Every group of settings; see the README for each variable."""
+
+    model_config = {"frozen": True}
+
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    serving: ServingSettings = Field(default_factory=ServingSettings)
+    clock: ClockSettings = Field(default_factory=ClockSettings)
+    lookup: LookupSettings = Field(default_factory=LookupSettings)
+    coverage: CoverageSettings = Field(default_factory=CoverageSettings)
+    siting: SitingSettings = Field(default_factory=SitingSettings)
+    accounts: AccountSettings = Field(default_factory=AccountSettings)
+    stations: StationSettings = Field(default_factory=StationSettings)
 
 
 @lru_cache

@@ -26,7 +26,7 @@ from tests.helpers.paths import ROOT, SHARED_DATA
 def database_url() -> Iterator[str]:
     """URL of a fresh, migrated database for this test session."""
     from geo.db.migrate import migrate
-    from geo.settings import Settings, get_settings
+    from geo.settings import DatabaseSettings, get_settings
 
     external = os.environ.get("DATABASE_URL")
     cluster = None
@@ -37,7 +37,7 @@ def database_url() -> Iterator[str]:
 
         home = Path(os.environ.get("YIZHAN_TEST_HOME", ROOT / ".yizhan-test"))
         port = int(os.environ.get("YIZHAN_TEST_DB_PORT", "55432"))
-        cluster = ManagedCluster(Settings(home=home, database_url=None, db_port=port))
+        cluster = ManagedCluster(DatabaseSettings(home=home, database_url=None, db_port=port))
         was_running = cluster.is_running()
         admin_url = cluster.start().url("postgres")
     dbname = f"yizhan_test_{secrets.token_hex(4)}"

@@ -18,11 +18,11 @@ db_app = typer.Typer(
 
 
 def _cluster() -> ManagedCluster:
-    return ManagedCluster(get_settings())
+    return ManagedCluster(get_settings().database)
 
 
 def _external() -> bool:
-    return bool(get_settings().database_url)
+    return bool(get_settings().database.database_url)
 
 
 def _bindir() -> str | None:

@@ -46,10 +46,10 @@ def login_session(request: Request, response: Response, conn: Conn, body: Creden
     response.set_cookie(
         SESSION_COOKIE,
         value,
-        max_age=get_settings().token_ttl_s,
+        max_age=get_settings().accounts.token_ttl_s,
         httponly=True,
         samesite="strict",
-        secure=get_settings().cookie_secure or request.url.scheme == "https",
+        secure=get_settings().accounts.cookie_secure or request.url.scheme == "https",
         path="/",
     )
     return _user_out(user)

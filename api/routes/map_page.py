@@ -15,4 +15,4 @@ router = APIRouter(tags=["pages"])
 def map_page() -> str:
     """找最近的驿站 / find the nearest station (mobile first)."""
     s = get_settings()
-    return render_map_page(s.basemap, s.tianditu_key)
+    return render_map_page(s.serving.basemap, s.serving.tianditu_key)

@@ -37,7 +37,7 @@ def staff_page(conn: psycopg.Connection[Any] = Depends(get_conn)) -> HTMLRespons
     if area is not None:
         point = area.representative_point()
         centre = (point.x, point.y)
-    tile_url = get_settings().tile_url
+    tile_url = get_settings().serving.tile_url
     return HTMLResponse(
         render_staff(centre, tile_url),
         headers={

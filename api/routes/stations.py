@@ -14,7 +14,7 @@ from api.geojson import page_links, point_feature
 from api.schemas.common import CRS_CHOICES, KIND_CHOICES
 from api.schemas.stations import NearestAnswer, PublicStation
 from geo.crs import parse_crs
-from geo.settings import get_settings
+from geo.settings import Settings, get_settings
 from geo.stations import lookup
 from geo.stations import public as pq
 from geo.stations import sql as public_db
@@ -22,13 +22,6 @@ from geo.stations import sql as public_db
 router = APIRouter(prefix="/api/v1/stations", tags=["stations"])
 
 MAX_PAGE = 1000
-
-
-def _settings() -> lookup.LookupSettings:
-    s = get_settings()
-    return lookup.LookupSettings(
-        timezone=s.timezone, walk_speed_kmh=s.walk_speed_kmh, walk_max_snap_m=s.walk_max_snap_m
-    )
 
 
 @router.get("/nearest", response_model=NearestAnswer)
@@ -48,13 +41,13 @@ async def nearest(
     pool: ConnectionPool = request.app.state.pool
 
     def answer() -> str:
-        settings = _settings()
+        settings: Settings = request.app.state.settings  # read once, when the app starts
         x, y, name = pq.position(lon, lat, crs)
         query = lookup.NearestQuery(
             lon=x,
             lat=y,
             crs=name,
-            at=pq.moment(at, settings.timezone),
+            at=pq.moment(at, settings.clock.timezone),
             where=public_db.StationFilter(kind=pq.kind(kind), services=pq.services(services)),
             open_now=open_now,
             limit=pq.limit(limit, lookup.MAX_LIMIT),
@@ -63,7 +56,7 @@ async def nearest(
         with pooled(pool) as conn:
             # Validated when it was built: serialised once, not validated again by FastAPI
             # against ``response_model`` (which stays for the docs).
-            return lookup.nearest(conn, query, settings).model_dump_json()
+            return lookup.nearest(conn, query, settings.lookup).model_dump_json()
 
     # All of it in one worker thread: one thread hop per request instead of three (take
     # the connection, run the handler, give the connection back).
@@ -77,7 +70,7 @@ def one(
     conn: psycopg.Connection[Any] = Depends(get_conn),
 ) -> PublicStation:
     """One public station (open and approved)."""
-    tz = get_settings().timezone
+    tz = get_settings().clock.timezone
     return lookup.station(conn, station_id, crs=parse_crs(crs), when=pq.moment(None, tz), tz=tz)
 
 
@@ -93,7 +86,7 @@ def listing(
     conn: psycopg.Connection[Any] = Depends(get_conn),
 ) -> dict[str, Any]:
     """Public stations as a GeoJSON FeatureCollection, by id, a page at a time."""
-    tz = get_settings().timezone
+    tz = get_settings().clock.timezone
     name = parse_crs(crs)
     where = public_db.StationFilter(
         kind=pq.kind(kind), services=pq.services(services), bbox=pq.bbox(bbox)

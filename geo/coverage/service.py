@@ -65,7 +65,7 @@ def question(
         A date outside 1990-2100; unknown kind or mode; distance not in (0, 20 km];
         cell size not in [5, 1000] m.
     """
-    settings = get_settings()
+    settings = get_settings().coverage
     if kind not in KINDS:
         raise InvalidInput(
             f"未知的站点类型「{kind}」，可选：{', '.join(KINDS)}",

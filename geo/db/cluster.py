@@ -24,7 +24,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from geo.errors import DatabaseError
-from geo.settings import Settings
+from geo.settings import DatabaseSettings
 
 _PG_HINT_ZH = (
     "请先运行 make setup（或 apt-get install postgresql-15-postgis-3 postgresql-15-pgrouting）"
@@ -97,7 +97,7 @@ def _pick_port(preferred: int) -> int:
 class ManagedCluster:
     """A project-local PostgreSQL cluster that Yizhan creates, starts and stops."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: DatabaseSettings) -> None:
         self.settings = settings
         self.home = Path(settings.home)
         self.info_path = self.home / "cluster.json"

@@ -21,9 +21,9 @@ def database_url(settings: Settings | None = None, *, start: bool = True) -> str
     every command works right after ``make setup``.
     """
     settings = settings or get_settings()
-    if settings.database_url:
-        return settings.database_url
-    cluster = ManagedCluster(settings)
+    if settings.database.database_url:
+        return settings.database.database_url
+    cluster = ManagedCluster(settings.database)
     info = cluster.start() if start and not cluster.is_running() else cluster.info()
     if info is None:
         raise DatabaseUnavailable(

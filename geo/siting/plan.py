@@ -31,7 +31,7 @@ from geo.coverage.trend import DEFAULT_DEADLINE, METRICS
 from geo.db import coverage as coverage_db
 from geo.errors import InvalidInput
 from geo.io.candidates import generate_candidates, read_candidates
-from geo.settings import get_settings
+from geo.settings import SitingSettings, get_settings
 from geo.siting import present
 from geo.siting.demand import Demand, uncovered_demand
 from geo.siting.models import LSCP, MCLP, SOLVERS
@@ -54,6 +54,7 @@ class PlanQuestion:
     piece_m: float
     candidates_file: Path | None
     candidates_crs: str
+    settings: SitingSettings  # the objective's weights and the defaults used
 
 
 def _bad(zh: str, en: str) -> InvalidInput:
@@ -73,6 +74,7 @@ def plan_question(
     candidates_file: str | Path | None = None,
     candidates_crs: str = "wgs84",
     cell_m: float | None = None,
+    settings: SitingSettings | None = None,
 ) -> PlanQuestion:
     """Check a siting question before any work is done and fill in the defaults.
 
@@ -85,7 +87,7 @@ def plan_question(
         k < 1, unknown solver, time limit or spacing or piece length out of range, and
         everything :func:`geo.coverage.service.question` refuses (D ≤ 0 …).
     """
-    settings = get_settings()
+    settings = settings or get_settings().siting
     q = service.question(as_of, kind, distance_m, "walking", cell_m)
     if k is not None and (isinstance(k, bool) or int(k) != k or k < 1):
         raise _bad(
@@ -126,6 +128,7 @@ def plan_question(
         piece,
         path,
         candidates_crs,
+        settings,
     )
 
 
@@ -170,7 +173,7 @@ def plan(
     the as-of date."""
     started = time.perf_counter()
     q = pq.coverage  # a city without stations yet can be planned too
-    settings = get_settings()
+    settings = pq.settings
     city = city or load_city(conn, cell_m=q.cell_m)
     stations = stations_sql.operating_stations(conn, q.kind, q.as_of)
     before = evaluate(city, stations["lon"], stations["lat"], q.distance_m, "walking")

@@ -63,7 +63,7 @@ def _check_duplicates(
     Called inside the writing transaction: the advisory locks are held until it ends, so
     two people registering the same new station at once cannot both pass the check.
     """
-    settings = get_settings()
+    settings = get_settings().stations
     radius = max(settings.duplicate_radius_m, settings.duplicate_name_radius_m)
     db.lock_cells(conn, db.lock_keys(values["kind"], values["lon"], values["lat"], radius))
     if confirmed:
@@ -90,7 +90,7 @@ def find_duplicates(
     ``exclude_ids`` and the stored station with ``same_record`` (source, external id)
     are the station itself, not duplicates.
     """
-    settings = get_settings()
+    settings = get_settings().stations
     return db.duplicate_candidates(
         conn,
         kind=values["kind"],

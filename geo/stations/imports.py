@@ -72,7 +72,7 @@ def import_stations(
             lon_field=lon_field,
             lat_field=lat_field,
             service_area=area,
-            max_outside_m=get_settings().max_outside_m,
+            max_outside_m=get_settings().stations.max_outside_m,
         )
         rows = [station_row(r.station, is_demo=is_demo) for r in read.records]
         for row in rows:

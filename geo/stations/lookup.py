@@ -19,12 +19,13 @@ import numpy as np
 import psycopg
 from pydantic import BaseModel
 
-from geo import vocab
+from geo import clock, vocab
 from geo.crs import CRSName, from_wgs84
 from geo.errors import NotFound, YizhanError
 from geo.hours import status_at
 from geo.navigation import Navigation, links
 from geo.network import walk
+from geo.settings import LookupSettings
 from geo.stations import sql as stations_sql
 
 MAX_CANDIDATES = 2000
@@ -90,13 +91,6 @@ class NearestQuery:
     open_now: bool = False
     limit: int = 5
     max_distance_m: float = 3000.0
-
-
-@dataclass(frozen=True)
-class LookupSettings:
-    timezone: str = "Asia/Shanghai"
-    walk_speed_kmh: float = 4.5
-    walk_max_snap_m: float = 500.0
 
 
 def metres_per_degree_floor(lat: float) -> float:
@@ -195,7 +189,9 @@ def station(
 def nearest(
     conn: psycopg.Connection[Any], q: NearestQuery, settings: LookupSettings
 ) -> NearestAnswer:
-    """The ``q.limit`` nearest public stations, by walking distance where possible."""
+    """The ``q.limit`` nearest public stations, by walking distance where possible; hours
+    are evaluated in the city's time zone."""
+    tz = clock.zone().key
     net = walk.load(conn)
     origin = net.snap(q.lon, q.lat) if net is not None else None
     basis: Literal["walking", "straight_line"] = "walking"
@@ -220,7 +216,7 @@ def nearest(
             i
             for i, r in enumerate(rows)
             if r["straight_m"] <= q.max_distance_m
-            and (not q.open_now or _hours(r["opening_hours"], q.at, settings.timezone)[0])
+            and (not q.open_now or _hours(r["opening_hours"], q.at, tz)[0])
         ]
         straight = np.array([rows[i]["straight_m"] for i in keep], dtype=float)
         if basis == "walking" and keep:
@@ -246,7 +242,7 @@ def nearest(
     for j in order:
         row = rows[keep[j]]
         d = float(dist[j])
-        base = public_station(row, crs=q.crs, when=q.at, tz=settings.timezone, origin=origin_ll)
+        base = public_station(row, crs=q.crs, when=q.at, tz=tz, origin=origin_ll)
         found.append(
             NearbyStation(
                 **base,
@@ -262,7 +258,7 @@ def nearest(
         lat=round(float(y), 7),
         crs=q.crs,
         at=q.at,
-        timezone=settings.timezone,
+        timezone=tz,
         distance_basis=basis,
         basis_note=note,
         basis_note_en=note_en,

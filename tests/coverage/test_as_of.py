@@ -17,7 +17,7 @@ from geo import clock
 from geo.coverage import service, trend
 from geo.db import targets as targets_db
 from geo.report import report_data
-from geo.settings import Settings, get_settings
+from geo.settings import ClockSettings, get_settings
 from tests.helpers.cities import add_station
 from tests.helpers.cli import yizhan
 
@@ -66,9 +66,9 @@ def test_the_city_zone_is_yizhan_timezone(monkeypatch) -> None:
 
 def test_bad_clock_settings_are_refused_with_the_variable_named() -> None:
     with pytest.raises(ValueError, match="YIZHAN_TIMEZONE"):
-        Settings(timezone="Mars/Olympus")
+        ClockSettings(timezone="Mars/Olympus")
     with pytest.raises(ValueError, match="YIZHAN_NOW"):
-        Settings(now="2027-01-01T00:30:00")
+        ClockSettings(now="2027-01-01T00:30:00")
 
 
 def test_the_default_as_of_date_is_today_in_the_city(city, database_url) -> None:

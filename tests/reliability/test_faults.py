@@ -23,7 +23,7 @@ import pytest
 
 from geo.db.cluster import ManagedCluster
 from geo.db.migrate import migrate
-from geo.settings import Settings
+from geo.settings import DatabaseSettings
 from tests.helpers.live import free_port, start_server, stop_server
 from tests.helpers.paths import ROOT
 
@@ -31,7 +31,7 @@ from tests.helpers.paths import ROOT
 @pytest.fixture(scope="module")
 def own_cluster():
     home = ROOT / ".yizhan-test" / f"faults-{os.getpid()}"
-    cluster = ManagedCluster(Settings(home=home, database_url=None, db_port=free_port()))
+    cluster = ManagedCluster(DatabaseSettings(home=home, database_url=None, db_port=free_port()))
     info = cluster.start()
     with psycopg.connect(info.url()) as conn:
         migrate(conn)
