@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from api.schemas.common import Reason, Status, Text
 from geo.stations.model import StationInput
+from geo.stations.sql import PATCHABLE, POSITION_FIELDS
 
 
 class StationCreate(StationInput):
@@ -41,7 +42,7 @@ class StationCreate(StationInput):
     reason: Text = Reason
 
 
-class StationPatch(BaseModel):
+class _PatchBase(BaseModel):
     """Fields to change; absent fields stay as they are, null clears an optional field.
 
     A new position needs ``lon`` and ``lat`` together, in ``crs`` (default wgs84).
@@ -49,21 +50,40 @@ class StationPatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    kind: str | None = None
-    name: str | None = None
-    address: str | None = None
-    district: str | None = None
-    level: str | None = None
-    host_org: str | None = None
-    phone: str | None = None
-    opening_hours: str | None = None
-    services: list[str] | str | None = None
-    opened_on: date | str | None = None
-    lon: float | None = None
-    lat: float | None = None
-    crs: str | None = None
-    confirm_not_duplicate: bool = False
-    reason: Text = Reason
+
+# Derived from the one station field list (geo.stations.sql.PATCHABLE, itself from
+# StationInput): each field optional. A few take text too, as imports do, and geo
+# validates the whole station again, so their types here are looser than StationInput's.
+_LOOSER: dict[str, Any] = {
+    "services": list[str] | str | None,
+    "opened_on": date | str | None,
+    "crs": str | None,
+}
+
+
+def _optional(name: str) -> Any:
+    annotation: Any = StationInput.model_fields[name].annotation
+    return _LOOSER.get(name, annotation | None)
+
+
+_PATCH_FIELDS: dict[str, Any] = {
+    **{name: (_optional(name), None) for name in (*PATCHABLE, *POSITION_FIELDS)},
+    "confirm_not_duplicate": (bool, False),
+    "reason": (Text, Reason),
+}
+
+if TYPE_CHECKING:
+
+    class StationPatch(_PatchBase):
+        """Fields to change (see :class:`_PatchBase`)."""
+
+        confirm_not_duplicate: bool
+        reason: str | None
+
+else:
+    StationPatch = create_model(
+        "StationPatch", __base__=_PatchBase, __doc__=_PatchBase.__doc__, **_PATCH_FIELDS
+    )
 
 
 class StatusChange(BaseModel):
