@@ -56,6 +56,7 @@ _FIELD_ZH = {
 
 
 def status_for(exc: errors.YizhanError) -> int:
+    """The HTTP status of a domain error: that of its nearest class in :data:`STATUS`, else 500."""
     for cls in type(exc).__mro__:
         if cls in STATUS:
             return STATUS[cls]
@@ -123,6 +124,7 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 def install(app: FastAPI) -> None:
+    """Answer domain, validation and HTTP errors with Yizhan's bilingual error body."""
     app.add_exception_handler(errors.YizhanError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)

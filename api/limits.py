@@ -39,19 +39,14 @@ class BodyLimit:
         return settings.serving.max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Refuse a too-large body by its declared length, or while it is being read."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         limit = self._limit(scope.get("path", ""))
-        declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None:
-            try:
-                too_big = int(declared) > limit
-            except ValueError:
-                too_big = False  # the server rejects a malformed length itself
-            if too_big:
-                await _too_large(limit)(scope, receive, send)
-                return
+        if _declared_too_big(scope, limit):
+            await _too_large(limit)(scope, receive, send)
+            return
         received = 0
         started = False
         refused = False
@@ -84,5 +79,17 @@ class BodyLimit:
                 raise
 
 
+def _declared_too_big(scope: Scope, limit: int) -> bool:
+    """Whether the request's Content-Length already says the body is over ``limit``."""
+    declared = dict(scope.get("headers") or []).get(b"content-length")
+    if declared is None:
+        return False
+    try:
+        return int(declared) > limit
+    except ValueError:
+        return False  # the server rejects a malformed length itself
+
+
 def install(app: Any) -> None:
+    """Add the body size limit to ``app``."""
     app.add_middleware(BodyLimit)

@@ -44,6 +44,7 @@ class JsonFormatter(logging.Formatter):
     """One JSON object per line, for log collectors."""
 
     def format(self, record: logging.LogRecord) -> str:
+        """The record as one JSON line; phone numbers in the message are masked."""
         out = {
             "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + "Z",
             "level": record.levelname.lower(),
@@ -90,6 +91,7 @@ class RequestLogMiddleware(BaseHTTPMiddleware):
         self.trust_forwarded = trust_forwarded
 
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        """Answer the request with its ``X-Request-ID`` and log one access line."""
         given = request.headers.get("x-request-id", "")
         rid = given if re.fullmatch(r"[A-Za-z0-9._-]{8,64}", given) else uuid.uuid4().hex
         request.state.request_id = rid
@@ -168,6 +170,7 @@ class RateLimitMiddleware(BaseHTTPMiddleware):
         self.trust_forwarded = trust_forwarded
 
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        """Answer 429 with Retry-After when the client's bucket is empty."""
         if request.url.path.startswith(EXEMPT_PREFIXES):
             return await call_next(request)
         wait = self.buckets.take(client_address(request, self.trust_forwarded), time.monotonic())

@@ -71,6 +71,7 @@ def require_role(user: User, allowed: frozenset[str]) -> None:
 
 
 def hash_token(token: str) -> str:
+    """The SHA-256 of a token: only hashes are stored, so the table gives no logins away."""
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
@@ -113,6 +114,7 @@ def disable_user(conn: psycopg.Connection[Any], name: str) -> None:
 
 
 def list_users(conn: psycopg.Connection[Any]) -> list[dict[str, Any]]:
+    """All accounts (name, role, created, disabled), without password hashes."""
     return [
         {k: r[k] for k in ("name", "role", "created_at", "disabled_at")}
         for r in db.list_users(conn)
@@ -187,4 +189,5 @@ def user_for_token(conn: psycopg.Connection[Any], token: str) -> User:
 
 
 def revoke_token(conn: psycopg.Connection[Any], token: str) -> None:
+    """End the login of ``token`` (unknown or already revoked tokens are ignored)."""
     db.revoke_token(conn, hash_token(token))

@@ -40,6 +40,7 @@ def resolve_file(spec: str, base: Path) -> Path:
 
 
 def load_config(config: Path | None = None) -> dict[str, Any]:
+    """The demo city's configuration (default: ``city.toml`` in the demo folder)."""
     path = config or DEMO_DIR / "city.toml"
     with path.open("rb") as fh:
         return tomllib.load(fh)

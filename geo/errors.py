@@ -26,6 +26,7 @@ class YizhanError(Exception):
         return self.en if lang == "en" else self.zh
 
     def as_dict(self) -> dict[str, Any]:
+        """The error as the API's body: ``code``, ``message``, ``message_en``, ``details``."""
         out: dict[str, Any] = {"code": self.code, "message": self.zh, "message_en": self.en}
         if self.details is not None:
             out["details"] = self.details
@@ -45,14 +46,20 @@ class InvalidFile(YizhanError):
 
 
 class UnknownCRS(InvalidInput):
+    """A coordinate system name that is not wgs84, gcj02 or bd09."""
+
     code = "unknown_crs"
 
 
 class NotFound(YizhanError):
+    """What was asked for does not exist."""
+
     code = "not_found"
 
 
 class Conflict(YizhanError):
+    """The change clashes with what is stored (a name already taken, a review already decided)."""
+
     code = "conflict"
 
 
@@ -63,6 +70,8 @@ class DatabaseError(YizhanError):
 
 
 class DatabaseUnavailable(DatabaseError):
+    """The database does not exist yet or cannot be reached."""
+
     code = "database_unavailable"
 
 

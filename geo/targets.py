@@ -32,6 +32,7 @@ class Target:
     note: str | None = None
 
     def as_row(self) -> dict[str, Any]:
+        """The target as a ``targets`` table row."""
         return {
             "kind": self.kind,
             "metric": self.metric,

@@ -300,6 +300,7 @@ def trend_svg(report: dict[str, Any], width: int = 720, height: int = 260) -> st
 
 
 def render_html(report: dict[str, Any]) -> str:
+    """The report as one self-contained HTML page (opens offline)."""
     js, css = _leaflet()
     s = report["summary"]
     tabs = tables(report)
@@ -354,6 +355,7 @@ def _template() -> Template:
 
 
 def write_html(report: dict[str, Any], path: str | Path) -> Path:
+    """Write the HTML report to ``path``; the path."""
     path = Path(path)
     path.write_text(render_html(report), encoding="utf-8")
     return path

@@ -56,6 +56,7 @@ def progress_bar(description: str) -> Iterator[ProgressCallback]:
 
 
 def print_import_report(report: ImportReport) -> None:
+    """Print an import report: counts, notes, the rows not imported and possible duplicates."""
     dry = "（试运行，未写入 dry run）" if report.dry_run else ""
     title = f"导入 import {report.what}{dry}: {Path(report.file).name}"
     table = Table(title=title, show_header=False)
@@ -98,4 +99,5 @@ def as_of_date(text: str | None) -> dt.date:
 
 
 def pct(share: float | None) -> str:
+    """A share as a percentage with two decimals; ``—`` when there is none."""
     return "—" if share is None else f"{share * 100:.2f}%"

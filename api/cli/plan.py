@@ -77,7 +77,8 @@ def _print_plan(out: dict[str, Any]) -> None:
     console.print(out["pace"]["text_en"])
 
 
-def plan(
+# Typer reads the options from the signature: one parameter per command-line option.
+def plan(  # noqa: PLR0913
     full: Annotated[
         bool, typer.Option("--full", help="全覆盖所需最少站点 / fewest sites for full coverage")
     ] = False,

@@ -118,7 +118,8 @@ def post_trend_run(
 
 
 @router.get("/plan", response_model=PlanOut, dependencies=[Depends(require_planner)])
-def get_plan(
+# FastAPI reads the query from the signature: one parameter per query parameter.
+def get_plan(  # noqa: PLR0913
     k: int | None = Query(None, description="best k new sites (MCLP); absent: full (LSCP)"),
     as_of: dt.date = Query(default_factory=_today),
     kind: str = "love_station",

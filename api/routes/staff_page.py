@@ -32,6 +32,7 @@ def _csp(tile_url: str) -> str:
 
 @router.get("/staff", response_class=HTMLResponse, include_in_schema=False)
 def staff_page(conn: psycopg.Connection[Any] = Depends(get_conn)) -> HTMLResponse:
+    """The field staff page, centred on the service area, with a strict CSP."""
     area = service_area(conn)
     centre = DEFAULT_CENTRE
     if area is not None:

@@ -25,7 +25,8 @@ MAX_PAGE = 1000
 
 
 @router.get("/nearest", response_model=NearestAnswer)
-async def nearest(
+# FastAPI reads the query from the signature: one parameter per query parameter.
+async def nearest(  # noqa: PLR0913
     request: Request,
     lon: float = Query(description="经度 longitude"),
     lat: float = Query(description="纬度 latitude"),

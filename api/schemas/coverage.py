@@ -13,6 +13,8 @@ from geo.coverage.trend import STATUS_LABELS
 
 
 class Summary(BaseModel):
+    """The city-wide figures of one coverage snapshot."""
+
     as_of: dt.date
     kind: str
     distance_m: float
@@ -38,6 +40,8 @@ class Summary(BaseModel):
 
 
 class DistrictRow(BaseModel):
+    """The coverage of one district."""
+
     district: str
     is_key: bool
     main_street_m: float
@@ -49,6 +53,8 @@ class DistrictRow(BaseModel):
 
 
 class StreetRow(BaseModel):
+    """The coverage of one main street."""
+
     street: str
     length_m: float
     covered_m: float
@@ -56,6 +62,8 @@ class StreetRow(BaseModel):
 
 
 class CoverageOut(BaseModel):
+    """A coverage snapshot: summary, districts and streets."""
+
     snapshot_id: int
     computed_at: dt.datetime
     fingerprint: str
@@ -66,6 +74,8 @@ class CoverageOut(BaseModel):
 
 
 class RunIn(BaseModel):
+    """What coverage to compute and store."""
+
     as_of: dt.date
     kind: str = "love_station"
     distance: float | None = None
@@ -73,6 +83,8 @@ class RunIn(BaseModel):
 
 
 class TrendPoint(BaseModel):
+    """Coverage at one month end."""
+
     as_of: dt.date
     stations: int
     main_street_share: float | None
@@ -81,6 +93,8 @@ class TrendPoint(BaseModel):
 
 
 class TargetProgress(BaseModel):
+    """How one target stands: its pace, the pace it needs and where it is heading."""
+
     kind: str
     metric: str
     value: float
@@ -99,6 +113,8 @@ class TargetProgress(BaseModel):
 
 
 class TrendOut(BaseModel):
+    """Coverage month by month and the progress towards each target."""
+
     kind: str
     distance_m: float
     mode: str
@@ -112,6 +128,8 @@ class TrendOut(BaseModel):
 
 
 class PlanSite(BaseModel):
+    """One new site of a plan, in the order it was chosen."""
+
     rank: int
     candidate_id: str
     name: str
@@ -130,6 +148,8 @@ class PlanSite(BaseModel):
 
 
 class PlanOut(BaseModel):
+    """A siting plan: the new sites and the coverage before and after them."""
+
     as_of: dt.date
     kind: str
     distance_m: float

@@ -8,6 +8,8 @@ from pydantic import BaseModel
 
 
 class Problem(BaseModel):
+    """A row that was not imported, and why."""
+
     row: int
     field: str | None
     reason_zh: str

@@ -97,6 +97,8 @@ class StatusChange(BaseModel):
 
 
 class ReviewDecision(BaseModel):
+    """A reviewer's optional comment on an approval or a rejection."""
+
     model_config = ConfigDict(extra="forbid")
 
     comment: Text = Field(default=None, max_length=500)
@@ -134,6 +136,8 @@ class StationOut(BaseModel):
 
 
 class NearbyStation(BaseModel):
+    """A stored station near a point, with its distance."""
+
     id: int
     kind: str
     name: str
@@ -146,6 +150,8 @@ class NearbyStation(BaseModel):
 
 
 class FieldChange(BaseModel):
+    """One field's value before (``from``) and after (``to``) a change."""
+
     field: str
     from_: Any = Field(alias="from")
     to: Any
@@ -154,6 +160,8 @@ class FieldChange(BaseModel):
 
 
 class HistoryEntry(BaseModel):
+    """One change to a station, from its audit log."""
+
     version: int | None
     action: str
     actor: str

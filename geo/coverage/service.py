@@ -47,6 +47,7 @@ class Question:
 
     @property
     def key(self) -> tuple[dt.date, str, float, str, float]:
+        """The question's identity among stored snapshots."""
         return (self.as_of, self.kind, self.distance_m, self.mode, self.cell_m)
 
 

@@ -11,6 +11,7 @@ _USER = "id, name, role, password_hash, created_at, disabled_at"
 
 
 def insert_user(conn: psycopg.Connection[Any], name: str, role: str, password_hash: str) -> int:
+    """Add a user row; its id."""
     row = conn.execute(
         "INSERT INTO users (name, role, password_hash) VALUES (%s, %s, %s) RETURNING id",
         (name, role, password_hash),
@@ -20,14 +21,17 @@ def insert_user(conn: psycopg.Connection[Any], name: str, role: str, password_ha
 
 
 def user_by_name(conn: psycopg.Connection[Any], name: str) -> dict[str, Any] | None:
+    """The user row named ``name``, or None."""
     return conn.execute(f"SELECT {_USER} FROM users WHERE name = %s", (name,)).fetchone()
 
 
 def list_users(conn: psycopg.Connection[Any]) -> list[dict[str, Any]]:
+    """All user rows, by name."""
     return conn.execute(f"SELECT {_USER} FROM users ORDER BY name").fetchall()
 
 
 def set_password_hash(conn: psycopg.Connection[Any], user_id: int, password_hash: str) -> None:
+    """Replace a user's password hash."""
     conn.execute("UPDATE users SET password_hash = %s WHERE id = %s", (password_hash, user_id))
 
 
@@ -49,6 +53,7 @@ def disable_user(conn: psycopg.Connection[Any], name: str) -> bool:
 def insert_token(
     conn: psycopg.Connection[Any], token_hash: str, user_id: int, kind: str, ttl_s: int
 ) -> datetime:
+    """Store a token hash valid for ``ttl_s`` seconds; when it expires."""
     row = conn.execute(
         "INSERT INTO auth_tokens (token_hash, user_id, kind, expires_at)"
         " VALUES (%s, %s, %s, now() + make_interval(secs => %s)) RETURNING expires_at",
@@ -70,6 +75,7 @@ def user_for_token(conn: psycopg.Connection[Any], token_hash: str) -> dict[str, 
 
 
 def revoke_token(conn: psycopg.Connection[Any], token_hash: str) -> None:
+    """Mark the token with this hash revoked (once)."""
     conn.execute(
         "UPDATE auth_tokens SET revoked_at = now() WHERE token_hash = %s AND revoked_at IS NULL",
         (token_hash,),
@@ -77,10 +83,12 @@ def revoke_token(conn: psycopg.Connection[Any], token_hash: str) -> None:
 
 
 def purge_expired_tokens(conn: psycopg.Connection[Any]) -> None:
+    """Delete tokens that expired more than a day ago."""
     conn.execute("DELETE FROM auth_tokens WHERE expires_at < now() - interval '1 day'")
 
 
 def record_failure(conn: psycopg.Connection[Any], subjects: list[str]) -> None:
+    """Count one failed login against each of ``subjects`` (user, client)."""
     conn.execute("INSERT INTO login_failures (subject) SELECT unnest(%s::text[])", (subjects,))
 
 
@@ -97,10 +105,12 @@ def failures_since(
 
 
 def clear_failures(conn: psycopg.Connection[Any], subject: str) -> None:
+    """Forget the failed logins of ``subject``."""
     conn.execute("DELETE FROM login_failures WHERE subject = %s", (subject,))
 
 
 def purge_old_failures(conn: psycopg.Connection[Any], window_s: int) -> None:
+    """Delete failed logins older than the throttling window."""
     conn.execute(
         "DELETE FROM login_failures WHERE at < now() - make_interval(secs => %s)", (window_s,)
     )

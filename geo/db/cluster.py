@@ -46,6 +46,7 @@ class ClusterInfo:
     bindir: str
 
     def url(self, dbname: str | None = None) -> str:
+        """A connection URL for ``dbname`` (default: the project database) on localhost."""
         return (
             f"postgresql://{self.user}:{self.password}@127.0.0.1:{self.port}/"
             f"{dbname or self.dbname}"
@@ -149,15 +150,18 @@ class ManagedCluster:
 
     # -- state --------------------------------------------------------------------------
     def info(self) -> ClusterInfo | None:
+        """What ``cluster.json`` records, or None before the cluster is made."""
         if not self.info_path.exists():
             return None
         return ClusterInfo(**json.loads(self.info_path.read_text()))
 
     def exists(self) -> bool:
+        """Whether the cluster's data directory has been initialised."""
         info = self.info()
         return info is not None and (Path(info.data_dir) / "PG_VERSION").exists()
 
     def is_running(self) -> bool:
+        """Whether the cluster's server is running (``pg_ctl status``)."""
         info = self.info()
         if info is None:
             return False
@@ -228,6 +232,7 @@ class ManagedCluster:
         return info
 
     def start(self) -> ClusterInfo:
+        """Make the cluster if needed, start it and make sure its database exists."""
         info = self.init()
         if not self.is_running():
             log = Path(info.data_dir) / "server.log"
@@ -248,6 +253,7 @@ class ManagedCluster:
         return info
 
     def stop(self) -> bool:
+        """Stop the cluster's server; whether it was running."""
         info = self.info()
         if info is None or not self.is_running():
             return False

@@ -22,12 +22,15 @@ _LOCK_ID = 7_242_026  # advisory lock held while migrating
 
 @dataclass(frozen=True)
 class Migration:
+    """One ``NNNN_name.sql`` file of the schema."""
+
     version: int
     name: str
     sql: str
 
     @property
     def checksum(self) -> str:
+        """SHA-256 of the SQL: a landed migration that changed is refused."""
         return hashlib.sha256(self.sql.encode()).hexdigest()
 
 

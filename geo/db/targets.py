@@ -24,10 +24,12 @@ def upsert(conn: psycopg.Connection[Any], targets: Iterable[Mapping[str, Any]]) 
 
 
 def all_targets(conn: psycopg.Connection[Any]) -> list[dict[str, Any]]:
+    """Every stored target, by deadline, kind and metric."""
     return list(conn.execute("SELECT * FROM targets ORDER BY deadline, kind, metric").fetchall())
 
 
 def get(conn: psycopg.Connection[Any], kind: str, metric: str, deadline: Any) -> dict[str, Any]:
+    """The stored target with this kind, metric and deadline (it must exist)."""
     row = conn.execute(
         "SELECT * FROM targets WHERE kind = %s AND metric = %s AND deadline = %s",
         (kind, metric, deadline),

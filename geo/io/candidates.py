@@ -213,6 +213,7 @@ def _row_problem(
 
 
 def cell(cells: list[str], mapping: dict[str, int], f: str) -> str:
+    """The cell of field ``f`` in a row, ``""`` when the column is absent or the row short."""
     i = mapping.get(f)
     return cells[i] if i is not None and i < len(cells) else ""
 

@@ -113,6 +113,7 @@ def osm_ways(
 
 
 def lon_lat(location: Any) -> tuple[float, float]:
+    """A node location's (lon, lat); NaN for an invalid location (node not in the file)."""
     if location.valid():
         return location.lon, location.lat
     return np.nan, np.nan

@@ -280,10 +280,7 @@ def read_stations(
     total = 0
     for row, cells in iter_rows(table):
         total += 1
-        values = row_values(table, cells)
-        row_problems = _check_row(
-            row, cells, mapping, values, kind, crs_name, source, wrong_types, table
-        )
+        row_problems = _check_row(row, cells, mapping, kind, crs_name, source, wrong_types, table)
         if isinstance(row_problems, list):
             problems.extend(row_problems)
         else:
@@ -306,7 +303,6 @@ def _check_row(
     row: int,
     cells: list[str],
     mapping: dict[str, int],
-    values: dict[str, Any],
     kind: str,
     crs: str,
     source: str,
@@ -314,6 +310,7 @@ def _check_row(
     table: Table,
 ) -> list[RowProblem] | _Valid:
     """Validate one row: its problems, or the valid station as given."""
+    values = row_values(table, cells)
     found: list[RowProblem] = []
     wrong = wrong_types[row - table.first_row] if wrong_types else None
     lon_text = cells[mapping["lon"]] if "lon" in mapping else ""

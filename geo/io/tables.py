@@ -50,6 +50,8 @@ ENCODINGS = ("utf-8-sig", "gb18030")  # utf-8 (with or without BOM), then GBK's 
 
 @dataclass
 class Table:
+    """A file read as text cells: header, rows and the row number people see."""
+
     header: list[str]
     rows: list[list[str]]  # all cells as stripped strings, "" when empty
     first_row: int  # the person-visible number of rows[0]
@@ -57,16 +59,19 @@ class Table:
 
 
 def bad_file(path: Path, zh: str, en: str) -> InvalidFile:
+    """An InvalidFile naming the file."""
     return InvalidFile(f"无法读取文件 {path.name}：{zh}", f"cannot read {path.name}: {en}")
 
 
 def cell(value: Any) -> str:
+    """A value as a stripped string; ``""`` for None and NaN."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     return str(value).strip()
 
 
 def decode(path: Path) -> str:
+    """The file's text: UTF-8 (with or without BOM), else GBK."""
     data = path.read_bytes()
     for encoding in ENCODINGS:
         try:
@@ -79,6 +84,8 @@ def decode(path: Path) -> str:
 
 
 def frame_table(frame: pd.DataFrame, path: Path) -> Table:
+    """A table from a raw grid; the header is the first row with a name column
+    among the first rows (title rows above it are skipped), else the first row."""
     grid = [[cell(v) for v in row] for row in frame.itertuples(index=False, name=None)]
     for i, cells in enumerate(grid[:HEADER_SCAN_ROWS]):  # skip title rows above the header
         if find_column(cells, "name") is not None:
@@ -89,6 +96,7 @@ def frame_table(frame: pd.DataFrame, path: Path) -> Table:
 
 
 def read_csv(path: Path) -> Table:
+    """A CSV file as a table (UTF-8 or GBK)."""
     text = decode(path)
     try:
         frame = pd.read_csv(
@@ -106,6 +114,7 @@ def read_csv(path: Path) -> Table:
 
 
 def read_xlsx(path: Path) -> Table:
+    """The first sheet of an Excel workbook as a table."""
     try:
         frame = pd.read_excel(
             path, sheet_name=0, header=None, dtype=str, keep_default_na=False, engine="openpyxl"
@@ -133,6 +142,8 @@ def point_cells(geometry: Any) -> tuple[str, str, str | None]:
 
 
 def read_geojson(path: Path) -> tuple[Table, list[str | None]]:
+    """A GeoJSON file as a table of its properties plus the point coordinates, and
+    per feature the geometry type when it is not a Point (else None)."""
     try:
         data = json.loads(decode(path))
     except json.JSONDecodeError as exc:
@@ -155,10 +166,12 @@ def read_geojson(path: Path) -> tuple[Table, list[str | None]]:
 
 
 def column_key(name: str) -> str:
+    """A column name as compared: NFKC-normalised, stripped, lower case."""
     return unicodedata.normalize("NFKC", name).strip().lower()
 
 
 def find_column(header: Sequence[str], field_name: str) -> int | None:
+    """The column of ``field_name``: by a synonym, else by a prefix; None if absent."""
     keys = [column_key(h) for h in header]
     for synonym in SYNONYMS[field_name]:
         if synonym in keys:
@@ -170,6 +183,7 @@ def find_column(header: Sequence[str], field_name: str) -> int | None:
 
 
 def named_column(header: Sequence[str], name: str, path: Path) -> int:
+    """The column a person named explicitly; InvalidFile listing the columns if absent."""
     keys = [column_key(h) for h in header]
     if column_key(name) not in keys:
         found = "、".join(h for h in header if not h.startswith("\x00"))
@@ -181,6 +195,7 @@ def named_column(header: Sequence[str], name: str, path: Path) -> int:
 
 
 def parse_number(text: str) -> float | None:
+    """A number from text (full-width digits and a degree sign allowed); None if not one."""
     try:
         return float(unicodedata.normalize("NFKC", text).replace("°", "").strip())
     except ValueError:
@@ -224,6 +239,9 @@ def coordinate_problem(lon_text: str, lat_text: str) -> tuple[str, str, str, str
 
 
 def hash_id(name: str, address: str) -> str:
+    """A stable id from name and address, for rows without an external id (so a
+    re-import updates instead of duplicating)."""
+
     def norm(text: str) -> str:
         return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).strip().lower()
 
@@ -232,6 +250,7 @@ def hash_id(name: str, address: str) -> str:
 
 
 def row_values(table: Table, cells: list[str]) -> dict[str, Any]:
+    """A row's non-empty cells by column name, as shown in problem reports."""
     out: dict[str, Any] = {}
     for name, value in zip(table.header, cells, strict=False):
         if value:
@@ -241,6 +260,7 @@ def row_values(table: Table, cells: list[str]) -> dict[str, Any]:
 
 
 def iter_rows(table: Table) -> Iterator[tuple[int, list[str]]]:
+    """The non-blank rows with the row numbers people see."""
     for offset, cells in enumerate(table.rows):
         if any(cells):
             yield table.first_row + offset, cells

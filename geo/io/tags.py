@@ -49,25 +49,30 @@ def split_values(value: Any) -> list[str]:
 
 
 def join_ids(value: Any) -> str | None:
+    """All ids of a tag joined with ``;`` (OSMnx merges ways into one edge), or None."""
     ids = [scalar_text(v) for v in tag_values(value)]
     return ";".join(dict.fromkeys(ids)) or None
 
 
 def single_id(value: Any) -> str | None:
+    """The id when the tag holds exactly one, else None."""
     ids = tag_values(value)
     return scalar_text(ids[0]) if len(ids) == 1 else None
 
 
 def tag_text(value: Any) -> str | None:
+    """The first text value of a tag, or None."""
     texts = [scalar_text(v) for v in tag_values(value)]
     return texts[0] if texts else None
 
 
 def tag_text_lower(value: Any) -> str | None:
+    """A text tag in lower case; None for anything else."""
     return value.lower() if isinstance(value, str) else None
 
 
 def parse_bool(text: str) -> bool | None:
+    """An OSM yes/no value (``-1`` and ``reverse`` count as yes); None when unknown."""
     text = text.strip().lower()
     if text in ("yes", "true", "1", "-1", "reverse"):
         return True
@@ -83,4 +88,5 @@ def parse_oneway(value: Any) -> bool | None:
 
 
 def is_backwards(value: Any) -> bool:
+    """Whether a oneway tag says the way runs against its drawing direction."""
     return any(scalar_text(v).lower() in ("-1", "reverse") for v in tag_values(value))

@@ -78,6 +78,7 @@ class SitingResult:
 
     @property
     def n_sites(self) -> int:
+        """The number of sites chosen."""
         return int(self.chosen.size)
 
     @property
@@ -119,8 +120,9 @@ class _CoveringModel:
         self.problem = problem
         self.result = None
 
+    # Mirrors CoverageProblem.from_distance_table (spopt style): keyword-only options.
     @classmethod
-    def from_distance_table(
+    def from_distance_table(  # noqa: PLR0913
         cls,
         demand_idx: ArrayLike,
         candidate_idx: ArrayLike,

@@ -61,7 +61,8 @@ def _bad(zh: str, en: str) -> InvalidInput:
     return InvalidInput(zh, en)
 
 
-def plan_question(
+# Keyword-only options of the public question; PlanQuestion is what it builds.
+def plan_question(  # noqa: PLR0913
     as_of: dt.date,
     *,
     kind: str = "love_station",

@@ -174,7 +174,9 @@ def pace(n_sites: int, today: dt.date, deadline: dt.date, full: bool) -> dict[st
     }
 
 
-def plan_answer(
+# The pieces of one plan as geo.siting.plan.plan computed them (its only caller); a type
+# bundling them would exist for this one call only.
+def plan_answer(  # noqa: PLR0913
     city: City,
     pq: Any,
     before_cov: Coverage,

@@ -124,8 +124,9 @@ class CoverageProblem:
 
     # ------------------------------------------------------------ builders
 
+    # Keyword-only options mirroring spopt's from_cost_matrix/from_geodataframe builders.
     @classmethod
-    def from_distance_table(
+    def from_distance_table(  # noqa: PLR0913
         cls,
         demand_idx: ArrayLike,
         candidate_idx: ArrayLike,
@@ -288,10 +289,12 @@ class CoverageProblem:
 
     @property
     def n_demand(self) -> int:
+        """The number of demand units."""
         return int(self.covers.shape[0])
 
     @property
     def n_candidates(self) -> int:
+        """The number of candidate sites."""
         return int(self.covers.shape[1])
 
     @property
@@ -306,6 +309,7 @@ class CoverageProblem:
 
     @property
     def total_weight(self) -> float:
+        """The weight of all demand, reachable or not."""
         return float(self.weights.sum())
 
     def covered_by(self, chosen: ArrayLike) -> NDArray[np.bool_]:

@@ -97,9 +97,11 @@ def find_duplicates(
         lon=values["lon"],
         lat=values["lat"],
         name=values["name"],
-        radius_m=settings.duplicate_radius_m,
-        name_radius_m=settings.duplicate_name_radius_m,
-        similarity=settings.duplicate_name_similarity,
+        rule=db.DuplicateRule(
+            radius_m=settings.duplicate_radius_m,
+            name_radius_m=settings.duplicate_name_radius_m,
+            similarity=settings.duplicate_name_similarity,
+        ),
         exclude_ids=exclude_ids,
         same_record=same_record,
     )
@@ -299,5 +301,6 @@ def review(
 
 
 def review_queue(conn: psycopg.Connection[Any], user: User) -> list[dict[str, Any]]:
+    """Stations waiting for review; reviewers only."""
     require_role(user, REVIEWERS)
     return db.pending_review(conn)

@@ -33,7 +33,8 @@ def station_row(station: StationInput, *, is_demo: bool = False) -> dict[str, An
     return values
 
 
-def import_stations(
+# Keyword-only options of the public import (CLI and API pass them through).
+def import_stations(  # noqa: PLR0913
     path: str | Path,
     *,
     kind: str,

@@ -114,11 +114,14 @@ _UPSERT = (
 
 @dataclass
 class UpsertCounts:
+    """How many stations an upsert created, updated and left unchanged."""
+
     created: int = 0
     updated: int = 0
     unchanged: int = 0
 
     def as_dict(self) -> dict[str, int]:
+        """The counts by name."""
         return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged}
 
 
@@ -160,6 +163,7 @@ def count(conn: psycopg.Connection[Any], **where: Any) -> int:
 
 
 def counts_by_kind(conn: psycopg.Connection[Any]) -> dict[str, int]:
+    """The number of stored stations of each kind (all review states)."""
     rows = conn.execute("SELECT kind, count(*) AS n FROM stations GROUP BY kind").fetchall()
     return {r["kind"]: int(r["n"]) for r in rows}
 
@@ -258,6 +262,16 @@ def lock_cells(conn: psycopg.Connection[Any], keys: Iterable[int]) -> None:
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (key,))
 
 
+@dataclass(frozen=True)
+class DuplicateRule:
+    """What counts as a possible duplicate: the same kind within ``radius_m``, or a similar
+    name (pg_trgm similarity of at least ``similarity``) within ``name_radius_m``."""
+
+    radius_m: float
+    name_radius_m: float
+    similarity: float
+
+
 def duplicate_candidates(
     conn: psycopg.Connection[Any],
     *,
@@ -265,17 +279,16 @@ def duplicate_candidates(
     lon: float,
     lat: float,
     name: str,
-    radius_m: float,
-    name_radius_m: float,
-    similarity: float,
+    rule: DuplicateRule,
     exclude_ids: Iterable[int] = (),
     same_record: tuple[str | None, str | None] | None = None,
 ) -> list[dict[str, Any]]:
-    """Same-kind stations within ``radius_m``, or with a similar name within ``name_radius_m``.
+    """Same-kind stations within ``rule.radius_m``, or with a similar name within
+    ``rule.name_radius_m``.
 
     Names are compared by ``yizhan_name_key`` (migration 0002): equal keys, one key inside
-    the other, or pg_trgm similarity of at least ``similarity``. Rejected submissions are
-    not candidates.
+    the other, or pg_trgm similarity of at least ``rule.similarity``. Rejected submissions
+    are not candidates.
     """
     return conn.execute(
         """
@@ -305,9 +318,9 @@ def duplicate_candidates(
             "ex": list(exclude_ids),
             "src": (same_record or (None, None))[0],
             "ext": (same_record or (None, None))[1],
-            "far": max(radius_m, name_radius_m),
-            "near": radius_m,
-            "sim": similarity,
+            "far": max(rule.radius_m, rule.name_radius_m),
+            "near": rule.radius_m,
+            "sim": rule.similarity,
         },
     ).fetchall()
 
@@ -356,6 +369,7 @@ def update_versioned(
 
 
 def current_version(conn: psycopg.Connection[Any], station_id: int) -> int | None:
+    """The station's version (its ETag), or None if there is no such station."""
     row = conn.execute("SELECT version FROM stations WHERE id = %s", (station_id,)).fetchone()
     return None if row is None else int(row["version"])
 
@@ -433,6 +447,7 @@ class StationFilter:
     bbox: tuple[float, float, float, float] | None = None
 
     def params(self) -> dict[str, Any]:
+        """The query parameters of the filter (with the status parameters)."""
         xmin, ymin, xmax, ymax = self.bbox or (None, None, None, None)
         return {
             **status_params(),
