@@ -63,12 +63,15 @@ class City:
 
     @property
     def has_main_streets(self) -> bool:
+        """Whether any main street is loaded (coverage of streets means nothing without)."""
         return len(self.main_id) > 0
 
     def to_lonlat(self, geoms: Geoms) -> Geoms:
+        """Geometries in the city's metric CRS back in WGS-84 lon/lat."""
         return transform(geoms, self.epsg, 4326)
 
     def project(self, geoms: Geoms) -> Geoms:
+        """WGS-84 geometries in the city's metric CRS."""
         return transform(geoms, 4326, self.epsg)
 
 

@@ -33,6 +33,7 @@ class Intervals:
     hi: Floats
 
     def length_per_edge(self, n_edges: int) -> Floats:
+        """Covered metres of each of ``n_edges`` edges."""
         per_edge = np.bincount(self.edge, weights=self.hi - self.lo, minlength=n_edges)
         return np.asarray(per_edge, dtype=np.float64)
 

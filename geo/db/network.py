@@ -20,7 +20,7 @@ def _ewkb(geoms: Any) -> list[str]:
 
 
 def _none(value: Any) -> Any:
-    """pandas missing values (NaN, NA, None) become SQL NULL."""
+    """Missing values of pandas (NaN, NA, None) become SQL NULL."""
     if isinstance(value, list | tuple | np.ndarray):
         return value
     return None if pd.isna(value) else value

@@ -59,6 +59,7 @@ class Graph:
 
     @property
     def n_edges(self) -> int:
+        """Number of edges."""
         return len(self.length)
 
     @cached_property
@@ -90,6 +91,7 @@ class Snap:
     offset: Floats
 
     def take(self, mask: NDArray[np.bool_] | Ints) -> Snap:
+        """The snaps selected by a boolean mask or an index array."""
         return Snap(self.edge[mask], self.along[mask], self.offset[mask])
 
 

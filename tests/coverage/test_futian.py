@@ -59,48 +59,58 @@ def _independent_covered_m(conn) -> tuple[float, float]:
                SELECT id, geom, length_m FROM walk_edges
                ORDER BY geom::geography <-> st.geom::geography LIMIT 1) e"""
     ).fetchall()
-    g = nx.Graph()
-    for e in edges:
-        w = e["length_m"]
-        if g.has_edge(e["source"], e["target"]):
-            w = min(w, g[e["source"]][e["target"]]["weight"])
-        g.add_edge(e["source"], e["target"], weight=w)
-    by_id = {e["id"]: e for e in edges}
-    for s in stations:
-        e = by_id[s["edge"]]
-        for node, w in (
-            (e["source"], s["offset"] + s["along"]),
-            (e["target"], s["offset"] + e["length_m"] - s["along"]),
-        ):
-            if g.has_edge("S", node):
-                w = min(w, g["S"][node]["weight"])
-            g.add_edge("S", node, weight=w)
-    dist = nx.single_source_dijkstra_path_length(g, "S", cutoff=D)
+    dist = nx.single_source_dijkstra_path_length(_graph(edges, stations), "S", cutoff=D)
     on_edge: dict[int, list[tuple[float, float]]] = {}
     for s in stations:
         on_edge.setdefault(s["edge"], []).append((s["along"], s["offset"]))
-    total = covered = 0.0
-    for e in edges:
-        if not e["is_main"]:
-            continue
-        length = e["length_m"]
-        total += length
-        spans = []
-        if e["source"] in dist:
-            spans.append((0.0, min(length, D - dist[e["source"]])))
-        if e["target"] in dist:
-            spans.append((max(0.0, length - (D - dist[e["target"]])), length))
-        for along, offset in on_edge.get(e["id"], []):
-            if offset < D:
-                r = D - offset
-                spans.append((max(0.0, along - r), min(length, along + r)))
-        end = 0.0
-        for lo, hi in sorted(spans):
-            lo = max(lo, end)
-            if hi > lo:
-                covered += hi - lo
-                end = hi
+    main = [e for e in edges if e["is_main"]]
+    total = sum(e["length_m"] for e in main)
+    covered = sum(_union_length(_spans(e, dist, on_edge.get(e["id"], []))) for e in main)
     return total, covered
+
+
+def _graph(edges, stations) -> nx.Graph:
+    """The walk network with a super-source "S" joined to each station's edge ends."""
+    g = nx.Graph()
+
+    def join(a, b, w: float) -> None:
+        if g.has_edge(a, b):
+            w = min(w, g[a][b]["weight"])
+        g.add_edge(a, b, weight=w)
+
+    for e in edges:
+        join(e["source"], e["target"], e["length_m"])
+    by_id = {e["id"]: e for e in edges}
+    for s in stations:
+        e = by_id[s["edge"]]
+        join("S", e["source"], s["offset"] + s["along"])
+        join("S", e["target"], s["offset"] + e["length_m"] - s["along"])
+    return g
+
+
+def _spans(e, dist, stations_on_edge) -> list[tuple[float, float]]:
+    """The covered stretches of one edge: from each reached end, and around stations on it."""
+    length = e["length_m"]
+    spans = []
+    if e["source"] in dist:
+        spans.append((0.0, min(length, D - dist[e["source"]])))
+    if e["target"] in dist:
+        spans.append((max(0.0, length - (D - dist[e["target"]])), length))
+    for along, offset in stations_on_edge:
+        if offset < D:
+            r = D - offset
+            spans.append((max(0.0, along - r), min(length, along + r)))
+    return spans
+
+
+def _union_length(spans: list[tuple[float, float]]) -> float:
+    covered = end = 0.0
+    for lo, hi in sorted(spans):
+        lo = max(lo, end)
+        if hi > lo:
+            covered += hi - lo
+            end = hi
+    return covered
 
 
 def test_futian_main_street_coverage_agrees_with_networkx_within_a_thousandth(
