@@ -524,16 +524,26 @@ def _kind_on(kind: str, as_of: dt.date) -> dict[str, Any]:
     return {"kind": kind, "as_of": as_of, **status_params()}
 
 
-def operating_stations(conn: psycopg.Connection[Any], kind: str, as_of: dt.date) -> dict[str, Any]:
-    """Operating stations of ``kind`` on ``as_of``: ids, versions and WGS-84 positions."""
-    rows = conn.execute(
-        "SELECT id, version, name, "
+def _operating(
+    conn: psycopg.Connection[Any], columns: str, kind: str, as_of: dt.date
+) -> list[dict[str, Any]]:
+    """``columns`` and the WGS-84 position of the stations of ``kind`` operating on
+    ``as_of``, by id."""
+    return conn.execute(
+        "SELECT "
+        + columns
+        + ", "
         + _LON_LAT
         + " FROM stations WHERE kind = %(kind)s AND "
         + OPERATING_ON
         + " ORDER BY id",
         _kind_on(kind, as_of),
     ).fetchall()
+
+
+def operating_stations(conn: psycopg.Connection[Any], kind: str, as_of: dt.date) -> dict[str, Any]:
+    """Operating stations of ``kind`` on ``as_of``: ids, versions and WGS-84 positions."""
+    rows = _operating(conn, "id, version, name", kind, as_of)
     return {
         "id": np.array([r["id"] for r in rows], dtype=np.int64),
         "version": np.array([r["version"] for r in rows], dtype=np.int64),
@@ -545,18 +555,9 @@ def operating_stations(conn: psycopg.Connection[Any], kind: str, as_of: dt.date)
 
 def operating_all_kinds(conn: psycopg.Connection[Any], as_of: dt.date) -> list[dict[str, Any]]:
     """Every station operating on ``as_of``, all kinds (for maps)."""
-    out: list[dict[str, Any]] = []
-    for kind in vocab.KINDS:
-        rows = conn.execute(
-            "SELECT id, kind, name, "
-            + _LON_LAT
-            + " FROM stations WHERE kind = %(kind)s AND "
-            + OPERATING_ON
-            + " ORDER BY id",
-            _kind_on(kind, as_of),
-        ).fetchall()
-        out.extend(dict(r) for r in rows)
-    return out
+    return [
+        dict(r) for kind in vocab.KINDS for r in _operating(conn, "id, kind, name", kind, as_of)
+    ]
 
 
 def undated_open_stations(conn: psycopg.Connection[Any], kind: str) -> int:
