@@ -7,11 +7,10 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from maps.map_page import basemap_config
+from tests.helpers.browser import ARTIFACTS, launch
 from tests.helpers.live import running_server
 from tests.helpers.nearest_city import Q, add_station, ll, load_network
-from tests.helpers.paths import ROOT
 
-ARTIFACTS = ROOT / "tests" / "artifacts"
 EVIL = '<img src=x onerror="window.__pwned=1">驿站</script>'
 
 
@@ -45,21 +44,6 @@ def test_map_basemaps_amap_is_gcj02_and_tianditu_needs_a_key() -> None:
         basemap_config("google")
 
 
-def _browser(playwright):
-    return playwright.chromium.launch(
-        executable_path="/usr/bin/chromium",
-        args=[
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--no-first-run",
-            "--disable-sync",
-        ],
-    )
-
-
 @pytest.mark.browser
 def test_map_page_lists_nearest_stations_and_opens_a_sheet(db, database_url, client) -> None:
     sync_api = pytest.importorskip("playwright.sync_api")
@@ -75,7 +59,7 @@ def test_map_page_lists_nearest_stations_and_opens_a_sheet(db, database_url, cli
         running_server(database_url, YIZHAN_BASEMAP="none") as base,
         sync_api.sync_playwright() as p,
     ):
-        browser = _browser(p)
+        browser = launch(p)
         try:
             context = browser.new_context(
                 viewport={"width": 360, "height": 640},

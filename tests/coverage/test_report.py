@@ -10,11 +10,10 @@ import pytest
 from openpyxl import load_workbook
 
 from geo.db import targets as targets_db
+from tests.helpers.browser import ARTIFACTS, launch
 from tests.helpers.cities import MAIN_STREET, add_station, load_district, load_streets
 from tests.helpers.cli import yizhan
-from tests.helpers.paths import ROOT
 
-ARTIFACTS = ROOT / "tests" / "artifacts"
 AS_OF = "2026-11-24"
 
 
@@ -119,18 +118,7 @@ def test_report_renders_offline_in_headless_chromium(report_files) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     requests: list[str] = []
     with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            args=[
-                "--headless",
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-                "--disable-sync",
-            ],
-        )
+        browser = launch(p)
         try:
             page = browser.new_page(viewport={"width": 1280, "height": 1800})
             errors: list[str] = []

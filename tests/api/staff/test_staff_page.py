@@ -7,20 +7,10 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.helpers.browser import ARTIFACTS, CHROMIUM, launch
 from tests.helpers.paths import ROOT
 from tests.helpers.staff import PASSWORD, offset, station
 
-ARTIFACTS = ROOT / "tests" / "artifacts"
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 EVIL = '<img src=x onerror="window.__pwned=1">"><script>window.__pwned=2</script>'
 
 
@@ -45,7 +35,7 @@ def browser():
     if not Path(CHROMIUM).exists():
         pytest.skip(f"{CHROMIUM} not installed")
     with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        b = launch(p)
         try:
             yield b
         finally:
