@@ -24,6 +24,7 @@ STATUS_COLOUR = {
     "off_track": "#c53030",
     "missed": "#c53030",
     "no_data": "#718096",
+    "not_started": "#718096",
 }
 METRIC_ZH = {
     "main_street_coverage": "主要街道覆盖率",
@@ -275,7 +276,11 @@ def trend_svg(report: dict[str, Any], width: int = 720, height: int = 260) -> st
             (t for t in report["targets"] if t["metric"].startswith("main" if i == 0 else "key")),
             None,
         )
-        open_target = target is not None and target["status"] not in ("met", "missed", "no_data")
+        open_target = target is not None and target["status"] in (
+            "on_track",
+            "at_risk",
+            "off_track",
+        )
         if open_target and target and target["pace_per_month"] and target["current"] is not None:
             months = (deadline - dates[-1]).days / DAYS_PER_MONTH
             end = min(1.0, target["current"] + target["pace_per_month"] * months)
@@ -286,7 +291,7 @@ def trend_svg(report: dict[str, Any], width: int = 720, height: int = 260) -> st
             )
         parts.append(
             f'<text x="{pad_l + 8 + 110 * i}" y="{height - 6}" font-size="12" '
-            f'fill="{colour}">━ {label}（虚线：按近期速度预测）</text>'
+            f'fill="{colour}">━ {label}{"（虚线：按近期速度预测）" if open_target else ""}</text>'
             if i == 0
             else f'<text x="{pad_l + 300}" y="{height - 6}" font-size="12" '
             f'fill="{colour}">━ {label}</text>'

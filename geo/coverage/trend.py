@@ -12,7 +12,9 @@ Status of a target, from the recent pace against the pace still needed:
 * ``on_track``: at the recent pace the target is reached by its deadline;
 * ``at_risk``: the recent pace is at least half the pace needed;
 * ``off_track``: slower than that (or no progress at all);
-* ``missed``: the deadline has passed without reaching the target.
+* ``missed``: the deadline has passed without reaching the target;
+* ``no_data``: no coverage computed for the dates it needs;
+* ``not_started``: a count target whose start lies after the as-of date.
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ STATUS_LABELS = {
     "off_track": "难以按期完成 / off track",
     "missed": "未按期完成 / missed",
     "no_data": "无数据 / no data",
+    "not_started": "未开始 / not started",
 }
 # A projected date further than this past the as-of date is no forecast: the answer says
 # "not reached at the recent pace" instead of a date in the next century.
@@ -226,6 +229,18 @@ def _no_data() -> dict[str, Any]:
     }
 
 
+def _not_started(start: dt.date) -> dict[str, Any]:
+    """A count target whose counting has not begun by the as-of date."""
+    return {
+        **_no_data(),
+        "current": 0.0,
+        "status": "not_started",
+        "status_label": STATUS_LABELS["not_started"],
+        "projection": f"自 {start} 起计",
+        "projection_en": f"counted from {start}",
+    }
+
+
 def _closed(
     current: float | None, reached: float | None, target: float, deadline: dt.date, unit: str
 ) -> dict[str, Any]:
@@ -330,6 +345,8 @@ def count_targets(
         count, value = float(len(opened)), float(t["value"])
         if as_of > t["deadline"]:
             verdict = _closed(count, count, value, t["deadline"], "count")
+        elif as_of < start:
+            verdict = _not_started(start)
         else:
             elapsed = max((end - start).days / DAYS_PER_MONTH, 1e-9)
             verdict = _verdict(count, count / elapsed, value, as_of, t["deadline"], "count")

@@ -312,3 +312,22 @@ def test_removing_a_target_that_does_not_exist_is_a_clear_error(db, database_url
         url=database_url,
     )
     assert r.returncode == 2 and "no such target" in r.stderr
+
+
+def test_a_count_target_before_its_start_is_not_started(db) -> None:
+    with db.transaction():
+        targets_db.upsert(
+            db,
+            [
+                {
+                    "kind": "worker_bookshop",
+                    "metric": "new_stations",
+                    "value": 20,
+                    "starts_on": dt.date(2027, 1, 1),
+                    "deadline": dt.date(2027, 12, 31),
+                }
+            ],
+        )
+    [t] = trend.count_targets(db, dt.date(2026, 11, 24))
+    assert t["status"] == "not_started" and t["current"] == 0.0 and t["series"] == []
+    assert "2027-01-01" in t["projection"] and t["projection_en"] == "counted from 2027-01-01"
