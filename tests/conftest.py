@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
+from fastapi.testclient import TestClient
 from psycopg import sql
 
 from tests.helpers.db import truncate_all, with_db
 from tests.helpers.live import start_server, stop_server
 from tests.helpers.paths import ROOT, SHARED_DATA
+from tests.helpers.staff import password_hash, token_for
 
 
 @pytest.fixture(scope="session")
@@ -105,3 +107,56 @@ def live_server(database_url: str) -> Iterator[str]:
         yield base
     finally:
         stop_server(proc)
+
+
+# -- the app and staff accounts (staff API and security tests) ---------------------------
+
+
+@pytest.fixture(scope="session")
+def _app_client(database_url) -> Iterator[TestClient]:
+    from api.app import create_app
+
+    with TestClient(create_app(database_url)) as c:
+        yield c
+
+
+@pytest.fixture
+def client(db, _app_client) -> TestClient:
+    """A client of the app on the real, emptied database (no cookies from other tests)."""
+    _app_client.cookies.clear()
+    return _app_client
+
+
+@pytest.fixture
+def make_user(db, database_url) -> Callable[..., str]:
+    """Create an account whose password is ``PASSWORD``; returns its name."""
+
+    from geo.db.accounts import insert_user
+    from geo.db.connection import transaction
+
+    def make(name: str, role: str) -> str:
+        with transaction(database_url, actor="test") as conn:
+            insert_user(conn, name, role, password_hash())
+        return name
+
+    return make
+
+
+@pytest.fixture
+def staff(make_user, database_url) -> dict[str, str]:
+    return token_for(database_url, make_user("wang.field", "field_staff"))
+
+
+@pytest.fixture
+def reviewer(make_user, database_url) -> dict[str, str]:
+    return token_for(database_url, make_user("li.review", "reviewer"))
+
+
+@pytest.fixture
+def planner(make_user, database_url) -> dict[str, str]:
+    return token_for(database_url, make_user("zhao.plan", "planner"))
+
+
+@pytest.fixture
+def admin(make_user, database_url) -> dict[str, str]:
+    return token_for(database_url, make_user("chen.admin", "admin"))
