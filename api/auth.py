@@ -29,7 +29,9 @@ _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
-def _from_cookie(request: Request) -> str | None:
+def cookie_token(request: Request) -> str | None:
+    """The session cookie's token; for an unsafe method only with the anti-forgery header
+    (403 without it)."""
     token = request.cookies.get(SESSION_COOKIE)
     unsafe = request.method not in _SAFE_METHODS
     if token and unsafe and request.headers.get(CSRF_HEADER) != CSRF_VALUE:
@@ -46,7 +48,7 @@ def current_user(
     conn: psycopg.Connection[Any] = Depends(get_conn),
 ) -> User:
     """The logged-in user; 401 when there is no valid, unexpired token or session."""
-    token = bearer or _from_cookie(request)
+    token = bearer or cookie_token(request)
     if not token:
         raise Unauthenticated("请先登录", "log in first: no bearer token or session")
     return accounts.user_for_token(conn, token)

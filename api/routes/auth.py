@@ -8,7 +8,7 @@ import psycopg
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
 
-from api.auth import SESSION_COOKIE, current_user
+from api.auth import SESSION_COOKIE, cookie_token, current_user
 from api.deps import get_conn
 from api.schemas.auth import Credentials, TokenOut, UserOut
 from geo import accounts
@@ -57,9 +57,11 @@ def login_session(request: Request, response: Response, conn: Conn, body: Creden
 
 @router.post("/logout", status_code=204)
 def logout(request: Request, response: Response, conn: Conn) -> None:
-    """End this session or token (the cookie is cleared too)."""
-    auth = request.headers.get("Authorization", "")
-    for token in (request.cookies.get(SESSION_COOKIE), auth.removeprefix("Bearer ").strip()):
+    """End this session or token (the cookie is cleared too). Ending a session is a
+    cookie write like any other: it needs the anti-forgery header, so another page of the
+    same site cannot log a user out."""
+    bearer = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    for token in (cookie_token(request), bearer):
         if token:
             accounts.revoke_token(conn, token)
     response.delete_cookie(SESSION_COOKIE, path="/")
