@@ -16,6 +16,7 @@ from fastapi.responses import Response
 
 from api.deps import get_conn
 from api.geojson import page_links
+from api.schemas.common import MAX_OFFSET
 from geo import clock, vocab
 from geo.db import network as network_db
 from geo.errors import NotFound
@@ -205,7 +206,7 @@ def items(
     request: Request,
     bbox: str | None = Query(None, description="minlon,minlat,maxlon,maxlat (CRS84)"),
     limit: int = Query(DEFAULT_LIMIT, ge=1, description=f"clamped to {MAX_LIMIT}"),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET, description=f"0..{MAX_OFFSET}"),
     conn: psycopg.Connection[Any] = Depends(get_conn),
 ) -> Response:
     """Features of a collection, a page at a time."""

@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import get_conn, pooled
 from api.geojson import page_links, point_feature
-from api.schemas.common import CRS_CHOICES, KIND_CHOICES
+from api.schemas.common import CRS_CHOICES, KIND_CHOICES, MAX_OFFSET
 from api.schemas.stations import NearestAnswer, PublicStation
 from geo.crs import parse_crs
 from geo.settings import Settings, get_settings
@@ -83,7 +83,7 @@ def listing(
     services: str | None = Query(None),
     crs: str = Query("wgs84"),
     limit: int = Query(100, description=f"1..{MAX_PAGE}"),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET, description=f"0..{MAX_OFFSET}"),
     conn: psycopg.Connection[Any] = Depends(get_conn),
 ) -> dict[str, Any]:
     """Public stations as a GeoJSON FeatureCollection, by id, a page at a time."""

@@ -47,3 +47,7 @@ def _no_nul(value: str | None) -> str | None:
 
 Text = Annotated[str | None, AfterValidator(_no_nul)]
 Reason = Field(default=None, max_length=500, description="为什么 / why (kept in the history)")
+
+# Paging: an offset past this is no page anyone wants, and past 2**63 PostgreSQL cannot
+# even hold it; 422 instead of a database error.
+MAX_OFFSET = 2**31 - 1
