@@ -89,8 +89,8 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
         loc = [str(p) for p in err.get("loc", []) if p not in ("query", "body", "path")]
         field = ".".join(loc) or "请求"
         label = _FIELD_ZH.get(loc[-1], loc[-1]) if loc else "请求"
-        msg = str(err.get("msg", ""))
-        zh = error_zh(err)
+        msg = errors.clip(str(err.get("msg", "")), errors.MAX_DETAIL_CHARS)
+        zh = errors.clip(error_zh(err), errors.MAX_DETAIL_CHARS)
         details.append({"field": field, "message": zh, "message_en": msg})
         zh_parts.append(f"参数 {label}（{field}）无效：{zh}")
         en_parts.append(f"{field}: {msg}")

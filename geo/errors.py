@@ -9,17 +9,44 @@ from __future__ import annotations
 
 from typing import Any
 
+# Messages quote what a person sent; a 900 KB value must not come back four times over.
+MAX_MESSAGE_CHARS = 1000
+MAX_DETAIL_CHARS = 200
+
+
+def clip(text: str, limit: int) -> str:
+    """``text``, cut to ``limit`` characters with a note of its full length."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}…（已截断，共 {len(text)} 字符 / truncated, {len(text)} characters）"
+
+
+def _clip_details(value: Any, depth: int = 0) -> Any:
+    if isinstance(value, str):
+        return clip(value, MAX_DETAIL_CHARS)
+    if depth > 5:
+        return "…"
+    if isinstance(value, dict):
+        return {k: _clip_details(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clip_details(v, depth + 1) for v in value]
+    return value
+
 
 class YizhanError(Exception):
-    """Base class: a problem a person can understand and fix."""
+    """Base class: a problem a person can understand and fix.
+
+    Messages and details are cut to a bounded size here, once, whatever they quote.
+    """
 
     code = "error"
 
     def __init__(self, zh: str, en: str, *, details: Any = None) -> None:
+        zh, en = clip(zh, MAX_MESSAGE_CHARS), clip(en, MAX_MESSAGE_CHARS)
         super().__init__(f"{zh} / {en}")
         self.zh = zh
         self.en = en
-        self.details = details
+        self.details = _clip_details(details)
 
     def message(self, lang: str = "zh") -> str:
         """The message in the asked language ("zh" or "en")."""
