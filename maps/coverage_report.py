@@ -1,7 +1,9 @@
 """The planners' coverage report: one self-contained HTML file and an XLSX workbook.
 
 The HTML opens offline: Leaflet's JS and CSS are inlined from the ``xstatic-leaflet``
-package (no CDN, no tiles), the trend chart is inline SVG, the map data inline GeoJSON.
+package (no CDN, no tiles), the trend chart is inline SVG, the map data inline GeoJSON and
+the map's script (``maps/static/coverage_report.js``) inline too. Every name in the page is
+text: escaped in the tables, set as ``textContent`` on the map.
 """
 
 from __future__ import annotations
@@ -335,7 +337,7 @@ def render_html(report: dict[str, Any]) -> str:
         + _table(*tabs[name])
         for name in ("目标进度", "月度趋势", "分区", "街道缺口", "区域缺口", "建议新址", "街道")
     )
-    data = json.dumps(report["map"], ensure_ascii=False).replace("</", "<\\/")
+    data = _script_json(report["map"])
     page = _template().substitute(
         title=escape(report["title"]),
         as_of=escape(report["as_of"]),
@@ -349,8 +351,24 @@ def render_html(report: dict[str, Any]) -> str:
         chart=trend_svg(report),
         sections=sections,
         data=data,
+        report_js=report_js(),
     )
     return page
+
+
+def _script_json(value: Any) -> str:
+    """JSON safe inside a ``<script>`` element: no ``<``, ``>`` or ``&`` that could end it
+    or open a comment (``JSON.parse`` reads the escapes back)."""
+    text = json.dumps(value, ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def report_js() -> str:
+    """The report map's script, to inline into the HTML page."""
+    js = resources.files("maps").joinpath("static", "coverage_report.js").read_text("utf-8")
+    if "</script" in js.lower() or "<!--" in js:
+        raise ValueError("coverage_report.js cannot be inlined in a <script> element")
+    return js
 
 
 def _template() -> Template:
