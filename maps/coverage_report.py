@@ -17,6 +17,7 @@ from typing import Any
 
 import xstatic.pkg.leaflet as xleaflet
 
+from geo.spreadsheet import cell_text
 from geo.units import DAYS_PER_MONTH
 
 STATUS_COLOUR = {
@@ -385,7 +386,11 @@ def write_html(report: dict[str, Any], path: str | Path) -> Path:
 
 
 def write_xlsx(report: dict[str, Any], path: str | Path) -> Path:
-    """The report's tables, one sheet each, in an XLSX workbook."""
+    """The report's tables, one sheet each, in an XLSX workbook.
+
+    Every cell goes through :func:`geo.spreadsheet.cell_text`: a name that reads as a
+    formula is written as text.
+    """
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -393,11 +398,11 @@ def write_xlsx(report: dict[str, Any], path: str | Path) -> Path:
     wb.remove(wb.active)
     for name, (head, rows) in tables(report).items():
         ws = wb.create_sheet(name)
-        ws.append(head)
+        ws.append([cell_text(h) for h in head])
         for cell in ws[1]:
             cell.font = Font(bold=True)
         for r in rows:
-            ws.append(list(r))
+            ws.append([cell_text(c) for c in r])
         for col, h in zip(ws.columns, head, strict=False):
             ws.column_dimensions[col[0].column_letter].width = max(10, len(h) * 2 + 2)
     path = Path(path)
