@@ -1,7 +1,9 @@
 """The planners' coverage report: one self-contained HTML file and an XLSX workbook.
 
 The HTML opens offline: Leaflet's JS and CSS are inlined from the ``xstatic-leaflet``
-package (no CDN, no tiles), the trend chart is inline SVG, the map data inline GeoJSON.
+package (no CDN, no tiles), the trend chart is inline SVG, the map data inline GeoJSON and
+the map's script (``maps/static/coverage_report.js``) inline too. Every name in the page is
+text: escaped in the tables, set as ``textContent`` on the map.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 
 import xstatic.pkg.leaflet as xleaflet
 
+from geo.spreadsheet import cell_text
 from geo.units import DAYS_PER_MONTH
 
 STATUS_COLOUR = {
@@ -335,7 +338,7 @@ def render_html(report: dict[str, Any]) -> str:
         + _table(*tabs[name])
         for name in ("目标进度", "月度趋势", "分区", "街道缺口", "区域缺口", "建议新址", "街道")
     )
-    data = json.dumps(report["map"], ensure_ascii=False).replace("</", "<\\/")
+    data = _script_json(report["map"])
     page = _template().substitute(
         title=escape(report["title"]),
         as_of=escape(report["as_of"]),
@@ -349,8 +352,24 @@ def render_html(report: dict[str, Any]) -> str:
         chart=trend_svg(report),
         sections=sections,
         data=data,
+        report_js=report_js(),
     )
     return page
+
+
+def _script_json(value: Any) -> str:
+    """JSON safe inside a ``<script>`` element: no ``<``, ``>`` or ``&`` that could end it
+    or open a comment (``JSON.parse`` reads the escapes back)."""
+    text = json.dumps(value, ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def report_js() -> str:
+    """The report map's script, to inline into the HTML page."""
+    js = resources.files("maps").joinpath("static", "coverage_report.js").read_text("utf-8")
+    if "</script" in js.lower() or "<!--" in js:
+        raise ValueError("coverage_report.js cannot be inlined in a <script> element")
+    return js
 
 
 def _template() -> Template:
@@ -367,7 +386,11 @@ def write_html(report: dict[str, Any], path: str | Path) -> Path:
 
 
 def write_xlsx(report: dict[str, Any], path: str | Path) -> Path:
-    """The report's tables, one sheet each, in an XLSX workbook."""
+    """The report's tables, one sheet each, in an XLSX workbook.
+
+    Every cell goes through :func:`geo.spreadsheet.cell_text`: a name that reads as a
+    formula is written as text.
+    """
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
@@ -375,11 +398,11 @@ def write_xlsx(report: dict[str, Any], path: str | Path) -> Path:
     wb.remove(wb.active)
     for name, (head, rows) in tables(report).items():
         ws = wb.create_sheet(name)
-        ws.append(head)
+        ws.append([cell_text(h) for h in head])
         for cell in ws[1]:
             cell.font = Font(bold=True)
         for r in rows:
-            ws.append(list(r))
+            ws.append([cell_text(c) for c in r])
         for col, h in zip(ws.columns, head, strict=False):
             ws.column_dimensions[col[0].column_letter].width = max(10, len(h) * 2 + 2)
     path = Path(path)

@@ -16,11 +16,8 @@ import psycopg
 
 from geo.crs import CRSName, from_wgs84, parse_crs
 from geo.errors import InvalidInput
+from geo.spreadsheet import cell_text
 from geo.stations import sql as stations_sql
-
-# A cell starting with one of these runs as a formula in Excel/WPS; such text gets a
-# leading apostrophe in CSV and XLSX (the OWASP advice against CSV injection).
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 Format = Literal["geojson", "gpkg", "csv", "xlsx"]
 FORMATS: tuple[str, ...] = ("geojson", "gpkg", "csv", "xlsx")
@@ -70,10 +67,10 @@ def export_stations(conn: psycopg.Connection[Any], out: Path, fmt: str, crs: str
 
 
 def _defuse_formulas(frame: pd.DataFrame) -> pd.DataFrame:
-    """Text cells that a spreadsheet would run as a formula, with an apostrophe first."""
+    """Every cell through :func:`geo.spreadsheet.cell_text` (formula text gets an apostrophe)."""
     out = frame.copy()
+    out.columns = [cell_text(c) for c in out.columns]
     for col in out.columns:
-        out[col] = [
-            f"'{v}" if isinstance(v, str) and v.startswith(_FORMULA_START) else v for v in out[col]
-        ]
+        if not pd.api.types.is_numeric_dtype(out[col]):
+            out[col] = [cell_text(v) for v in out[col]]
     return out
