@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import json
 import math
 import re
 import unicodedata
@@ -22,6 +21,7 @@ from typing import Any
 import pandas as pd
 
 from geo.errors import InvalidFile
+from geo.io.geojson import load_geojson
 from geo.stations.model import field_label
 
 # Field → column names (compared case-insensitively after NFKC), in order of preference.
@@ -144,14 +144,7 @@ def point_cells(geometry: Any) -> tuple[str, str, str | None]:
 def read_geojson(path: Path) -> tuple[Table, list[str | None]]:
     """A GeoJSON file as a table of its properties plus the point coordinates, and
     per feature the geometry type when it is not a Point (else None)."""
-    try:
-        data = json.loads(decode(path))
-    except json.JSONDecodeError as exc:
-        raise bad_file(path, f"不是有效的 JSON（{exc}）", f"not valid JSON ({exc})") from None
-    if isinstance(data, dict) and data.get("type") == "Feature":
-        data = {"type": "FeatureCollection", "features": [data]}
-    if not isinstance(data, dict) or not isinstance(data.get("features"), list):
-        raise bad_file(path, "不是 GeoJSON FeatureCollection", "not a GeoJSON FeatureCollection")
+    data = load_geojson(path, decode(path))
     props = [(f or {}).get("properties") or {} for f in data["features"]]
     header: list[str] = []
     for p in props:
