@@ -100,6 +100,10 @@ def import_stations(
     ] = None,
     lon_field: Annotated[str | None, typer.Option(help="经度字段 / longitude column")] = None,
     lat_field: Annotated[str | None, typer.Option(help="纬度字段 / latitude column")] = None,
+    encoding: Annotated[
+        str | None,
+        typer.Option(help="文件编码 / file encoding: utf-8 | gbk | big5 | shift_jis (detected)"),
+    ] = None,
 ) -> None:
     """Import stations; rows with problems are listed by row number and not stored."""
     from geo.stations.imports import import_stations as run  # lazy: geopandas slows every start-up
@@ -113,5 +117,6 @@ def import_stations(
             source=source,
             lon_field=lon_field,
             lat_field=lat_field,
+            encoding=encoding,
         )
     )

@@ -44,6 +44,10 @@ def import_file(
     crs: Annotated[CRS, Form(description=f"坐标系 {CRS_CHOICES}")],
     dry_run: Annotated[bool, Form(description="只检查不写入 / report only")] = False,
     source: Annotated[str | None, Form(max_length=200)] = None,
+    encoding: Annotated[
+        str | None,
+        Form(max_length=40, description="文件编码 / encoding: utf-8 | gbk | big5 | shift_jis"),
+    ] = None,
 ) -> ImportOut:
     """Import a station list in one transaction; rows with problems are reported, not stored.
 
@@ -61,6 +65,7 @@ def import_file(
             crs=crs,
             dry_run=dry_run,
             source=source or None,
+            encoding=encoding or None,
             actor=user.name,
             url=request.app.state.pool.conninfo,
             review_state="approved" if user.can_publish else "pending_review",

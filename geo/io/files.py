@@ -8,6 +8,10 @@ import geopandas as gpd
 import numpy as np
 
 from geo.errors import InvalidFile
+from geo.io.geojson import load_geojson
+
+GEOJSON_SUFFIXES = (".geojson", ".json")
+CHECK_GEOJSON_MAX_BYTES = 64 << 20  # larger files are left to GDAL, which limits nesting too
 
 
 def read_vector(path: str | Path, *, layer: str | None = None) -> gpd.GeoDataFrame:
@@ -19,12 +23,19 @@ def read_vector(path: str | Path, *, layer: str | None = None) -> gpd.GeoDataFra
     path = Path(path)
     if not path.exists():
         raise InvalidFile(f"文件不存在：{path}", f"file not found: {path}")
+    if (
+        path.suffix.lower() in GEOJSON_SUFFIXES
+        and path.is_file()
+        and path.stat().st_size <= CHECK_GEOJSON_MAX_BYTES
+    ):
+        load_geojson(path, path.read_bytes().decode("utf-8", errors="replace"))
     try:
         gdf = gpd.read_file(path, layer=layer, engine="pyogrio")
     except Exception as exc:  # pyogrio raises several types for unreadable files
+        reason = str(exc)[:300]  # GDAL may quote the whole offending text
         raise InvalidFile(
-            f"无法读取文件 {path.name}：不是可识别的 GeoJSON/Shapefile/GeoPackage 文件（{exc}）",
-            f"cannot read {path.name}: not a readable GeoJSON/Shapefile/GeoPackage ({exc})",
+            f"无法读取文件 {path.name}：不是可识别的 GeoJSON/Shapefile/GeoPackage 文件（{reason}）",
+            f"cannot read {path.name}: not a readable GeoJSON/Shapefile/GeoPackage ({reason})",
         ) from exc
     if not isinstance(gdf, gpd.GeoDataFrame) or "geometry" not in gdf:
         raise InvalidFile(f"文件 {path.name} 没有几何图形", f"{path.name} has no geometry column")

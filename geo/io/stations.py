@@ -204,7 +204,7 @@ def _outside_m(lons: np.ndarray, lats: np.ndarray, area: BaseGeometry) -> np.nda
 # ---------------------------------------------------------------- entry point
 
 
-def read_stations(
+def read_stations(  # noqa: PLR0913
     path: str | Path,
     *,
     kind: str,
@@ -214,6 +214,7 @@ def read_stations(
     lat_field: str | None = None,
     service_area: BaseGeometry | None = None,
     max_outside_m: float = 5000.0,
+    encoding: str | None = None,
 ) -> StationsRead:
     """Read and validate the stations of a CSV, XLSX or GeoJSON file.
 
@@ -234,6 +235,8 @@ def read_stations(
         WGS-84 geometry; rows more than ``max_outside_m`` metres outside are reported.
     max_outside_m
         Allowed distance outside ``service_area`` in metres.
+    encoding
+        Encoding of a CSV or GeoJSON file (e.g. ``big5``); detected when None.
 
     Returns
     -------
@@ -245,7 +248,7 @@ def read_stations(
     InvalidFile
         When the file cannot be read, has no name column, or a named column is absent.
     InvalidInput
-        When ``crs`` or ``kind`` is not known.
+        When ``crs``, ``kind`` or ``encoding`` is not known.
     """
     path = Path(path)
     crs_name = parse_crs(crs)
@@ -260,11 +263,11 @@ def read_stations(
     suffix = path.suffix.lower()
     wrong_types: list[str | None] = []
     if suffix in (".csv", ".txt"):
-        table = read_csv(path)
+        table = read_csv(path, encoding)
     elif suffix in (".xlsx", ".xlsm"):
         table = read_xlsx(path)
     elif suffix in (".geojson", ".json"):
-        table, wrong_types = read_geojson(path)
+        table, wrong_types = read_geojson(path, encoding)
     else:
         raise InvalidFile(
             f"不支持的文件类型：{path.name}，请使用 CSV、XLSX 或 GeoJSON",

@@ -8,9 +8,9 @@ row 1 (or the row it is found on) and data starts below it; GeoJSON features fro
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import io
-import json
 import math
 import re
 import unicodedata
@@ -19,9 +19,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import charset_normalizer
 import pandas as pd
 
-from geo.errors import InvalidFile
+from geo.errors import InvalidFile, InvalidInput
+from geo.io.geojson import load_geojson
 from geo.stations.model import field_label
 
 # Field → column names (compared case-insensitively after NFKC), in order of preference.
@@ -45,7 +47,9 @@ PREFIXES: dict[str, tuple[str, ...]] = {"lon": ("lng_", "lon_"), "lat": ("lat_",
 GEOMETRY = "geometry"  # the "column" GeoJSON coordinates come from
 GEOM_LON, GEOM_LAT = "\x00geometry.lon", "\x00geometry.lat"
 HEADER_SCAN_ROWS = 10
-ENCODINGS = ("utf-8-sig", "gb18030")  # utf-8 (with or without BOM), then GBK's superset
+GB_ENCODINGS = ("gb18030", "gbk", "gb2312", "hz")  # a detector's names for GBK-like text
+RARE_SHARE_MAX = 0.3  # of non-ASCII characters outside GB2312: more is not GBK text
+RARE_SHARE_WITH_OTHER_GUESS = 0.05  # ... when a detector guesses another encoding
 
 
 @dataclass
@@ -70,16 +74,78 @@ def cell(value: Any) -> str:
     return str(value).strip()
 
 
-def decode(path: Path) -> str:
-    """The file's text: UTF-8 (with or without BOM), else GBK."""
-    data = path.read_bytes()
-    for encoding in ENCODINGS:
+def _plausible_gb(data: bytes, text: str) -> bool:
+    """Whether ``text`` (``data`` decoded as GB18030) looks like real Chinese text.
+
+    Big5 and Shift-JIS bytes also decode as GB18030, into rare characters outside the
+    common GB2312 set: too many of those, or a detector sure of another encoding, means
+    the file is in some other encoding.
+    """
+    wide = [c for c in text if ord(c) > 0x7F]
+    if not wide:
+        return True
+    rare = 0
+    for c in wide:
         try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
+            c.encode("gb2312")
+        except UnicodeEncodeError:
+            rare += 1
+    share = rare / len(wide)
+    if share > RARE_SHARE_MAX:
+        return False
+    best = charset_normalizer.from_bytes(data).best()
+    guess = best.encoding if best is not None else "gb18030"
+    return guess in GB_ENCODINGS or share < RARE_SHARE_WITH_OTHER_GUESS
+
+
+def _encoding_name(name: str) -> str:
+    """The codec of a name a person gave (``utf-8`` also takes a BOM)."""
+    try:
+        codec = codecs.lookup(name.strip()).name
+    except LookupError:
+        raise InvalidInput(
+            f"未知的编码「{name}」，可用如 utf-8、gbk、big5、shift_jis",
+            f"unknown encoding '{name}': use e.g. utf-8, gbk, big5 or shift_jis",
+        ) from None
+    return "utf-8-sig" if codec == "utf-8" else codec
+
+
+def decode(path: Path, encoding: str | None = None) -> str:
+    """The file's text, decoded strictly.
+
+    With ``encoding`` the file must be in it (the first bad byte is named by row and
+    offset). Without it: UTF-8 (with or without BOM), else GB18030 when the result
+    looks like Chinese text; anything else asks for ``--encoding``.
+    """
+    data = path.read_bytes()
+    if encoding is not None:
+        codec = _encoding_name(encoding)
+        try:
+            return data.decode(codec)
+        except UnicodeDecodeError as exc:
+            row = data.count(b"\n", 0, exc.start) + 1
+            raise bad_file(
+                path,
+                f"第 {row} 行（字节 {exc.start}）不是有效的 {encoding} 编码",
+                f"row {row} (byte {exc.start}) is not valid {encoding}",
+            ) from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        text = None
+    if text is not None and _plausible_gb(data, text):
+        return text
     raise bad_file(
-        path, "编码不是 UTF-8 或 GBK，请另存为 UTF-8 CSV", "encoding is neither UTF-8 nor GBK"
+        path,
+        "编码不是 UTF-8 或 GBK（可能是 Big5、Shift-JIS 等），"
+        "请用 --encoding 指定编码（如 --encoding big5）或另存为 UTF-8 CSV",
+        "the encoding is neither UTF-8 nor GBK (it may be Big5, Shift-JIS ...): give it "
+        "with --encoding (e.g. --encoding big5, or the encoding field of the upload) "
+        "or save the file as UTF-8 CSV",
     )
 
 
@@ -95,9 +161,9 @@ def frame_table(frame: pd.DataFrame, path: Path) -> Table:
     return Table(grid[0], grid[1:], first_row=2)
 
 
-def read_csv(path: Path) -> Table:
-    """A CSV file as a table (UTF-8 or GBK)."""
-    text = decode(path)
+def read_csv(path: Path, encoding: str | None = None) -> Table:
+    """A CSV file as a table (UTF-8 or GBK unless ``encoding`` is given)."""
+    text = decode(path, encoding)
     try:
         frame = pd.read_csv(
             io.StringIO(text),
@@ -141,17 +207,10 @@ def point_cells(geometry: Any) -> tuple[str, str, str | None]:
     return text(coords[0]), text(coords[1]), None
 
 
-def read_geojson(path: Path) -> tuple[Table, list[str | None]]:
+def read_geojson(path: Path, encoding: str | None = None) -> tuple[Table, list[str | None]]:
     """A GeoJSON file as a table of its properties plus the point coordinates, and
     per feature the geometry type when it is not a Point (else None)."""
-    try:
-        data = json.loads(decode(path))
-    except json.JSONDecodeError as exc:
-        raise bad_file(path, f"不是有效的 JSON（{exc}）", f"not valid JSON ({exc})") from None
-    if isinstance(data, dict) and data.get("type") == "Feature":
-        data = {"type": "FeatureCollection", "features": [data]}
-    if not isinstance(data, dict) or not isinstance(data.get("features"), list):
-        raise bad_file(path, "不是 GeoJSON FeatureCollection", "not a GeoJSON FeatureCollection")
+    data = load_geojson(path, decode(path, encoding))
     props = [(f or {}).get("properties") or {} for f in data["features"]]
     header: list[str] = []
     for p in props:

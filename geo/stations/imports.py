@@ -48,6 +48,7 @@ def import_stations(  # noqa: PLR0913
     url: str | None = None,
     review_state: str = "approved",
     check_duplicates: bool = True,
+    encoding: str | None = None,
 ) -> ImportReport:
     """Import a station list; rows with problems are reported and not stored.
 
@@ -55,7 +56,8 @@ def import_stations(  # noqa: PLR0913
     no duplicates. Rows that look like another stored station nearby (same kind within
     50 m, or a similar name within 200 m) are listed in ``duplicates``. With ``dry_run``
     nothing is written. ``review_state`` is what new and updated stations get
-    (``pending_review`` when field staff import).
+    (``pending_review`` when field staff import). ``encoding`` is the text encoding of a
+    CSV or GeoJSON file, detected when None.
     """
     if kind not in KINDS:
         raise InvalidInput(
@@ -74,6 +76,7 @@ def import_stations(  # noqa: PLR0913
             lat_field=lat_field,
             service_area=area,
             max_outside_m=get_settings().stations.max_outside_m,
+            encoding=encoding,
         )
         rows = [station_row(r.station, is_demo=is_demo) for r in read.records]
         for row in rows:
