@@ -112,8 +112,10 @@ def live_server(database_url: str) -> Iterator[str]:
 # -- the app and staff accounts (staff API and security tests) ---------------------------
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def _app_client(database_url) -> Iterator[TestClient]:
+    """One app per test module: its pooled connections must not outlive a restore of the
+    database (tests/db), whose new PostGIS objects a pooled backend would not see."""
     from api.app import create_app
 
     with TestClient(create_app(database_url)) as c:
