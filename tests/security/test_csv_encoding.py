@@ -7,17 +7,11 @@ nonsense names; the importer must say the encoding looks wrong and how to pass
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 
-from api.app import create_app
-from geo.db.accounts import insert_user
-from geo.db.connection import transaction
 from tests.helpers.cli import yizhan
-from tests.helpers.staff import password_hash, token_for
 
 HEADER = "name,address,lon,lat,id"
 BIG5_ROWS = [
@@ -33,25 +27,6 @@ SAMPLES = {"big5": BIG5_ROWS, "shift_jis": SJIS_ROWS}
 
 def _csv(encoding: str) -> bytes:
     return ("\n".join([HEADER, *SAMPLES[encoding]]) + "\n").encode(encoding)
-
-
-@pytest.fixture(scope="module")
-def _app_client(database_url) -> Iterator[TestClient]:
-    with TestClient(create_app(database_url)) as c:
-        yield c
-
-
-@pytest.fixture
-def client(db, _app_client) -> TestClient:
-    _app_client.cookies.clear()
-    return _app_client
-
-
-@pytest.fixture
-def staff(db, database_url) -> dict[str, str]:
-    with transaction(database_url, actor="test") as conn:
-        insert_user(conn, "wang.field", "field_staff", password_hash())
-    return token_for(database_url, "wang.field")
 
 
 def _names(db) -> set[str]:

@@ -7,17 +7,11 @@ the problem, never a 500 or a traceback, and nothing may be stored.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 
-from api.app import create_app
-from geo.db.accounts import insert_user
-from geo.db.connection import transaction
 from tests.helpers.cli import yizhan
-from tests.helpers.staff import password_hash, token_for
 
 DEEP = 100_000
 
@@ -95,25 +89,6 @@ VECTOR_FILES: dict[str, tuple[str, tuple[str, ...]]] = {
         ("feature 2", "nested"),
     ),
 }
-
-
-@pytest.fixture(scope="module")
-def _app_client(database_url) -> Iterator[TestClient]:
-    with TestClient(create_app(database_url)) as c:
-        yield c
-
-
-@pytest.fixture
-def client(db, _app_client) -> TestClient:
-    _app_client.cookies.clear()
-    return _app_client
-
-
-@pytest.fixture
-def staff(db, database_url) -> dict[str, str]:
-    with transaction(database_url, actor="test") as conn:
-        insert_user(conn, "wang.field", "field_staff", password_hash())
-    return token_for(database_url, "wang.field")
 
 
 def _count(db, table: str) -> int:
