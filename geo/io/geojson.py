@@ -111,20 +111,14 @@ def _check_feature(path: Path, n: int, feature: Any) -> None:
             f"第 {n} 个要素不是对象（是 {kind}）",
             f"feature {n} is not an object (it is a JSON {kind})",
         )
-    props = feature.get("properties")
-    if props is not None and not isinstance(props, dict):
-        raise _bad(
-            path,
-            f"第 {n} 个要素的 properties 不是对象",
-            f"the properties of feature {n} are not an object",
-        )
-    geometry = feature.get("geometry")
-    if geometry is not None and not isinstance(geometry, dict):
-        raise _bad(
-            path,
-            f"第 {n} 个要素的 geometry 不是对象",
-            f"the geometry of feature {n} is not an object",
-        )
+    for key, verb in (("properties", "are"), ("geometry", "is")):
+        value = feature.get(key)
+        if value is not None and not isinstance(value, dict):
+            raise _bad(
+                path,
+                f"第 {n} 个要素的 {key} 不是对象",
+                f"the {key} of feature {n} {verb} not an object",
+            )
     problem = _check_value(feature)
     if problem is None:
         return
