@@ -68,7 +68,7 @@ def import_file(
             encoding=encoding or None,
             actor=user.name,
             url=request.app.state.pool.conninfo,
-            review_state="approved" if user.can_publish else "pending_review",
+            user=user,
         )
     return ImportOut(
         file=name,

@@ -1,23 +1,25 @@
-"""The review queue: reviewers approve or reject what field staff registered."""
+"""The review queues: new stations from field staff, and revisions of published ones."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
 import psycopg
-from fastapi import APIRouter, Depends, Path, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 
 from api.auth import reviewer_user
 from api.deps import get_conn, set_etag
-from api.schemas.staff import ReviewDecision, StationOut
+from api.schemas.staff import ReviewDecision, RevisionOut, StationOut
 from geo.accounts import User
 from geo.stations import edits as station_edits
+from geo.stations import revisions
 
 router = APIRouter(prefix="/api/v1/review", tags=["review"])
 
 Conn = Annotated[psycopg.Connection[Any], Depends(get_conn)]
 Reviewer = Annotated[User, Depends(reviewer_user)]
 StationId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+RevisionId = Annotated[int, Path(ge=1, le=2**63 - 1, description="修改申请编号 / revision id")]
 
 
 @router.get("", response_model=list[StationOut])
@@ -48,3 +50,30 @@ def reject(
 ) -> StationOut:
     """Reject a pending station; the comment tells the submitter why."""
     return _decide(conn, user, station_id, "rejected", body, response)
+
+
+@router.get("/revisions", response_model=list[RevisionOut])
+def revision_queue(
+    user: Reviewer,
+    conn: Conn,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> list[dict[str, Any]]:
+    """Changes proposed to published stations, oldest first, each as a diff."""
+    return revisions.listing(conn, user, state="pending", limit=limit, offset=offset)
+
+
+@router.post("/revisions/{revision_id}/approve", response_model=RevisionOut)
+def approve_revision(
+    revision_id: RevisionId, body: ReviewDecision, user: Reviewer, conn: Conn
+) -> dict[str, Any]:
+    """Apply a revision to the published station (409 when its fields changed since)."""
+    return revisions.decide(conn, user, revision_id, "approved", body.comment)
+
+
+@router.post("/revisions/{revision_id}/reject", response_model=RevisionOut)
+def reject_revision(
+    revision_id: RevisionId, body: ReviewDecision, user: Reviewer, conn: Conn
+) -> dict[str, Any]:
+    """Reject a revision (comment required); a live temporary closure is undone."""
+    return revisions.decide(conn, user, revision_id, "rejected", body.comment)

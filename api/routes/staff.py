@@ -6,10 +6,11 @@ change names the version it was based on, so concurrent edits never overwrite ea
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import psycopg
 from fastapi import APIRouter, Depends, Path, Query, Response
+from fastapi.responses import JSONResponse
 
 from api.auth import editor_user, staff_user
 from api.deps import IfMatch, get_conn, if_match_version, set_etag
@@ -17,6 +18,7 @@ from api.schemas.common import CRS, Kind, ReviewState
 from api.schemas.staff import (
     HistoryEntry,
     NearbyStation,
+    RevisionOut,
     StationCreate,
     StationOut,
     StationPatch,
@@ -25,6 +27,7 @@ from api.schemas.staff import (
 from geo.accounts import User
 from geo.crs import to_wgs84_point
 from geo.stations import edits as station_edits
+from geo.stations import revisions
 from geo.stations import sql as station_db
 from geo.stations.history import station_history
 from geo.stations.model import StationInput
@@ -35,11 +38,35 @@ Conn = Annotated[psycopg.Connection[Any], Depends(get_conn)]
 Editor = Annotated[User, Depends(editor_user)]
 Staff = Annotated[User, Depends(staff_user)]
 StationId = Annotated[int, Path(ge=1, le=2**63 - 1, description="站点编号 / station id")]
+RevisionId = Annotated[int, Path(ge=1, le=2**63 - 1, description="修改申请编号 / revision id")]
 
 
 def _station(response: Response, row: dict[str, Any]) -> StationOut:
     set_etag(response, row["version"])
     return StationOut.model_validate(row)
+
+
+#: The answer when a change from field staff waits for a reviewer.
+PROPOSED: dict[int | str, dict[str, Any]] = {
+    202: {
+        "model": RevisionOut,
+        "description": "已提交修改申请，待审核（公众仍看到已发布的版本）/ "
+        "a revision waits for review; the public still sees the published version",
+    }
+}
+
+
+def _outcome(response: Response, outcome: station_edits.Outcome) -> StationOut | JSONResponse:
+    if outcome.waiting:
+        assert outcome.revision is not None
+        body = RevisionOut.model_validate(outcome.revision).model_dump(mode="json")
+        reply = JSONResponse(body, status_code=202)
+        reply.headers["Location"] = f"/api/v1/staff/revisions/{body['id']}"
+        set_etag(reply, outcome.station["version"])
+        return reply
+    if outcome.revision is not None:
+        response.headers["Location"] = f"/api/v1/staff/revisions/{outcome.revision['id']}"
+    return _station(response, outcome.station)
 
 
 @router.post("/api/v1/stations", status_code=201, response_model=StationOut)
@@ -63,7 +90,7 @@ def create_station(body: StationCreate, user: Editor, conn: Conn, response: Resp
     return _station(response, row)
 
 
-@router.patch("/api/v1/stations/{station_id}", response_model=StationOut)
+@router.patch("/api/v1/stations/{station_id}", response_model=StationOut, responses=PROPOSED)
 def patch_station(
     station_id: StationId,
     body: StationPatch,
@@ -71,11 +98,15 @@ def patch_station(
     conn: Conn,
     response: Response,
     if_match: IfMatch = None,
-) -> StationOut:
-    """Edit fields of a station. Needs If-Match: 428 without it, 412 when stale."""
+) -> StationOut | JSONResponse:
+    """Edit fields of a station. Needs If-Match: 428 without it, 412 when stale.
+
+    Field staff: their own drafts change at once; a published station gets a revision
+    (202) that a reviewer approves; another person's draft is refused (403).
+    """
     version = if_match_version(if_match)
     patch = body.model_dump(exclude_unset=True, exclude={"confirm_not_duplicate", "reason"})
-    row = station_edits.update_station(
+    outcome = station_edits.update_station(
         conn,
         user,
         station_id,
@@ -84,10 +115,10 @@ def patch_station(
         confirm_not_duplicate=body.confirm_not_duplicate,
         reason=body.reason,
     )
-    return _station(response, row)
+    return _outcome(response, outcome)
 
 
-@router.post("/api/v1/stations/{station_id}/status", response_model=StationOut)
+@router.post("/api/v1/stations/{station_id}/status", response_model=StationOut, responses=PROPOSED)
 def change_status(
     station_id: StationId,
     body: StatusChange,
@@ -95,13 +126,17 @@ def change_status(
     conn: Conn,
     response: Response,
     if_match: IfMatch = None,
-) -> StationOut:
-    """Close (with date and reason), close temporarily, or reopen. Needs If-Match."""
+) -> StationOut | JSONResponse:
+    """Close (with date and reason), close temporarily, or reopen. Needs If-Match.
+
+    Field staff on a published station: a temporary closure is live at once and flagged
+    for review (Location names the revision); other changes are revisions (202).
+    """
     version = if_match_version(if_match)
-    row = station_edits.change_status(
+    outcome = station_edits.change_status(
         conn, user, station_id, version, body.status, reason=body.reason, closed_on=body.closed_on
     )
-    return _station(response, row)
+    return _outcome(response, outcome)
 
 
 @router.get("/api/v1/stations/{station_id}/history", response_model=list[HistoryEntry])
@@ -149,3 +184,33 @@ def nearby(
 def get_station(station_id: StationId, user: Staff, conn: Conn, response: Response) -> StationOut:
     """One station in any review state, with its version as the ETag header."""
     return _station(response, station_edits.get_station(conn, station_id))
+
+
+@router.get("/api/v1/staff/revisions", response_model=list[RevisionOut])
+def list_revisions(
+    user: Staff,
+    conn: Conn,
+    state: Annotated[Literal["pending", "approved", "rejected", "withdrawn"] | None, Query()] = (
+        "pending"
+    ),
+    station_id: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
+    mine: bool = False,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> list[dict[str, Any]]:
+    """Revisions with their diffs (field staff: only their own); pending ones by default."""
+    return revisions.listing(
+        conn, user, state=state, station_id=station_id, mine=mine, limit=limit, offset=offset
+    )
+
+
+@router.get("/api/v1/staff/revisions/{revision_id}", response_model=RevisionOut)
+def get_revision(revision_id: RevisionId, user: Staff, conn: Conn) -> dict[str, Any]:
+    """One revision with its diff against the published station (field staff: their own)."""
+    return revisions.get(conn, user, revision_id)
+
+
+@router.post("/api/v1/staff/revisions/{revision_id}/withdraw", response_model=RevisionOut)
+def withdraw_revision(revision_id: RevisionId, user: Editor, conn: Conn) -> dict[str, Any]:
+    """The proposer takes back a pending revision."""
+    return revisions.withdraw(conn, user, revision_id)

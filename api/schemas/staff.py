@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
@@ -133,6 +133,9 @@ class StationOut(BaseModel):
     created_at: datetime
     updated_by: str
     updated_at: datetime
+    pending_revisions: int = Field(
+        default=0, description="待审核的修改申请数 / revisions waiting for a reviewer"
+    )
 
 
 class NearbyStation(BaseModel):
@@ -168,3 +171,37 @@ class HistoryEntry(BaseModel):
     at: datetime
     reason: str | None
     changes: list[FieldChange]
+
+
+class RevisionField(BaseModel):
+    """One field of a revision: published when proposed, proposed, and published now."""
+
+    field: str
+    before: Any = Field(description="提交时的发布值 / the published value when proposed")
+    proposed: Any = Field(description="申请的新值 / the proposed value")
+    published: Any = Field(description="当前发布值 / the published value now")
+
+
+class RevisionOut(BaseModel):
+    """A change proposed to a published station, and the reviewer's decision."""
+
+    id: int
+    station_id: int
+    station_name: str
+    station_kind: str
+    kind: Literal["edit", "status"] = Field(
+        description="edit：修改字段；status：状态变更 / field edit or status change"
+    )
+    base_version: int
+    station_version: int
+    applied: bool = Field(
+        description="已生效待确认（临时关闭）/ live already, awaiting confirmation"
+    )
+    state: Literal["pending", "approved", "rejected", "withdrawn"]
+    reason: str | None
+    created_by: str
+    created_at: datetime
+    decided_by: str | None
+    decided_at: datetime | None
+    comment: str | None
+    diff: list[RevisionField]

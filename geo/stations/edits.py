@@ -4,10 +4,15 @@ Every function runs one transaction on the connection it is given (which must be
 autocommit mode, like the API's pooled connections) and names the acting user, so the
 audit row says who did it and why. Stations are validated by :class:`StationInput`, never
 deleted, and never overwritten by someone who had not seen the latest version.
+
+Who may change what (see :mod:`geo.stations.revisions`): reviewers and admins change any
+station directly; field staff change their own drafts directly, nobody else's, and
+propose revisions to published stations (a temporary closure goes live at once, flagged).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -17,8 +22,16 @@ from geo import clock
 from geo.accounts import EDITORS, REVIEWERS, User, require_role
 from geo.db import network as network_db
 from geo.db.connection import set_actor
-from geo.errors import Conflict, InvalidInput, NotFound, PossibleDuplicate, StaleVersion
+from geo.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    PossibleDuplicate,
+    StaleVersion,
+)
 from geo.settings import get_settings
+from geo.stations import revisions
 from geo.stations import sql as db
 from geo.stations.model import StationInput, parse_station
 from geo.vocab import CLOSED_STATUSES, STATUSES
@@ -27,16 +40,53 @@ from geo.vocab import CLOSED_STATUSES, STATUSES
 PATCHABLE = db.PATCHABLE
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """What an edit or status change did: the station now, and the revision it stored.
+
+    ``revision`` is None for a direct change. When set and not ``applied``, the station
+    is unchanged and the change waits for a reviewer; when ``applied`` (a temporary
+    closure from the street) the change is live and waits for a reviewer to confirm it.
+    """
+
+    station: dict[str, Any]
+    revision: dict[str, Any] | None = None
+
+    @property
+    def waiting(self) -> bool:
+        """True when the change is not live yet (a pending revision)."""
+        return self.revision is not None and not self.revision["applied"]
+
+
 def _not_found(station_id: int) -> NotFound:
     return NotFound(f"没有编号为 {station_id} 的站点", f"no station with id {station_id}")
 
 
 def get_station(conn: psycopg.Connection[Any], station_id: int) -> dict[str, Any]:
-    """A station as staff see it (any review state); NotFound when absent."""
+    """A station as staff see it (any review state), with its count of pending revisions."""
     row = db.get(conn, station_id)
     if row is None:
         raise _not_found(station_id)
+    row["pending_revisions"] = db.pending_revision_counts(conn, [station_id]).get(station_id, 0)
     return row
+
+
+def changes_directly(user: User, current: dict[str, Any]) -> bool:
+    """Whether ``user``'s change to ``current`` is written directly (else: a revision).
+
+    Raises Forbidden when field staff touch another person's draft.
+    """
+    if user.can_publish:
+        return True
+    if current["review_state"] == "approved":
+        return False
+    if current["created_by"] != user.name:
+        raise Forbidden(
+            f"这是 {current['created_by']} 提交、尚未发布的站点，只有提交人或审核人员可以修改",
+            f"this unpublished station was submitted by {current['created_by']}: only they "
+            "or a reviewer may change it",
+        )
+    return True
 
 
 def _check_in_area(conn: psycopg.Connection[Any], lon: float, lat: float) -> None:
@@ -163,7 +213,7 @@ def _as_input(row: dict[str, Any]) -> dict[str, Any]:
     return {k: row[k] for k in keys}
 
 
-def update_station(
+def update_station(  # noqa: PLR0913 - the edit and its confirmation
     conn: psycopg.Connection[Any],
     user: User,
     station_id: int,
@@ -172,17 +222,20 @@ def update_station(
     *,
     confirm_not_duplicate: bool = False,
     reason: str | None = None,
-) -> dict[str, Any]:
+) -> Outcome:
     """Edit fields of a station that is still at ``version`` (the caller's If-Match).
 
     ``patch`` holds PATCHABLE fields and optionally ``lon``/``lat`` with ``crs``. The
     whole station is validated again; a new position or name is checked for duplicates.
-    Raises StaleVersion (someone changed it since), NotFound, InvalidInput.
+    Field staff's edit of a published station becomes a pending revision (the station is
+    unchanged). Raises StaleVersion (someone changed it since), NotFound, InvalidInput,
+    Forbidden (another person's draft).
     """
     require_role(user, EDITORS)
     audit_reason = _confirm_reason(confirm_not_duplicate, reason)
     current = get_station(conn, station_id)
     _check_version(current, version)
+    direct = changes_directly(user, current)
     if ("lon" in patch) != ("lat" in patch):
         raise InvalidInput(
             "修改位置时须同时提供经度和纬度", "give both lon and lat to move a station"
@@ -193,20 +246,43 @@ def update_station(
     merged = {**_as_input(current), **patch}
     values = _values(parse_station(merged))
     changes = {k: values[k] for k in PATCHABLE if k in patch and values[k] != current[k]}
-    if "lon" in patch:
+    if "lon" in patch and (values["lon"], values["lat"]) != (current["lon"], current["lat"]):
         changes.update(lon=values["lon"], lat=values["lat"])
     if current["review_state"] == "rejected" and not user.can_publish and changes:
         changes["review_state"] = "pending_review"  # a corrected submission goes back
+    revision_id = None
     with conn.transaction():
         set_actor(conn, user.name, audit_reason)
+        locked = _locked_at(conn, station_id, version)
         if changes.keys() & {"kind", "name", "lon"}:
             if "lon" in changes:
                 _check_in_area(conn, values["lon"], values["lat"])
             _check_duplicates(
                 conn, values, confirmed=confirm_not_duplicate, exclude_ids=(station_id,)
             )
-        _write(conn, station_id, version, changes)
-    return get_station(conn, station_id)
+        if direct:
+            _write(conn, station_id, version, changes)
+        elif changes:
+            revision_id = revisions.propose(
+                conn, locked, kind="edit", changes=changes, reason=audit_reason
+            )
+    return _outcome(conn, user, station_id, revision_id)
+
+
+def _locked_at(conn: psycopg.Connection[Any], station_id: int, version: int) -> dict[str, Any]:
+    """Lock the station row for this transaction; StaleVersion unless still at ``version``."""
+    row = db.get(conn, station_id, for_update=True)
+    if row is None:
+        raise _not_found(station_id)
+    _check_version(row, version)
+    return row
+
+
+def _outcome(
+    conn: psycopg.Connection[Any], user: User, station_id: int, revision_id: int | None
+) -> Outcome:
+    revision = None if revision_id is None else revisions.get(conn, user, revision_id)
+    return Outcome(get_station(conn, station_id), revision)
 
 
 def _check_version(current: dict[str, Any], version: int) -> None:
@@ -233,7 +309,7 @@ def _write(
     # Same version and no row updated: nothing actually changed.
 
 
-def change_status(
+def change_status(  # noqa: PLR0913 - the change and its why and when
     conn: psycopg.Connection[Any],
     user: User,
     station_id: int,
@@ -242,10 +318,12 @@ def change_status(
     *,
     reason: str | None = None,
     closed_on: date | None = None,
-) -> dict[str, Any]:
+) -> Outcome:
     """Close (with date and reason), close temporarily (with reason) or reopen a station.
 
-    Nothing is deleted: a closed station keeps its history and can be reopened.
+    Nothing is deleted: a closed station keeps its history and can be reopened. From
+    field staff, on a published station, a temporary closure goes live at once and is
+    flagged for review; any other status change is a pending revision.
     """
     require_role(user, EDITORS)
     reason = (reason or "").strip() or None
@@ -258,6 +336,7 @@ def change_status(
         raise InvalidInput("关闭站点时必须填写原因", f"a reason is required to set status {status}")
     current = get_station(conn, station_id)
     _check_version(current, version)
+    direct = changes_directly(user, current)
     changes: dict[str, Any] = {"status": status, "status_reason": reason}
     if status == "closed":
         changes["closed_on"] = closed_on or clock.today()
@@ -269,10 +348,18 @@ def change_status(
             )
     else:
         changes["closed_on"] = None
+    live = direct or status == "temporarily_closed"
+    revision_id = None
     with conn.transaction():
         set_actor(conn, user.name, reason)
-        _write(conn, station_id, version, changes)
-    return get_station(conn, station_id)
+        locked = _locked_at(conn, station_id, version)
+        if not direct and any(locked[k] != v for k, v in changes.items()):
+            revision_id = revisions.propose(
+                conn, locked, kind="status", changes=changes, applied=live, reason=reason
+            )
+        if live:
+            _write(conn, station_id, version, changes)
+    return _outcome(conn, user, station_id, revision_id)
 
 
 def review(

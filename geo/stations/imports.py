@@ -2,6 +2,13 @@
 
 Rows with problems are reported and not stored; the rest are stored together or not at
 all, audited, and the :class:`~geo.importers.ImportReport` says what happened.
+
+When field staff import (``user`` without the right to publish), a row that matches a
+stored station by (source, external id) may only change a station they registered
+themselves: their own draft is updated, their own published station gets a revision for
+a reviewer (:mod:`geo.stations.revisions`), and a row matching anybody else's station is
+reported as a problem and changes nothing. Choosing another importer's source name
+therefore cannot deface a published station.
 """
 
 from __future__ import annotations
@@ -11,12 +18,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from geo.accounts import User
 from geo.db import network as network_db
 from geo.db.connection import connect, set_actor
 from geo.errors import InvalidInput
 from geo.importers import ImportReport
-from geo.io.stations import read_stations
+from geo.io.stations import RowProblem, StationRecord, read_stations
 from geo.settings import get_settings
+from geo.stations import revisions
 from geo.stations import sql as stations_sql
 from geo.stations.edits import find_duplicates
 from geo.stations.model import StationInput
@@ -49,15 +58,18 @@ def import_stations(  # noqa: PLR0913
     review_state: str = "approved",
     check_duplicates: bool = True,
     encoding: str | None = None,
+    user: User | None = None,
 ) -> ImportReport:
     """Import a station list; rows with problems are reported and not stored.
 
     Re-importing the same file updates the stations by (source, external id) and creates
     no duplicates. Rows that look like another stored station nearby (same kind within
     50 m, or a similar name within 200 m) are listed in ``duplicates``. With ``dry_run``
-    nothing is written. ``review_state`` is what new and updated stations get
-    (``pending_review`` when field staff import). ``encoding`` is the text encoding of a
-    CSV or GeoJSON file, detected when None.
+    nothing is written. ``review_state`` is what new and updated stations get; a
+    ``user`` who may not publish (field staff) imports as described in the module: new
+    and own draft stations wait for review, own published ones get revisions, others'
+    stations are refused row by row. ``encoding`` is the text encoding of a CSV or
+    GeoJSON file, detected when None.
     """
     if kind not in KINDS:
         raise InvalidInput(
@@ -78,22 +90,31 @@ def import_stations(  # noqa: PLR0913
             max_outside_m=get_settings().stations.max_outside_m,
             encoding=encoding,
         )
-        rows = [station_row(r.station, is_demo=is_demo) for r in read.records]
+        records = list(read.records)
+        problems = list(read.problems)
+        rows = [station_row(r.station, is_demo=is_demo) for r in records]
+        proposals: list[tuple[dict[str, Any], dict[str, Any]]] = []
+        if user is not None and not user.can_publish:
+            review_state = "pending_review"
+            records, rows, proposals, refused = _field_staff_rows(conn, user, records, rows)
+            problems += refused
         for row in rows:
             row["review_state"] = review_state
-        report = ImportReport("stations", str(path), problems=list(read.problems), dry_run=dry_run)
+        report = ImportReport("stations", str(path), problems=problems, dry_run=dry_run)
         if area is None:
             report.notes.append(
                 "no districts loaded: positions were not checked against the city's area"
             )
         if check_duplicates:
-            report.duplicates = _duplicates(conn, read.records, rows)
+            report.duplicates = _duplicates(conn, records, rows)
         base = {
             "rows": read.total_rows,
-            "valid": len(rows),
-            "problems": len(read.problems),
+            "valid": len(rows) + len(proposals),
+            "problems": len(problems),
             "possible_duplicates": len(report.duplicates),
         }
+        if proposals:
+            base["revisions"] = len(proposals)
         if dry_run:
             existing = _existing_keys(conn, rows)
             would_update = sum((r["source"], r["external_id"]) in existing for r in rows)
@@ -106,6 +127,8 @@ def import_stations(  # noqa: PLR0913
             with conn.transaction():
                 set_actor(conn, actor, f"import {Path(path).name}")
                 result = stations_sql.upsert_many(conn, rows)
+                for current, changes in proposals:
+                    revisions.propose(conn, current, kind="edit", changes=changes)
                 report.counts = {**base, **result.as_dict()}
                 network_db.log_import(
                     conn,
@@ -117,6 +140,63 @@ def import_stations(  # noqa: PLR0913
                 )
     report.seconds = time.perf_counter() - started
     return report
+
+
+#: Columns a matching import row may propose to change on a published station.
+_PROPOSABLE = tuple(f for f in stations_sql.FIELDS if f not in stations_sql.RECORD_KEY)
+
+
+def _field_staff_rows(
+    conn: Any, user: User, records: list[StationRecord], rows: list[dict[str, Any]]
+) -> tuple[
+    list[StationRecord],
+    list[dict[str, Any]],
+    list[tuple[dict[str, Any], dict[str, Any]]],
+    list[RowProblem],
+]:
+    """Split field staff's rows: to store, to propose as revisions, and refused.
+
+    A row matching nobody's station, or the importer's own draft, is stored (pending
+    review); one matching the importer's own published station becomes a revision (when
+    it changes anything); one matching anybody else's station is refused.
+    """
+    stored = stations_sql.by_record_keys(conn, [(r["source"], r["external_id"]) for r in rows])
+    keep_records, keep_rows, proposals, refused = [], [], [], []
+    for record, row in zip(records, rows, strict=True):
+        current = stored.get((row["source"], row["external_id"]))
+        if current is None or (
+            current["created_by"] == user.name and current["review_state"] != "approved"
+        ):
+            keep_records.append(record)
+            keep_rows.append(row)
+        elif current["created_by"] != user.name:
+            refused.append(_not_yours(record, row, current))
+        else:
+            changes = {k: row[k] for k in _PROPOSABLE if row.get(k) != current[k]}
+            if (row["lon"], row["lat"]) != (current["lon"], current["lat"]):
+                changes.update(lon=row["lon"], lat=row["lat"])
+            if changes:
+                proposals.append((current, changes))
+    return keep_records, keep_rows, proposals, refused
+
+
+def _not_yours(record: StationRecord, row: dict[str, Any], current: dict[str, Any]) -> RowProblem:
+    key = f"{row['source']}/{row['external_id']}"
+    return RowProblem(
+        row=record.row,
+        field="external_id",
+        reason_zh=(
+            f"编号 {key} 已是 {current['created_by']} 登记的站点（{current['name']}），"
+            "外勤人员的导入只能更新本人登记的站点；如需修改请在站点页面提交修改申请"
+        ),
+        reason_en=(
+            f"{key} is a station registered by {current['created_by']} "
+            f"({current['name']}): field staff's imports may only update stations they "
+            "registered; propose a change on the station instead"
+        ),
+        values={"external_id": row["external_id"], "name": row["name"]},
+        code="not_yours",
+    )
 
 
 def _duplicates(

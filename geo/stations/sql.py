@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import psycopg
 from psycopg import sql
+from psycopg.types.json import Jsonb
 
 from geo import vocab
 from geo.stations.model import StationInput
@@ -393,6 +394,126 @@ def audit_rows(conn: psycopg.Connection[Any], station_id: int) -> list[dict[str,
         " WHERE station_id = %s ORDER BY id",
         (station_id,),
     ).fetchall()
+
+
+# ----------------------------------------------------------------- revisions
+
+_REVISION_COLUMNS = (
+    "r.id, r.station_id, r.kind, r.base_version, r.changes, r.before, r.applied, r.state,"
+    " r.reason, r.created_by, r.created_at, r.decided_by, r.decided_at, r.comment,"
+    " s.name AS station_name, s.kind AS station_kind, s.version AS station_version"
+)
+_REVISIONS = (
+    f"SELECT {_REVISION_COLUMNS} FROM station_revisions r JOIN stations s ON s.id = r.station_id"
+)
+
+
+def insert_revision(  # noqa: PLR0913 - one column each
+    conn: psycopg.Connection[Any],
+    station_id: int,
+    *,
+    kind: str,
+    base_version: int,
+    changes: Mapping[str, Any],
+    before: Mapping[str, Any],
+    applied: bool,
+    reason: str | None,
+) -> int:
+    """Store a proposed change (JSON-ready ``changes``/``before``); returns its id.
+
+    The proposer (``created_by``) is the transaction's actor, set by the caller.
+    """
+    row = conn.execute(
+        "INSERT INTO station_revisions"
+        " (station_id, kind, base_version, changes, before, applied, reason, created_by)"
+        " VALUES (%s, %s, %s, %s, %s, %s, %s, '') RETURNING id",
+        (
+            station_id,
+            kind,
+            base_version,
+            Jsonb(dict(changes)),
+            Jsonb(dict(before)),
+            applied,
+            reason,
+        ),
+    ).fetchone()
+    assert row is not None
+    return int(row["id"])
+
+
+def get_revision(
+    conn: psycopg.Connection[Any], revision_id: int, *, for_update: bool = False
+) -> dict[str, Any] | None:
+    """One revision with its station's name, kind and current version, or None."""
+    query = _REVISIONS + " WHERE r.id = %s" + (" FOR UPDATE OF r" if for_update else "")
+    return conn.execute(query, (revision_id,)).fetchone()
+
+
+def list_revisions(  # noqa: PLR0913 - filters
+    conn: psycopg.Connection[Any],
+    *,
+    state: str | None = None,
+    station_id: int | None = None,
+    created_by: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    """Revisions, oldest first when listing pending ones, newest first otherwise."""
+    where: list[str] = []
+    params: list[Any] = []
+    for column, value in (
+        ("r.state", state),
+        ("r.station_id", station_id),
+        ("r.created_by", created_by),
+    ):
+        if value is not None:
+            where.append(f"{column} = %s")
+            params.append(value)
+    query = _REVISIONS + (" WHERE " + " AND ".join(where) if where else "")
+    order = "r.created_at, r.id" if state == "pending" else "r.id DESC"
+    query += f" ORDER BY {order} LIMIT %s OFFSET %s"
+    return conn.execute(query, (*params, limit, offset)).fetchall()
+
+
+def pending_revision_counts(
+    conn: psycopg.Connection[Any], station_ids: Iterable[int]
+) -> dict[int, int]:
+    """How many pending revisions each of ``station_ids`` has (absent: none)."""
+    rows = conn.execute(
+        "SELECT station_id, count(*) AS n FROM station_revisions"
+        " WHERE state = 'pending' AND station_id = ANY(%s) GROUP BY station_id",
+        (list(station_ids),),
+    ).fetchall()
+    return {int(r["station_id"]): int(r["n"]) for r in rows}
+
+
+def decide_revision(
+    conn: psycopg.Connection[Any], revision_id: int, state: str, comment: str | None
+) -> bool:
+    """Mark a pending revision approved/rejected/withdrawn; False when not pending.
+
+    The decider and time are the transaction's actor and now (set by the trigger).
+    """
+    row = conn.execute(
+        "UPDATE station_revisions SET state = %s, comment = %s, decided_by = ''"
+        " WHERE id = %s AND state = 'pending' RETURNING id",
+        (state, comment, revision_id),
+    ).fetchone()
+    return row is not None
+
+
+def by_record_keys(
+    conn: psycopg.Connection[Any], keys: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """The stored stations with these (source, external id) pairs, as staff see them."""
+    pairs = [k for k in keys if k[0] is not None and k[1] is not None]
+    if not pairs:
+        return {}
+    rows = conn.execute(
+        _VIEW + " WHERE (source, external_id) IN (SELECT * FROM unnest(%s::text[], %s::text[]))",
+        ([p[0] for p in pairs], [p[1] for p in pairs]),
+    ).fetchall()
+    return {(r["source"], r["external_id"]): r for r in rows}
 
 
 # ----------------------------------------------------------------- public reads

@@ -92,7 +92,7 @@ def test_a_closing_date_defaults_to_the_citys_today(city) -> None:
     admin = User(1, "admin", "admin")
     with clock.frozen(NEW_YEAR_BEIJING), city.transaction():
         out = change_status(city, admin, row["id"], row["version"], "closed", reason="拆除")
-    assert out["closed_on"] == dt.date(2027, 1, 1)
+    assert out.station["closed_on"] == dt.date(2027, 1, 1)
 
 
 # -- reproducible as of a date --------------------------------------------------------

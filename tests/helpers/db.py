@@ -11,6 +11,7 @@ from psycopg import sql
 
 DATA_TABLES = (
     "station_audit",
+    "station_revisions",
     "stations",
     "walk_edges",
     "walk_nodes",
