@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import errors, limits, static
+from api import errors, limits, openapi, static
 from api.deps import make_pool
 from api.middleware import RateLimitMiddleware, RequestLogMiddleware, configure_logging
 from api.routes import ROUTERS
@@ -55,6 +55,8 @@ def create_app(url: str | None = None) -> FastAPI:
     app.add_middleware(RequestLogMiddleware, trust_forwarded=settings.serving.trust_forwarded)
     limits.install(app)
     static.install(app)
+    openapi.document_errors(app, ROUTERS)
+    errors.index_routes(app, ROUTERS)
     for router in ROUTERS:
         app.include_router(router)
     return app

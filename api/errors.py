@@ -8,10 +8,12 @@ body has the same shape: ``{"code", "message" (中文), "message_en", "details"?
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from geo import errors
@@ -120,7 +122,30 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     code, zh, en = _HTTP_MESSAGES.get(exc.status_code, ("error", str(exc.detail), str(exc.detail)))
     status = 422 if exc.status_code == 400 else exc.status_code  # a malformed body is bad input
     body = {"code": code, "message": zh, "message_en": en}
-    return JSONResponse(body, status_code=status, headers=getattr(exc, "headers", None))
+    headers = dict(getattr(exc, "headers", None) or {})
+    if status == 405:
+        # Starlette names the methods of the first route with this path only.
+        headers["Allow"] = ", ".join(allowed_methods(request.app, request.url.path))
+    return JSONResponse(body, status_code=status, headers=headers or None)
+
+
+def allowed_methods(app: FastAPI, path: str) -> list[str]:
+    """Every method some route of ``app`` answers at ``path``."""
+    methods: set[str] = set()
+    for regex, route_methods in getattr(app.state, "route_methods", ()):
+        if regex.match(path):
+            methods |= route_methods
+    return sorted(methods)
+
+
+def index_routes(app: FastAPI, routers: Iterable[APIRouter]) -> None:
+    """Remember each route's path pattern and methods, for the Allow header of a 405."""
+    app.state.route_methods = [
+        (route.path_regex, frozenset(route.methods or ()))
+        for router in routers
+        for route in router.routes
+        if isinstance(route, APIRoute)
+    ]
 
 
 def install(app: FastAPI) -> None:

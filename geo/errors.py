@@ -90,6 +90,12 @@ class Conflict(YizhanError):
     code = "conflict"
 
 
+class NotLoaded(Conflict):
+    """The city data a request needs (a walk network, districts) is not loaded yet."""
+
+    code = "not_loaded"
+
+
 class DatabaseError(YizhanError):
     """The database could not be reached or configured."""
 

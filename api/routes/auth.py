@@ -10,6 +10,7 @@ from fastapi.security import OAuth2PasswordRequestForm
 
 from api.auth import SESSION_COOKIE, cookie_token, current_user
 from api.deps import get_conn
+from api.openapi import error
 from api.schemas.auth import Credentials, TokenOut, UserOut
 from geo import accounts
 from geo.accounts import User
@@ -24,11 +25,14 @@ def _client(request: Request) -> str | None:
     return request.client.host if request.client else None
 
 
+WRONG_LOGIN = error(401, "用户名或密码错误 / wrong user name or password")
+
+
 def _user_out(user: User) -> UserOut:
     return UserOut(name=user.name, role=user.role, role_zh=accounts.ROLES[user.role])
 
 
-@router.post("/token", response_model=TokenOut)
+@router.post("/token", response_model=TokenOut, responses=WRONG_LOGIN)
 def token(
     request: Request, conn: Conn, form: Annotated[OAuth2PasswordRequestForm, Depends()]
 ) -> TokenOut:
@@ -38,7 +42,7 @@ def token(
     return TokenOut(access_token=value, expires_at=expires)
 
 
-@router.post("/session", response_model=UserOut)
+@router.post("/session", response_model=UserOut, responses=WRONG_LOGIN)
 def login_session(request: Request, response: Response, conn: Conn, body: Credentials) -> UserOut:
     """Log in for the pages: sets an HttpOnly, SameSite=Strict session cookie."""
     user = accounts.authenticate(conn, body.username, body.password, _client(request))

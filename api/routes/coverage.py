@@ -15,7 +15,8 @@ from fastapi import APIRouter, Depends, Query
 
 from api.auth import planner_user
 from api.deps import get_conn
-from api.schemas.common import CRS_CHOICES, Mode
+from api.openapi import error
+from api.schemas.common import CRS_CHOICES, CRS_SCHEMA, DATE_SCHEMA, KIND_SCHEMA, Mode, bounds
 from api.schemas.coverage import (
     CoverageOut,
     DistrictRow,
@@ -28,6 +29,7 @@ from api.schemas.coverage import (
 from geo import clock
 from geo.accounts import User
 from geo.coverage import service, trend
+from geo.units import MAX_DISTANCE_M, MIN_SERVICE_DISTANCE_M
 
 router = APIRouter(prefix="/api/v1/coverage", tags=["coverage"])
 
@@ -55,11 +57,24 @@ def _today() -> dt.date:
     return clock.today()
 
 
-@router.get("", response_model=CoverageOut)
+NOT_COMPUTED = error(404, "该日期尚未计算覆盖率 / no coverage computed for this question yet")
+
+NOT_LOADED = error(409, "尚未导入步行路网 / no walk network is loaded yet")
+
+
+@router.get("", response_model=CoverageOut, responses=NOT_COMPUTED)
 def get_coverage(
-    as_of: dt.date = Query(default_factory=_today, description="as-of date (default today)"),
-    kind: str = "love_station",
-    distance: float | None = Query(None, description="metres; default per kind"),
+    as_of: dt.date = Query(
+        default_factory=_today,
+        description="as-of date (default today)",
+        json_schema_extra=DATE_SCHEMA,
+    ),
+    kind: str = Query("love_station", json_schema_extra=KIND_SCHEMA),
+    distance: float | None = Query(
+        None,
+        json_schema_extra=bounds(MIN_SERVICE_DISTANCE_M, MAX_DISTANCE_M),
+        description="metres; default per kind",
+    ),
     mode: Mode = "walking",
     conn: psycopg.Connection[Any] = Depends(get_conn),
 ) -> CoverageOut:
@@ -67,11 +82,15 @@ def get_coverage(
     return _out(service.stored(conn, service.question(as_of, kind, distance, mode)))
 
 
-@router.get("/gaps")
+@router.get("/gaps", responses=NOT_COMPUTED)
 def get_gaps(
-    as_of: dt.date = Query(default_factory=_today),
-    kind: str = "love_station",
-    distance: float | None = None,
+    as_of: dt.date = Query(default_factory=_today, json_schema_extra=DATE_SCHEMA),
+    kind: str = Query("love_station", json_schema_extra=KIND_SCHEMA),
+    distance: float | None = Query(
+        None,
+        json_schema_extra=bounds(MIN_SERVICE_DISTANCE_M, MAX_DISTANCE_M),
+        description="metres; default per kind",
+    ),
     mode: Mode = "walking",
     conn: psycopg.Connection[Any] = Depends(get_conn),
 ) -> dict[str, Any]:
@@ -83,9 +102,15 @@ def get_gaps(
 
 @router.get("/trend", response_model=TrendOut)
 def get_trend(
-    as_of: dt.date = Query(default_factory=_today, description="the trend ends here"),
-    kind: str = "love_station",
-    distance: float | None = None,
+    as_of: dt.date = Query(
+        default_factory=_today, description="the trend ends here", json_schema_extra=DATE_SCHEMA
+    ),
+    kind: str = Query("love_station", json_schema_extra=KIND_SCHEMA),
+    distance: float | None = Query(
+        None,
+        json_schema_extra=bounds(MIN_SERVICE_DISTANCE_M, MAX_DISTANCE_M),
+        description="metres; default per kind",
+    ),
     mode: Mode = "walking",
     conn: psycopg.Connection[Any] = Depends(get_conn),
 ) -> dict[str, Any]:
@@ -95,18 +120,34 @@ def get_trend(
     return {**out, "count_targets": trend.count_targets(conn, as_of, kind=kind)}
 
 
-@router.post("/runs", response_model=CoverageOut, dependencies=[Depends(require_planner)])
+@router.post(
+    "/runs",
+    response_model=CoverageOut,
+    dependencies=[Depends(require_planner)],
+    responses=NOT_LOADED,
+)
 def post_run(body: RunIn, conn: psycopg.Connection[Any] = Depends(get_conn)) -> CoverageOut:
     """Compute (or reuse) the snapshot for a date. Planner role or above."""
     q = service.question(body.as_of, body.kind, body.distance, body.mode)
     return _out(service.run(conn, q))
 
 
-@router.post("/trend/runs", response_model=TrendOut, dependencies=[Depends(require_planner)])
+@router.post(
+    "/trend/runs",
+    response_model=TrendOut,
+    dependencies=[Depends(require_planner)],
+    responses=NOT_LOADED,
+)
 def post_trend_run(
-    as_of: dt.date = Query(default_factory=_today, description="the trend ends here"),
-    kind: str = "love_station",
-    distance: float | None = None,
+    as_of: dt.date = Query(
+        default_factory=_today, description="the trend ends here", json_schema_extra=DATE_SCHEMA
+    ),
+    kind: str = Query("love_station", json_schema_extra=KIND_SCHEMA),
+    distance: float | None = Query(
+        None,
+        json_schema_extra=bounds(MIN_SERVICE_DISTANCE_M, MAX_DISTANCE_M),
+        description="metres; default per kind",
+    ),
     mode: Mode = "walking",
     conn: psycopg.Connection[Any] = Depends(get_conn),
 ) -> dict[str, Any]:
@@ -117,17 +158,38 @@ def post_trend_run(
     return {**out, "count_targets": trend.count_targets(conn, as_of, kind=kind)}
 
 
-@router.get("/plan", response_model=PlanOut, dependencies=[Depends(require_planner)])
+@router.get(
+    "/plan",
+    response_model=PlanOut,
+    dependencies=[Depends(require_planner)],
+    responses=NOT_LOADED,
+)
 # FastAPI reads the query from the signature: one parameter per query parameter.
 def get_plan(  # noqa: PLR0913
-    k: int | None = Query(None, description="best k new sites (MCLP); absent: full (LSCP)"),
-    as_of: dt.date = Query(default_factory=_today),
-    kind: str = "love_station",
-    distance: float | None = Query(None, description="metres; default per kind"),
-    spacing: float | None = Query(None, description="candidate spacing (m)"),
-    solver: str = "highs",
-    time_limit: float = Query(30.0, description="seconds, at most 120"),
-    crs: str = Query("wgs84", description=f"also give positions in {CRS_CHOICES}"),
+    k: int | None = Query(
+        None,
+        json_schema_extra=bounds(1, 10_000),
+        description="best k new sites (MCLP); absent: full (LSCP)",
+    ),
+    as_of: dt.date = Query(default_factory=_today, json_schema_extra=DATE_SCHEMA),
+    kind: str = Query("love_station", json_schema_extra=KIND_SCHEMA),
+    distance: float | None = Query(
+        None,
+        json_schema_extra=bounds(MIN_SERVICE_DISTANCE_M, MAX_DISTANCE_M),
+        description="metres; default per kind",
+    ),
+    spacing: float | None = Query(
+        None, description="candidate spacing (m)", json_schema_extra=bounds(10, 5000)
+    ),
+    solver: str = Query("highs", json_schema_extra={"enum": ["highs", "greedy"]}),
+    time_limit: float = Query(
+        30.0, description="seconds, at most 120", json_schema_extra=bounds(0, 120, above=True)
+    ),
+    crs: str = Query(
+        "wgs84",
+        description=f"also give positions in {CRS_CHOICES}",
+        json_schema_extra=CRS_SCHEMA,
+    ),
     conn: psycopg.Connection[Any] = Depends(get_conn),
 ) -> dict[str, Any]:
     """Where new stations should go: the fewest sites that close every gap, or the best

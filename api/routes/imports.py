@@ -11,7 +11,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 
 from api.auth import editor_user
-from api.schemas.common import CRS, CRS_CHOICES, KIND_CHOICES
+from api.schemas.common import CRS, CRS_CHOICES, KIND_CHOICES, KIND_SCHEMA
 from api.schemas.imports import ImportOut, Problem
 from geo.accounts import User
 from geo.errors import InvalidFile
@@ -40,7 +40,7 @@ def import_file(
     request: Request,
     user: Editor,
     file: Annotated[UploadFile, File(description="CSV (UTF-8/GBK), XLSX or GeoJSON")],
-    kind: Annotated[str, Form(description=KIND_CHOICES)],
+    kind: Annotated[str, Form(description=KIND_CHOICES, json_schema_extra=KIND_SCHEMA)],
     crs: Annotated[CRS, Form(description=f"坐标系 {CRS_CHOICES}")],
     dry_run: Annotated[bool, Form(description="只检查不写入 / report only")] = False,
     source: Annotated[str | None, Form(max_length=200)] = None,

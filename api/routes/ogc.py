@@ -12,11 +12,11 @@ from typing import Any
 
 import psycopg
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 
 from api.deps import get_conn
 from api.geojson import page_links
-from api.schemas.common import MAX_OFFSET
+from api.schemas.common import BBOX_SCHEMA, MAX_OFFSET
 from geo import clock, vocab
 from geo.db import network as network_db
 from geo.errors import NotFound
@@ -45,6 +45,12 @@ COLLECTIONS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "districts": ("区域 Districts", "区域与重点区域 / districts and key districts", ("name",)),
     "main_streets": ("主要街道 Main streets", "主要街道 / main streets", ("name",)),
 }
+
+
+class GeoJSONResponse(JSONResponse):
+    """The media type of GeoJSON, for the document (items are written by :func:`_json`)."""
+
+    media_type = GEOJSON
 
 
 def _json(body: Any, media: str = JSON) -> Response:
@@ -200,11 +206,13 @@ def _features(
     return [_geography_feature(r) for r in rows], matched_or_none
 
 
-@router.get("/collections/{cid}/items")
+@router.get("/collections/{cid}/items", response_class=GeoJSONResponse)
 def items(
     cid: str,
     request: Request,
-    bbox: str | None = Query(None, description="minlon,minlat,maxlon,maxlat (CRS84)"),
+    bbox: str | None = Query(
+        None, description="minlon,minlat,maxlon,maxlat (CRS84)", json_schema_extra=BBOX_SCHEMA
+    ),
     limit: int = Query(DEFAULT_LIMIT, ge=1, description=f"clamped to {MAX_LIMIT}"),
     offset: int = Query(0, ge=0, le=MAX_OFFSET, description=f"0..{MAX_OFFSET}"),
     conn: psycopg.Connection[Any] = Depends(get_conn),
@@ -238,7 +246,7 @@ def items(
     )
 
 
-@router.get("/collections/{cid}/items/{fid}")
+@router.get("/collections/{cid}/items/{fid}", response_class=GeoJSONResponse)
 def item(
     cid: str, fid: int, request: Request, conn: psycopg.Connection[Any] = Depends(get_conn)
 ) -> Response:

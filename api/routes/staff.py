@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 
 from api.auth import editor_user, staff_user
 from api.deps import IfMatch, get_conn, if_match_version, set_etag
+from api.openapi import error
 from api.schemas.common import CRS, Kind, ReviewState
 from api.schemas.staff import (
     HistoryEntry,
@@ -69,7 +70,14 @@ def _outcome(response: Response, outcome: station_edits.Outcome) -> StationOut |
     return _station(response, outcome.station)
 
 
-@router.post("/api/v1/stations", status_code=201, response_model=StationOut)
+@router.post(
+    "/api/v1/stations",
+    status_code=201,
+    response_model=StationOut,
+    responses=error(
+        409, "附近已有相似站点（候选列表）/ possible duplicates nearby (candidates listed)"
+    ),
+)
 def create_station(body: StationCreate, user: Editor, conn: Conn, response: Response) -> StationOut:
     """Register a station (field staff: pending review; reviewers/admins: published).
 
@@ -90,7 +98,16 @@ def create_station(body: StationCreate, user: Editor, conn: Conn, response: Resp
     return _station(response, row)
 
 
-@router.patch("/api/v1/stations/{station_id}", response_model=StationOut, responses=PROPOSED)
+@router.patch(
+    "/api/v1/stations/{station_id:int}",
+    response_model=StationOut,
+    responses={
+        **PROPOSED,
+        **error(
+            409, "附近已有相似站点（候选列表）/ possible duplicates nearby (candidates listed)"
+        ),
+    },
+)
 def patch_station(
     station_id: StationId,
     body: StationPatch,
@@ -118,7 +135,9 @@ def patch_station(
     return _outcome(response, outcome)
 
 
-@router.post("/api/v1/stations/{station_id}/status", response_model=StationOut, responses=PROPOSED)
+@router.post(
+    "/api/v1/stations/{station_id:int}/status", response_model=StationOut, responses=PROPOSED
+)
 def change_status(
     station_id: StationId,
     body: StatusChange,
@@ -210,7 +229,11 @@ def get_revision(revision_id: RevisionId, user: Staff, conn: Conn) -> dict[str, 
     return revisions.get(conn, user, revision_id)
 
 
-@router.post("/api/v1/staff/revisions/{revision_id}/withdraw", response_model=RevisionOut)
+@router.post(
+    "/api/v1/staff/revisions/{revision_id:int}/withdraw",
+    response_model=RevisionOut,
+    responses=error(409, "修改申请已处理 / the revision was already decided"),
+)
 def withdraw_revision(revision_id: RevisionId, user: Editor, conn: Conn) -> dict[str, Any]:
     """The proposer takes back a pending revision."""
     return revisions.withdraw(conn, user, revision_id)

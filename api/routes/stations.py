@@ -5,13 +5,22 @@ from __future__ import annotations
 from typing import Any
 
 import psycopg
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from psycopg_pool import ConnectionPool
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import get_conn, pooled
 from api.geojson import page_links, point_feature
-from api.schemas.common import CRS_CHOICES, KIND_CHOICES, MAX_OFFSET
+from api.schemas.common import (
+    BBOX_SCHEMA,
+    CRS_CHOICES,
+    CRS_SCHEMA,
+    KIND_CHOICES,
+    KIND_SCHEMA,
+    MAX_OFFSET,
+    SERVICES_SCHEMA,
+    bounds,
+)
 from api.schemas.stations import NearestAnswer, PublicStation
 from geo.crs import parse_crs
 from geo.settings import Settings, get_settings
@@ -28,15 +37,29 @@ MAX_PAGE = 1000
 # FastAPI reads the query from the signature: one parameter per query parameter.
 async def nearest(  # noqa: PLR0913
     request: Request,
-    lon: float = Query(description="经度 longitude"),
-    lat: float = Query(description="纬度 latitude"),
-    crs: str = Query("wgs84", description=f"{CRS_CHOICES} (gcj02: 高德, bd09: 百度)"),
-    kind: str | None = Query(None, description=KIND_CHOICES),
-    services: str | None = Query(None, description="所需服务 e.g. water,toilet"),
+    lon: float = Query(description="经度 longitude", json_schema_extra=bounds(-180, 180)),
+    lat: float = Query(description="纬度 latitude", json_schema_extra=bounds(-90, 90)),
+    crs: str = Query(
+        "wgs84",
+        description=f"{CRS_CHOICES} (gcj02: 高德, bd09: 百度)",
+        json_schema_extra=CRS_SCHEMA,
+    ),
+    kind: str | None = Query(None, description=KIND_CHOICES, json_schema_extra=KIND_SCHEMA),
+    services: str | None = Query(
+        None, description="所需服务 e.g. drinking_water,toilet", json_schema_extra=SERVICES_SCHEMA
+    ),
     open_now: bool = Query(False, description="只要现在开放的 / only open now"),
-    at: str | None = Query(None, description="ISO time for open_now (default now)"),
-    limit: int = Query(5, description=f"1..{lookup.MAX_LIMIT}"),
-    max_distance: float = Query(3000.0, description="metres"),
+    at: str | None = Query(
+        None,
+        description="ISO time for open_now (default now)",
+        json_schema_extra={"format": "date-time"},
+    ),
+    limit: int = Query(
+        5, description=f"1..{lookup.MAX_LIMIT}", json_schema_extra=bounds(1, lookup.MAX_LIMIT)
+    ),
+    max_distance: float = Query(
+        3000.0, description="metres", json_schema_extra=bounds(0, pq.MAX_DISTANCE_M, above=True)
+    ),
 ) -> Response:
     """The nearest public stations, by walking distance along the walk network."""
     pool: ConnectionPool = request.app.state.pool
@@ -66,8 +89,8 @@ async def nearest(  # noqa: PLR0913
 
 @router.get("/{station_id}", response_model=PublicStation)
 def one(
-    station_id: int,
-    crs: str = Query("wgs84"),
+    station_id: int = Path(ge=1, le=2**63 - 1),
+    crs: str = Query("wgs84", json_schema_extra=CRS_SCHEMA),
     conn: psycopg.Connection[Any] = Depends(get_conn),
 ) -> PublicStation:
     """One public station (open and approved)."""
@@ -78,11 +101,16 @@ def one(
 @router.get("")
 def listing(
     request: Request,
-    bbox: str | None = Query(None, description="minlon,minlat,maxlon,maxlat (WGS-84)"),
-    kind: str | None = Query(None),
-    services: str | None = Query(None),
-    crs: str = Query("wgs84"),
-    limit: int = Query(100, description=f"1..{MAX_PAGE}"),
+    bbox: str | None = Query(
+        None,
+        description="minlon,minlat,maxlon,maxlat (WGS-84), at most "
+        f"{pq.MAX_BBOX_SPAN_DEG:g}° each way",
+        json_schema_extra=BBOX_SCHEMA,
+    ),
+    kind: str | None = Query(None, json_schema_extra=KIND_SCHEMA),
+    services: str | None = Query(None, json_schema_extra=SERVICES_SCHEMA),
+    crs: str = Query("wgs84", json_schema_extra=CRS_SCHEMA),
+    limit: int = Query(100, description=f"1..{MAX_PAGE}", json_schema_extra=bounds(1, MAX_PAGE)),
     offset: int = Query(0, ge=0, le=MAX_OFFSET, description=f"0..{MAX_OFFSET}"),
     conn: psycopg.Connection[Any] = Depends(get_conn),
 ) -> dict[str, Any]:

@@ -8,8 +8,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from api.schemas.common import Mode, PlanModel
+from api.schemas.common import DATE_SCHEMA, KIND_SCHEMA, Mode, PlanModel, bounds
 from geo.coverage.trend import STATUS_LABELS
+from geo.units import MAX_DISTANCE_M, MIN_SERVICE_DISTANCE_M
 
 
 class Summary(BaseModel):
@@ -76,9 +77,11 @@ class CoverageOut(BaseModel):
 class RunIn(BaseModel):
     """What coverage to compute and store."""
 
-    as_of: dt.date
-    kind: str = "love_station"
-    distance: float | None = None
+    as_of: dt.date = Field(json_schema_extra=DATE_SCHEMA)
+    kind: str = Field("love_station", json_schema_extra=KIND_SCHEMA)
+    distance: float | None = Field(
+        None, json_schema_extra=bounds(MIN_SERVICE_DISTANCE_M, MAX_DISTANCE_M)
+    )
     mode: Mode = "walking"
 
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from api.schemas.common import Reason, Status, Text
+from api.schemas.common import Reason, SomeText, Status, Text
 from geo.stations.model import StationInput
 from geo.stations.sql import PATCHABLE, POSITION_FIELDS
 
@@ -102,6 +102,14 @@ class ReviewDecision(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     comment: Text = Field(default=None, max_length=500)
+
+
+class RejectDecision(BaseModel):
+    """A reviewer's rejection: the comment tells the submitter why (required)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    comment: SomeText = Field(max_length=500)
 
 
 class StationOut(BaseModel):

@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 
 from geo.coverage.geometry import grid_cells, sample_along, transform
 from geo.db import coverage as coverage_db
-from geo.errors import InvalidInput
+from geo.errors import NotLoaded
 from geo.network import walk
 from geo.network.graph import Snap
 from geo.network.walk import WalkNetwork
@@ -80,12 +80,12 @@ def load_city(conn: psycopg.Connection[Any], *, cell_m: float, sample_m: float =
 
     Raises
     ------
-    InvalidInput
+    NotLoaded
         When no walk network is loaded.
     """
     network = walk.load(conn)
     if network is None:
-        raise InvalidInput(
+        raise NotLoaded(
             "尚未导入步行路网，无法计算覆盖：请先运行 yizhan import streets",
             "no walk network is loaded, so coverage cannot be computed: "
             "run `yizhan import streets` first",

@@ -26,7 +26,7 @@ from geo.db import coverage as coverage_db
 from geo.errors import InvalidInput, NotFound
 from geo.settings import get_settings
 from geo.stations import sql as stations_sql
-from geo.units import MAX_DISTANCE_M
+from geo.units import MAX_DISTANCE_M, MIN_SERVICE_DISTANCE_M
 from geo.vocab import KINDS
 
 MODE_LABELS = {
@@ -79,11 +79,12 @@ def question(
         )
     clock.check_in_range(as_of)
     d = float(settings.coverage_distance_m[kind] if distance_m is None else distance_m)
-    if not 0 < d <= MAX_DISTANCE_M:
+    if not MIN_SERVICE_DISTANCE_M <= d <= MAX_DISTANCE_M:
         raise InvalidInput(
-            f"服务距离必须大于 0 且不超过 {MAX_DISTANCE_M:.0f} 米，收到 {d:g}",
-            f"the service distance must be more than 0 and at most {MAX_DISTANCE_M:.0f} m; "
-            f"got {d:g}",
+            f"服务距离必须在 {MIN_SERVICE_DISTANCE_M:.0f} 到 {MAX_DISTANCE_M:.0f} 米之间，"
+            f"收到 {d:g}",
+            f"the service distance must be from {MIN_SERVICE_DISTANCE_M:.0f} to "
+            f"{MAX_DISTANCE_M:.0f} m; got {d:g}",
         )
     cell = float(settings.coverage_cell_m if cell_m is None else cell_m)
     if not 5 <= cell <= 1000:

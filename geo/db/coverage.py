@@ -118,12 +118,20 @@ def save_snapshot(
 ) -> int:
     """Store a snapshot and its geometries (WGS-84) in one transaction; returns its id.
 
-    A snapshot with the same key and fingerprint is replaced."""
+    Two requests that computed the same snapshot at once (two planners asking for the
+    same trend) take turns on an advisory lock; the second keeps the first's snapshot,
+    which has the same inputs (key and fingerprint), and returns its id."""
     with conn.transaction():
         conn.execute(
-            "DELETE FROM coverage_snapshots WHERE " + _KEY + " AND fingerprint = %s",
-            (*key, fingerprint),
+            "SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))",
+            ("coverage_snapshot:" + "|".join(map(str, key)) + "|" + fingerprint,),
         )
+        existing = conn.execute(
+            "SELECT id FROM coverage_snapshots WHERE " + _KEY + " AND fingerprint = %s",
+            (*key, fingerprint),
+        ).fetchone()
+        if existing is not None:
+            return int(existing["id"])
         row = conn.execute(
             "INSERT INTO coverage_snapshots (as_of, kind, distance_m, mode, cell_m, fingerprint,"
             " figures, seconds) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",

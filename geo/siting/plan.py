@@ -114,7 +114,8 @@ def plan_question(  # noqa: PLR0913
             f"候选点间距必须在 10 到 5000 米之间，收到 {spacing:g}",
             f"the candidate spacing must be between 10 and 5000 m; got {spacing:g}",
         )
-    piece = float(settings.siting_piece_m if piece_m is None else piece_m)
+    # The default piece length, but never longer than the service distance itself.
+    piece = float(min(settings.siting_piece_m, q.distance_m) if piece_m is None else piece_m)
     if not (math.isfinite(piece) and 1 <= piece <= min(500.0, q.distance_m)):
         raise _bad(
             f"街道分段长度必须在 1 米到 min(500, 服务距离) 米之间，收到 {piece:g}",

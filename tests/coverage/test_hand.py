@@ -11,7 +11,7 @@ import datetime as dt
 import pytest
 
 from geo.coverage import service
-from geo.errors import InvalidInput
+from geo.errors import InvalidInput, NotLoaded
 from tests.helpers.cities import MAIN_STREET, add_station, load_district, load_streets
 
 AS_OF = dt.date(2026, 11, 24)
@@ -230,6 +230,6 @@ def test_a_date_before_the_first_station_is_zero_with_a_note(db) -> None:
 
 def test_an_empty_network_is_refused(db) -> None:
     add_station(db, 200, 30)
-    with pytest.raises(InvalidInput) as err:
+    with pytest.raises(NotLoaded) as err:
         _run(db)
     assert "步行路网" in err.value.zh and "walk network" in err.value.en
