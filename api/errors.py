@@ -39,7 +39,6 @@ STATUS: dict[type[errors.YizhanError], int] = {
 
 _HEADERS: dict[int, dict[str, str]] = {
     401: {"WWW-Authenticate": "Bearer"},
-    429: {"Retry-After": "60"},
     503: {"Retry-After": "5"},
 }
 
@@ -65,8 +64,9 @@ def status_for(exc: errors.YizhanError) -> int:
 
 def render(exc: errors.YizhanError) -> JSONResponse:
     """The response for a domain error: its status from :data:`STATUS`, its body
-    ``{code, message, message_en, details?}`` and the status's headers (a
-    :class:`~geo.errors.RateLimited` names its own Retry-After)."""
+    ``{code, message, message_en, details?}`` and the status's headers (a 429, a
+    :class:`~geo.errors.RateLimited`, names its own Retry-After: when the limit or the
+    lock that refused it ends)."""
     status = status_for(exc)
     headers = dict(_HEADERS.get(status, {}))
     if isinstance(exc, errors.RateLimited):
