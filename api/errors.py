@@ -123,8 +123,17 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(body, status_code=status, headers=getattr(exc, "headers", None))
 
 
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    """A bug: the same bilingual shape, no trace. It is answered outside every middleware
+    (Starlette's outermost error layer), so it names its own ``nosniff``; the error is
+    raised again afterwards for the server's log."""
+    body = {"code": "internal_error", "message": "服务器内部错误", "message_en": "internal error"}
+    return JSONResponse(body, status_code=500, headers={"X-Content-Type-Options": "nosniff"})
+
+
 def install(app: FastAPI) -> None:
     """Answer domain, validation and HTTP errors with Yizhan's bilingual error body."""
     app.add_exception_handler(errors.YizhanError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)
