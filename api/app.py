@@ -41,6 +41,9 @@ def create_app(url: str | None = None) -> FastAPI:
         "mother-and-baby rooms and worker bookshops.",
         version="0.1.0",
         lifespan=lifespan,
+        # Served by api/routes/docs.py with assets from Yizhan (FastAPI's load a CDN).
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     errors.install(app)
