@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from api import errors, limits, openapi, static
 from api.deps import make_pool
+from api.headers import HeadAsGet, SecurityHeaders
 from api.middleware import RateLimitMiddleware, RequestLogMiddleware, configure_logging
 from api.routes import ROUTERS
 from geo.db.connection import database_url
@@ -40,10 +41,16 @@ def create_app(url: str | None = None) -> FastAPI:
         "mother-and-baby rooms and worker bookshops.",
         version="0.1.0",
         lifespan=lifespan,
+        # Served by api/routes/docs.py with assets from Yizhan (FastAPI's load a CDN).
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     errors.install(app)
     configure_logging(settings.serving.log_json, settings.serving.log_level)
+    # Middleware added first runs innermost: logs and limits see HEAD as HEAD, and the
+    # security headers, added last, reach every answer (413 and 429 included).
+    app.add_middleware(HeadAsGet)
     if settings.serving.rate_limit_per_minute > 0:
         app.add_middleware(
             RateLimitMiddleware,
@@ -54,6 +61,7 @@ def create_app(url: str | None = None) -> FastAPI:
         )
     app.add_middleware(RequestLogMiddleware, trust_forwarded=settings.serving.trust_forwarded)
     limits.install(app)
+    app.add_middleware(SecurityHeaders)
     static.install(app)
     openapi.document_errors(app, ROUTERS)
     errors.index_routes(app, ROUTERS)

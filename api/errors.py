@@ -41,7 +41,6 @@ STATUS: dict[type[errors.YizhanError], int] = {
 
 _HEADERS: dict[int, dict[str, str]] = {
     401: {"WWW-Authenticate": "Bearer"},
-    429: {"Retry-After": "60"},
     503: {"Retry-After": "5"},
 }
 
@@ -67,8 +66,9 @@ def status_for(exc: errors.YizhanError) -> int:
 
 def render(exc: errors.YizhanError) -> JSONResponse:
     """The response for a domain error: its status from :data:`STATUS`, its body
-    ``{code, message, message_en, details?}`` and the status's headers (a
-    :class:`~geo.errors.RateLimited` names its own Retry-After)."""
+    ``{code, message, message_en, details?}`` and the status's headers (a 429, a
+    :class:`~geo.errors.RateLimited`, names its own Retry-After: when the limit or the
+    lock that refused it ends)."""
     status = status_for(exc)
     headers = dict(_HEADERS.get(status, {}))
     if isinstance(exc, errors.RateLimited):
@@ -148,8 +148,17 @@ def index_routes(app: FastAPI, routers: Iterable[APIRouter]) -> None:
     ]
 
 
+async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    """A bug: the same bilingual shape, no trace. It is answered outside every middleware
+    (Starlette's outermost error layer), so it names its own ``nosniff``; the error is
+    raised again afterwards for the server's log."""
+    body = {"code": "internal_error", "message": "服务器内部错误", "message_en": "internal error"}
+    return JSONResponse(body, status_code=500, headers={"X-Content-Type-Options": "nosniff"})
+
+
 def install(app: FastAPI) -> None:
     """Answer domain, validation and HTTP errors with Yizhan's bilingual error body."""
     app.add_exception_handler(errors.YizhanError, _domain_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected)

@@ -2,8 +2,9 @@
 
 Passwords are hashed with Argon2id (argon2-cffi). A login hands out a random token whose
 SHA-256 alone is stored with its expiry in PostGIS, so tokens survive a restart and a
-copy of the database hands out none. Failed logins are counted in the database per
-account and per client address and refused above the configured limits.
+copy of the database hands out none. Failed logins are counted in the database before
+the password is checked, per account and address, per address and per account
+(:mod:`geo.login_throttle`), and refused above the configured limits.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
@@ -19,8 +22,9 @@ import psycopg
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from geo import login_throttle as throttle
 from geo.db import accounts as db
-from geo.errors import Conflict, Forbidden, InvalidInput, NotFound, TooManyAttempts, Unauthenticated
+from geo.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
 from geo.settings import get_settings
 
 Role = Literal["field_staff", "reviewer", "planner", "admin"]
@@ -121,49 +125,59 @@ def list_users(conn: psycopg.Connection[Any]) -> list[dict[str, Any]]:
     ]
 
 
-def _subjects(name: str, client: str | None) -> list[str]:
-    return [f"user:{name.lower()}"] + ([f"client:{client}"] if client else [])
+Connect = Callable[[], AbstractContextManager[psycopg.Connection[Any]]]
 
 
-def _check_throttle(conn: psycopg.Connection[Any], name: str, client: str | None) -> None:
-    settings = get_settings().accounts
-    counts = db.failures_since(conn, _subjects(name, client), settings.login_window_s)
-    user_n = counts.get(f"user:{name.lower()}", 0)
-    client_n = counts.get(f"client:{client}", 0) if client else 0
-    if user_n >= settings.login_max_failures_user or client_n >= settings.login_max_failures_client:
-        minutes = max(1, settings.login_window_s // 60)
-        raise TooManyAttempts(
-            f"登录失败次数过多，请 {minutes} 分钟后再试",
-            f"too many failed logins: try again in {minutes} minutes",
-        )
+def _opener(source: psycopg.Connection[Any] | Connect) -> Connect:
+    if isinstance(source, psycopg.Connection):
+        conn = source
+        return lambda: nullcontext(conn)
+    return source
+
+
+def _password_ok(row: dict[str, Any] | None, password: str) -> bool:
+    try:
+        _hasher.verify(row["password_hash"] if row else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        return False
+    return row is not None and row["disabled_at"] is None
 
 
 def authenticate(
-    conn: psycopg.Connection[Any], name: str, password: str, client: str | None
+    source: psycopg.Connection[Any] | Connect, name: str, password: str, client: str | None
 ) -> User:
     """The account for ``name`` when ``password`` is right and it is active.
 
-    ``conn`` must be in autocommit mode so that a failure is recorded even though the
-    call raises. Raises TooManyAttempts while the account or client is throttled, and
-    Unauthenticated (with the same message whether the name or password was wrong).
+    ``source`` is a connection in autocommit mode (the count must outlive the error this
+    raises), or a function that opens one (the API passes its pool): then no connection
+    is held while Argon2 checks the password, which is slow on purpose, so many logins at
+    once do not empty the pool. The attempt is
+    counted before the check (:mod:`geo.login_throttle`), so logins sent at once cannot
+    get past the limits; a right password gives the count back.
+
+    Raises
+    ------
+    TooManyAttempts
+        While a lock applies (``retry_after_s``: when it ends); nothing is checked.
+    Unauthenticated
+        With the same message whether the name or the password was wrong.
     """
     if not _NAME_RE.match(name):
         name = "?"  # cannot be an account (nor stored, e.g. with NUL): a failure to count
-    _check_throttle(conn, name, client)
-    row = db.user_by_name(conn, name)
-    try:
-        _hasher.verify(row["password_hash"] if row else _DUMMY_HASH, password)
-        ok = row is not None and row["disabled_at"] is None
-    except (VerificationError, InvalidHashError):
-        ok = False
+    settings = get_settings().accounts
+    attempt = throttle.attempt_for(name, client)
+    connect = _opener(source)
+    with connect() as conn:
+        throttle.reserve(conn, attempt, settings)
+        row = db.user_by_name(conn, name)
+    ok = _password_ok(row, password)  # also for unknown names: the same time either way
     if not ok or row is None:
-        db.record_failure(conn, _subjects(name, client))
         raise Unauthenticated("用户名或密码错误", "wrong user name or password")
-    db.clear_failures(conn, f"user:{name.lower()}")
-    db.purge_old_failures(conn, get_settings().accounts.login_window_s)  # keep both tables small
-    db.purge_expired_tokens(conn)
-    if _hasher.check_needs_rehash(row["password_hash"]):
-        db.set_password_hash(conn, row["id"], _hasher.hash(password))
+    with connect() as conn:
+        throttle.forgive(conn, attempt, settings)
+        db.purge_expired_tokens(conn)  # keep the table small
+        if _hasher.check_needs_rehash(row["password_hash"]):
+            db.set_password_hash(conn, row["id"], _hasher.hash(password))
     return User(int(row["id"]), row["name"], row["role"])
 
 

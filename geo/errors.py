@@ -120,12 +120,6 @@ class Forbidden(YizhanError):
     code = "forbidden"
 
 
-class TooManyAttempts(YizhanError):
-    """Too many failed logins for this account or client; wait and try again."""
-
-    code = "too_many_attempts"
-
-
 class RateLimited(YizhanError):
     """One client sent too many requests; ``retry_after_s`` says when to try again."""
 
@@ -134,6 +128,13 @@ class RateLimited(YizhanError):
     def __init__(self, zh: str, en: str, *, retry_after_s: int, details: Any = None) -> None:
         super().__init__(zh, en, details=details)
         self.retry_after_s = retry_after_s
+
+
+class TooManyAttempts(RateLimited):
+    """Too many failed logins: ``retry_after_s`` is when the lock that refused this login
+    ends."""
+
+    code = "too_many_attempts"
 
 
 class PossibleDuplicate(Conflict):

@@ -137,14 +137,28 @@ class SitingSettings(BaseSettings):
 
 
 class AccountSettings(BaseSettings):
-    """Staff accounts: token lifetime and login throttling."""
+    """Staff accounts: token lifetime and login throttling.
+
+    Failed logins are counted over ``login_window_s`` for three subjects. One account from
+    one client address: at ``login_max_failures_user`` that address is locked out of that
+    account for ``login_lock_s``. One address over all accounts: at
+    ``login_max_failures_client`` the address is locked out for ``login_lock_s``. One
+    account over all addresses: from ``login_max_failures_account`` on, each failure
+    closes the account for 1, 2, 4 … s, at most ``login_backoff_max_s``. Addresses from
+    which the account logged in within ``login_trust_s`` meet only their own lock, so a
+    guesser elsewhere cannot lock its owner out.
+    """
 
     model_config = _ENV
 
     token_ttl_s: int = 8 * 3600  # bearer tokens and page sessions expire after this
-    login_window_s: int = 900  # failed logins are counted over this window ...
-    login_max_failures_user: int = 5  # ... and refused per account above this ...
-    login_max_failures_client: int = 20  # ... or per client address above this
+    login_window_s: int = Field(default=900, ge=1)  # failed logins are counted over this
+    login_lock_s: int = Field(default=900, ge=1)  # how long a lock lasts
+    login_max_failures_user: int = Field(default=5, ge=1)  # one account from one address
+    login_max_failures_client: int = Field(default=20, ge=1)  # one address, all accounts
+    login_max_failures_account: int = Field(default=50, ge=1)  # one account, all addresses
+    login_backoff_max_s: int = Field(default=300, ge=1)  # the longest account backoff
+    login_trust_s: int = Field(default=30 * 86400, ge=0)  # a login trusts its address this long
     cookie_secure: bool = False  # always mark the session cookie Secure (else: when https)
 
 

@@ -52,3 +52,20 @@ def render_staff(centre: tuple[float, float], tile_url: str = "") -> str:
         "services": terms(SERVICES),
     }
     return _template("staff.html").substitute(config=_json_for_script(config))
+
+
+def _docs_page(template: str, title: str, openapi_url: str, root: str) -> str:
+    return _template(template).substitute(
+        title=escape(title), openapi_url=escape(openapi_url), root=escape(root)
+    )
+
+
+def render_swagger(title: str, openapi_url: str, root: str = "") -> str:
+    """The interactive API docs (Swagger UI) for the OpenAPI document at ``openapi_url``;
+    ``root`` prefixes the asset URLs (the app's root path behind a proxy)."""
+    return _docs_page("swagger.html", title, openapi_url, root)
+
+
+def render_redoc(title: str, openapi_url: str, root: str = "") -> str:
+    """The API reference (ReDoc) for the OpenAPI document at ``openapi_url``."""
+    return _docs_page("redoc.html", title, openapi_url, root)

@@ -3,6 +3,7 @@
 from api.routes import (
     auth,
     coverage,
+    docs,
     health,
     home,
     imports,
@@ -26,4 +27,5 @@ ROUTERS = [
     imports.router,
     staff_page.router,
     map_page.router,
+    docs.router,
 ]

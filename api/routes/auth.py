@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any
 
 import psycopg
@@ -9,7 +10,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.security import OAuth2PasswordRequestForm
 
 from api.auth import SESSION_COOKIE, cookie_token, current_user
-from api.deps import get_conn
+from api.deps import get_conn, pooled
 from api.openapi import error
 from api.schemas.auth import Credentials, TokenOut, UserOut
 from geo import accounts
@@ -28,25 +29,35 @@ def _client(request: Request) -> str | None:
 WRONG_LOGIN = error(401, "用户名或密码错误 / wrong user name or password")
 
 
+def _login(
+    request: Request, name: str, password: str, kind: accounts.TokenKind
+) -> tuple[User, str, datetime]:
+    """Check the password with no pooled connection held during Argon2 (30 logins at once
+    must not empty the pool), then issue a token of ``kind``."""
+    pool = request.app.state.pool
+    user = accounts.authenticate(lambda: pooled(pool), name, password, _client(request))
+    with pooled(pool) as conn:
+        value, expires = accounts.issue_token(conn, user, kind)
+    return user, value, expires
+
+
 def _user_out(user: User) -> UserOut:
     return UserOut(name=user.name, role=user.role, role_zh=accounts.ROLES[user.role])
 
 
 @router.post("/token", response_model=TokenOut, responses=WRONG_LOGIN)
-def token(
-    request: Request, conn: Conn, form: Annotated[OAuth2PasswordRequestForm, Depends()]
-) -> TokenOut:
-    """OAuth2 password flow: a bearer token for the API (expires, see YIZHAN_TOKEN_TTL_S)."""
-    user = accounts.authenticate(conn, form.username, form.password, _client(request))
-    value, expires = accounts.issue_token(conn, user, "bearer")
+def token(request: Request, form: Annotated[OAuth2PasswordRequestForm, Depends()]) -> TokenOut:
+    """OAuth2 password flow: a bearer token for the API (expires, see YIZHAN_TOKEN_TTL_S).
+    Throttled: 429 with Retry-After while a lock on failed logins applies."""
+    _, value, expires = _login(request, form.username, form.password, "bearer")
     return TokenOut(access_token=value, expires_at=expires)
 
 
 @router.post("/session", response_model=UserOut, responses=WRONG_LOGIN)
-def login_session(request: Request, response: Response, conn: Conn, body: Credentials) -> UserOut:
-    """Log in for the pages: sets an HttpOnly, SameSite=Strict session cookie."""
-    user = accounts.authenticate(conn, body.username, body.password, _client(request))
-    value, _ = accounts.issue_token(conn, user, "session")
+def login_session(request: Request, response: Response, body: Credentials) -> UserOut:
+    """Log in for the pages: sets an HttpOnly, SameSite=Strict session cookie. Throttled
+    like the token login."""
+    user, value, _ = _login(request, body.username, body.password, "session")
     response.set_cookie(
         SESSION_COOKIE,
         value,

@@ -5,14 +5,19 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
+from api.headers import page_csp, tile_source
 from geo.settings import get_settings
-from maps.map_page import render_map_page
+from maps.map_page import basemap_config, render_map_page
 
 router = APIRouter(tags=["pages"])
 
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
-def map_page() -> str:
-    """找最近的驿站 / find the nearest station (mobile first)."""
+def map_page() -> HTMLResponse:
+    """找最近的驿站 / find the nearest station (mobile first), with the page standard CSP
+    that also lets the basemap's tile server send images."""
     s = get_settings()
-    return render_map_page(s.serving.basemap, s.serving.tianditu_key)
+    layers = basemap_config(s.serving.basemap, s.serving.tianditu_key)["layers"]
+    csp = page_csp(tile_source(layer["url"]) for layer in layers)
+    page = render_map_page(s.serving.basemap, s.serving.tianditu_key)
+    return HTMLResponse(page, headers={"Content-Security-Policy": csp})

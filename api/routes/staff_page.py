@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 import psycopg
 from fastapi import APIRouter, Depends
 from fastapi.responses import HTMLResponse
 
 from api.deps import get_conn
+from api.headers import page_csp, tile_source
 from geo.db.network import service_area
 from geo.settings import get_settings
 from maps.pages import render_staff
@@ -17,17 +17,6 @@ from maps.pages import render_staff
 router = APIRouter(tags=["pages"])
 
 DEFAULT_CENTRE = (114.0579, 22.5431)  # Shenzhen civic centre, until districts are loaded
-
-
-def _csp(tile_url: str) -> str:
-    """Only our own scripts and API; images also from the tile server when one is set."""
-    parts = urlsplit(tile_url) if tile_url else None
-    tiles = f" {parts.scheme}://{parts.netloc.replace('{s}', '*')}" if parts else ""
-    return (
-        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-        f"img-src 'self' data:{tiles}; connect-src 'self'; frame-ancestors 'none'; "
-        "base-uri 'none'; form-action 'self'"
-    )
 
 
 @router.get("/staff", response_class=HTMLResponse, include_in_schema=False)
@@ -39,11 +28,6 @@ def staff_page(conn: psycopg.Connection[Any] = Depends(get_conn)) -> HTMLRespons
         point = area.representative_point()
         centre = (point.x, point.y)
     tile_url = get_settings().serving.tile_url
-    return HTMLResponse(
-        render_staff(centre, tile_url),
-        headers={
-            "Content-Security-Policy": _csp(tile_url),
-            "X-Content-Type-Options": "nosniff",
-            "Referrer-Policy": "same-origin",
-        },
-    )
+    # The page standard (api/headers.py), with the tile server's images when one is set.
+    csp = page_csp([tile_source(tile_url)] if tile_url else [])
+    return HTMLResponse(render_staff(centre, tile_url), headers={"Content-Security-Policy": csp})

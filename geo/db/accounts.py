@@ -1,4 +1,4 @@
-"""SQL for accounts: users, login tokens/sessions and failed-login counts."""
+"""SQL for accounts: users, login tokens/sessions and the login throttle."""
 
 from __future__ import annotations
 
@@ -87,30 +87,48 @@ def purge_expired_tokens(conn: psycopg.Connection[Any]) -> None:
     conn.execute("DELETE FROM auth_tokens WHERE expires_at < now() - interval '1 day'")
 
 
-def record_failure(conn: psycopg.Connection[Any], subjects: list[str]) -> None:
-    """Count one failed login against each of ``subjects`` (user, client)."""
-    conn.execute("INSERT INTO login_failures (subject) SELECT unnest(%s::text[])", (subjects,))
+# A key of two-int advisory locks (pg_advisory_xact_lock(key, hashtext(subject))) that no
+# other lock in Yizhan uses: the throttle's subjects are serialised by these alone.
+_THROTTLE_LOCK = 7_242_010
+_THROTTLE = "subject, failures, window_started_at, locked_until, trusted_until"
 
 
-def failures_since(
-    conn: psycopg.Connection[Any], subjects: list[str], window_s: int
-) -> dict[str, int]:
-    """Failed logins per subject within the last ``window_s`` seconds."""
-    rows = conn.execute(
-        "SELECT subject, count(*) AS n FROM login_failures"
-        " WHERE subject = ANY(%s) AND at > now() - make_interval(secs => %s) GROUP BY subject",
-        (subjects, window_s),
+def lock_throttle_subjects(conn: psycopg.Connection[Any], subjects: list[str]) -> None:
+    """Take the transaction's advisory lock of each subject, in subject order (so two
+    attempts never wait on each other in a circle); held until the transaction ends."""
+    for subject in sorted(set(subjects)):
+        conn.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (_THROTTLE_LOCK, subject))
+
+
+def throttle_rows(conn: psycopg.Connection[Any], subjects: list[str]) -> list[dict[str, Any]]:
+    """The stored throttle rows of ``subjects`` (absent subjects have none)."""
+    return conn.execute(
+        f"SELECT {_THROTTLE} FROM login_throttle WHERE subject = ANY(%s)", (subjects,)
     ).fetchall()
-    return {r["subject"]: int(r["n"]) for r in rows}
 
 
-def clear_failures(conn: psycopg.Connection[Any], subject: str) -> None:
-    """Forget the failed logins of ``subject``."""
-    conn.execute("DELETE FROM login_failures WHERE subject = %s", (subject,))
+def save_throttle_rows(conn: psycopg.Connection[Any], rows: list[dict[str, Any]]) -> None:
+    """Insert or replace throttle rows (dicts with every column)."""
+    with conn.cursor() as cur:
+        cur.executemany(
+            f"INSERT INTO login_throttle ({_THROTTLE})"
+            " VALUES (%(subject)s, %(failures)s, %(window_started_at)s, %(locked_until)s,"
+            " %(trusted_until)s)"
+            " ON CONFLICT (subject) DO UPDATE SET failures = EXCLUDED.failures,"
+            " window_started_at = EXCLUDED.window_started_at,"
+            " locked_until = EXCLUDED.locked_until, trusted_until = EXCLUDED.trusted_until",
+            rows,
+        )
 
 
-def purge_old_failures(conn: psycopg.Connection[Any], window_s: int) -> None:
-    """Delete failed logins older than the throttling window."""
+def purge_throttle(conn: psycopg.Connection[Any], now: datetime, window_s: int) -> None:
+    """Delete throttle rows that count, lock and trust nothing any more. Rows another
+    attempt holds are skipped (the next purge takes them), so a purge never waits."""
     conn.execute(
-        "DELETE FROM login_failures WHERE at < now() - make_interval(secs => %s)", (window_s,)
+        "DELETE FROM login_throttle WHERE subject IN (SELECT subject FROM login_throttle"
+        " WHERE window_started_at < %(now)s - make_interval(secs => %(window)s)"
+        " AND (locked_until IS NULL OR locked_until <= %(now)s)"
+        " AND (trusted_until IS NULL OR trusted_until <= %(now)s)"
+        " FOR UPDATE SKIP LOCKED)",
+        {"now": now, "window": window_s},
     )

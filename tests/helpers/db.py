@@ -22,7 +22,7 @@ DATA_TABLES = (
     "import_log",
     "coverage_geoms",
     "coverage_snapshots",
-    "login_failures",
+    "login_throttle",
     "auth_tokens",
     "users",
 )
