@@ -9,6 +9,8 @@ a minute per process, whatever the stations, the requests or their times.
 
 from __future__ import annotations
 
+import pytest
+
 from geo import clock, hours
 from tests.helpers.staff import dump_stations, station
 
@@ -101,3 +103,14 @@ def test_stored_hours_over_the_limit_are_kept_but_not_evaluated(client, db) -> N
     assert by_hours[legacy]["open_now"] is None  # unknown: shown as text only
     assert by_hours[legacy]["closes_at"] is None
     assert by_hours["Mo-Su 08:00-18:00"]["open_now"] is True
+
+
+@pytest.mark.parametrize("at", ["0001-01-01T00:00+14:00", "9999-12-31T23:59-12:00", "1000-01-01"])
+def test_a_moment_out_of_range_is_422(client, db, at) -> None:
+    _insert(db, ["Mo-Fr 08:00-18:00"])
+    r = client.get(
+        "/api/v1/stations/nearest",
+        params={"lon": 114.0, "lat": 22.5, "open_now": "true", "at": at},
+    )
+    assert r.status_code == 422, r.text
+    assert "at" in r.json()["message_en"] and r.json()["message"]
