@@ -128,13 +128,16 @@ def _invalid(text: str) -> InvalidInput:
     )
 
 
-def _too_long(text: str, length: int) -> InvalidInput:
+def _too_long(text: str, length: int, *, standard: bool = False) -> InvalidInput:
+    """The error for hours of ``length`` characters (``standard``: in the standard form the
+    library writes, e.g. ``8:00`` as ``08:00``, which is what would be stored)."""
     start = text.strip()[:40]
+    zh_form, en_form = ("写成标准格式后", " in standard form") if standard else ("", "")
     return InvalidInput(
-        f"开放时间「{start}…」太长：{length} 个字符，最多 {MAX_CHARS} 个"
+        f"开放时间「{start}…」太长：{zh_form}{length} 个字符，最多 {MAX_CHARS} 个"
         f"（OpenStreetMap 的上限），请精简，例如「{EXAMPLES[0]}」",
-        f"opening hours '{start}…' are too long: {length} characters, at most {MAX_CHARS} "
-        f"(OpenStreetMap's limit); simplify them, e.g. '{EXAMPLES[0]}'",
+        f"opening hours '{start}…' are too long: {length} characters{en_form}, at most "
+        f"{MAX_CHARS} (OpenStreetMap's limit); simplify them, e.g. '{EXAMPLES[0]}'",
         details={"value": text, "length": length, "max_length": MAX_CHARS},
     )
 
@@ -170,7 +173,7 @@ def validate_opening_hours(text: str) -> str:
     """
     canonical = str(_parse(str(text)))
     if len(canonical) > MAX_CHARS:
-        raise _too_long(str(text), len(canonical))
+        raise _too_long(str(text), len(canonical), standard=True)
     return canonical
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import pytest
 
 from geo import clock, hours
+from geo.errors import InvalidInput
 from tests.helpers.staff import dump_stations, station
 
 COSTLY = "; ".join(["Mo-Su"] * 45)  # 313 characters; 23 s of CPU per evaluation before
@@ -47,6 +48,17 @@ def test_hours_longer_than_openstreetmap_allows_are_refused_naming_the_field(
     assert "开放时间" in body["message"] and "255" in body["message"]
     assert "opening hours" in body["message_en"] and "255" in body["message_en"]
     assert dump_stations(db) == before  # nothing stored, nothing audited
+
+
+def test_the_limit_is_255_characters_as_typed_and_as_stored() -> None:
+    longest = 'Mo-Su 08:00-18:00 "' + "x" * 235 + '"'
+    assert len(longest) == 255 and hours.validate_opening_hours(longest) == longest
+    with pytest.raises(InvalidInput):
+        hours.validate_opening_hours(longest[:-1] + 'x"')
+    typed = "; ".join(["Mo 8:00-9:00"] * 18)  # 250 characters, 286 as 08:00-09:00
+    with pytest.raises(InvalidInput) as info:
+        hours.validate_opening_hours(typed)
+    assert "286 characters in standard form" in info.value.en and "标准格式" in info.value.zh
 
 
 def test_an_import_reports_the_row_with_costly_hours_and_imports_the_others(
