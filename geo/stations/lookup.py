@@ -12,17 +12,15 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import lru_cache
 from typing import Any, Literal
 
 import numpy as np
 import psycopg
 from pydantic import BaseModel
 
-from geo import clock, vocab
+from geo import clock, hours, vocab
 from geo.crs import CRSName, from_wgs84
 from geo.errors import NotFound, YizhanError
-from geo.hours import status_at
 from geo.navigation import Navigation, links
 from geo.network import walk
 from geo.settings import LookupSettings
@@ -101,24 +99,28 @@ def metres_per_degree_floor(lat: float) -> float:
     return min(111_000.0 * math.cos(phi), 110_500.0) * 0.995
 
 
-#: Every request has its own ``when``, so entries are never hit by a later request: the
-#: cache only serves the stations of one answer that share their hours. Kept small, as a
-#: larger one only holds dead entries (4096 of them cost each worker ~3.5 MB in the soak).
-HOURS_CACHE_SIZE = 256
-
-
-@lru_cache(maxsize=HOURS_CACHE_SIZE)
 def _hours(text: str | None, when: datetime, tz: str) -> tuple[bool | None, Any, Any]:
-    """(open now, opens at, closes at); cached because many stations share their hours."""
+    """(open now, opens at, closes at); None for unknown hours (none given, or hours that
+    cannot be evaluated). Bounded work, cached per text and minute: see :mod:`geo.hours`."""
     if not text:
         return None, None, None
     try:
-        state = status_at(text, when, tz)
+        state = hours.status_at(text, when, tz)
     except YizhanError:
         return None, None, None
     if state.is_open:
         return True, None, state.next_change
     return False, state.next_change, None
+
+
+def _open_now(text: str | None, when: datetime, tz: str) -> bool:
+    """Whether a candidate is open at ``when``: only its state, not its next change."""
+    if not text:
+        return False
+    try:
+        return hours.is_open_at(text, when, tz)
+    except YizhanError:
+        return False
 
 
 def _walk_budget(q: NearestQuery, unseen_m: float, last: bool) -> float:
@@ -216,7 +218,7 @@ def nearest(
             i
             for i, r in enumerate(rows)
             if r["straight_m"] <= q.max_distance_m
-            and (not q.open_now or _hours(r["opening_hours"], q.at, tz)[0])
+            and (not q.open_now or _open_now(r["opening_hours"], q.at, tz))
         ]
         straight = np.array([rows[i]["straight_m"] for i in keep], dtype=float)
         if basis == "walking" and keep:

@@ -165,7 +165,8 @@ def bbox(
 
 def moment(value: str | None, tz: str) -> datetime:
     """An ISO time (``2025-03-03T09:00+08:00``); a time without offset is read in the
-    city's time zone ``tz``; None means now."""
+    city's time zone ``tz``; None means now. Dates outside 1990-2100 are refused: they are
+    typing mistakes, and the year 1 at +14:00 is not even a time in UTC."""
     zone = clock.zone_named(tz)
     if value is None or not value.strip():
         return clock.now().astimezone(zone)
@@ -179,4 +180,5 @@ def moment(value: str | None, tz: str) -> datetime:
             f"time at='{value}' is not understood: write ISO 8601, e.g. 2025-03-03T09:00+08:00",
             details={"field": "at", "value": value},
         ) from exc
+    clock.check_in_range(when.date(), "at")
     return when if when.tzinfo is not None else when.replace(tzinfo=zone)

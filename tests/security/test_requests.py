@@ -28,7 +28,8 @@ def test_an_offset_out_of_range_is_422_not_500(client, path, offset) -> None:
     assert "offset" in body["message_en"] and body["message"]
 
 
-def test_an_error_echoes_at_most_a_bounded_part_of_the_input(client, staff) -> None:
+@pytest.mark.parametrize("field", ["opening_hours", "phone"])
+def test_an_error_echoes_at_most_a_bounded_part_of_the_input(client, staff, field) -> None:
     huge = "Mo-Fr 08:00-18:00 " + "x" * 900_000
     r = client.post(
         "/api/v1/stations",
@@ -38,13 +39,14 @@ def test_an_error_echoes_at_most_a_bounded_part_of_the_input(client, staff) -> N
             "lon": 114.05,
             "lat": 22.54,
             "crs": "wgs84",
-            "opening_hours": huge,
+            field: huge,
         },
         headers=staff,
     )
     assert r.status_code == 422
     assert len(r.content) < 10_000, len(r.content)
-    assert "truncated" in r.text
+    # Hours that long are refused for their length, quoting only their start (item 4).
+    assert "truncated" in r.text or field == "opening_hours"
 
 
 def test_a_huge_value_in_a_query_is_not_echoed_whole(client) -> None:
