@@ -7,15 +7,16 @@ all, audited, and the :class:`~geo.importers.ImportReport` says what happened.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from geo.db import network as network_db
 from geo.db.connection import connect, set_actor
 from geo.errors import InvalidInput
-from geo.importers import ImportReport
-from geo.io.stations import read_stations
+from geo.importers import ImportProgress, ImportReport
+from geo.io.limits import ReadLimits
+from geo.io.stations import PROGRESS_EVERY, read_stations
 from geo.settings import get_settings
 from geo.stations import sql as stations_sql
 from geo.stations.edits import find_duplicates
@@ -49,6 +50,9 @@ def import_stations(  # noqa: PLR0913
     review_state: str = "approved",
     check_duplicates: bool = True,
     encoding: str | None = None,
+    limits: ReadLimits | None = None,
+    progress: ImportProgress | None = None,
+    finish: Callable[[Any, ImportReport], None] | None = None,
 ) -> ImportReport:
     """Import a station list; rows with problems are reported and not stored.
 
@@ -57,7 +61,12 @@ def import_stations(  # noqa: PLR0913
     50 m, or a similar name within 200 m) are listed in ``duplicates``. With ``dry_run``
     nothing is written. ``review_state`` is what new and updated stations get
     (``pending_review`` when field staff import). ``encoding`` is the text encoding of a
-    CSV or GeoJSON file, detected when None.
+    CSV or GeoJSON file, detected when None. The file is streamed within ``limits`` (the
+    ``imports`` settings when None); ``progress`` hears of each phase (``reading``,
+    ``checking``, ``writing``) with the rows done and, when known, the total. ``finish``
+    is called with the connection and the report inside the import's transaction, after
+    the stations are written (a dry run: in a transaction of its own), so what it
+    records commits or rolls back with them.
     """
     if kind not in KINDS:
         raise InvalidInput(
@@ -77,6 +86,8 @@ def import_stations(  # noqa: PLR0913
             service_area=area,
             max_outside_m=get_settings().stations.max_outside_m,
             encoding=encoding,
+            limits=limits,
+            progress=(lambda n: progress("reading", n, None)) if progress else None,
         )
         rows = [station_row(r.station, is_demo=is_demo) for r in read.records]
         for row in rows:
@@ -87,7 +98,7 @@ def import_stations(  # noqa: PLR0913
                 "no districts loaded: positions were not checked against the city's area"
             )
         if check_duplicates:
-            report.duplicates = _duplicates(conn, read.records, rows)
+            report.duplicates = _duplicates(conn, read.records, rows, progress)
         base = {
             "rows": read.total_rows,
             "valid": len(rows),
@@ -102,9 +113,14 @@ def import_stations(  # noqa: PLR0913
                 "would_create": len(rows) - would_update,
                 "would_update": would_update,
             }
+            if finish is not None:
+                with conn.transaction():
+                    finish(conn, report)
         else:
             with conn.transaction():
                 set_actor(conn, actor, f"import {Path(path).name}")
+                if progress is not None:
+                    progress("writing", 0, len(rows))
                 result = stations_sql.upsert_many(conn, rows)
                 report.counts = {**base, **result.as_dict()}
                 network_db.log_import(
@@ -115,16 +131,23 @@ def import_stations(  # noqa: PLR0913
                     report.counts,
                     {"kind": kind, "crs": crs, "source": source},
                 )
+                if finish is not None:
+                    finish(conn, report)
     report.seconds = time.perf_counter() - started
     return report
 
 
 def _duplicates(
-    conn: Any, records: Sequence[Any], rows: list[dict[str, Any]]
+    conn: Any,
+    records: Sequence[Any],
+    rows: list[dict[str, Any]],
+    progress: ImportProgress | None = None,
 ) -> list[dict[str, Any]]:
     """Stored stations each row may duplicate (not the one it re-imports)."""
     out = []
-    for record, row in zip(records, rows, strict=True):
+    for i, (record, row) in enumerate(zip(records, rows, strict=True)):
+        if progress is not None and i % PROGRESS_EVERY == 0:
+            progress("checking", i, len(rows))
         found = find_duplicates(conn, row, same_record=(row["source"], row["external_id"]))
         if found:
             out.append({"row": record.row, "name": row["name"], "candidates": found})
