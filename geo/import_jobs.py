@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import secrets
 import shutil
+import tempfile
 import threading
 import uuid
 from collections.abc import Callable
@@ -59,6 +60,20 @@ _FAILED = ImportFailed(
     "an internal error stopped the import; nothing from it was stored: try again later",
 )
 _RECENT_JOBS = 50
+
+
+def job_folder(job_id: uuid.UUID) -> Path:
+    """Where a background job keeps its upload until it has run."""
+    return Path(tempfile.gettempdir()) / f"yizhan-job-{job_id}"
+
+
+def _fail_orphans(conn: psycopg.Connection[Any], job_id: uuid.UUID | None = None) -> int:
+    """Fail the jobs whose process is gone (or only ``job_id``) and delete the uploads
+    they left on this machine; how many."""
+    failed = db.fail_orphans(conn, INTERRUPTED.as_dict(), job_id)
+    for jid in failed:
+        shutil.rmtree(job_folder(jid), ignore_errors=True)
+    return len(failed)
 
 
 @dataclass(frozen=True)
@@ -214,10 +229,10 @@ class ImportJobs:
         try:
             self._ensure_lock()
             with connect(self.url, autocommit=True) as conn:
-                failed = db.fail_orphans(conn, INTERRUPTED.as_dict())
+                failed = _fail_orphans(conn)
                 db.delete_finished(conn, older_than_days=self.settings.import_keep_days)
             if failed:
-                log.warning("%d import job(s) were left unfinished and are now failed", len(failed))
+                log.warning("%d import job(s) were left unfinished and are now failed", failed)
         except (YizhanError, psycopg.Error) as exc:
             log.warning("import jobs: the database is not reachable yet (%s)", exc)
 
@@ -257,7 +272,8 @@ class ImportJobs:
     def submit(
         self, *, user: User, path: Path, workdir: Path, options: ImportOptions, rows_total: int
     ) -> uuid.UUID:
-        """Queue an import of ``path``; the job owns ``workdir`` and deletes it when done.
+        """Queue an import of ``path``; the job takes ``workdir`` (moved to
+        :func:`job_folder`) and deletes it when done.
 
         Raises
         ------
@@ -273,9 +289,10 @@ class ImportJobs:
                     retry_after_s=60,
                 )
             self._active += 1
+        job_id = uuid.uuid4()
         try:
             runner = self._ensure_lock()
-            job_id = uuid.uuid4()
+            folder = workdir.rename(job_folder(job_id))
             with connect(self.url, autocommit=True) as conn:
                 db.insert(
                     conn,
@@ -288,11 +305,15 @@ class ImportJobs:
                     runner=runner,
                 )
             with self._mutex:
-                self._waiting[job_id] = workdir
-            self._pool.submit(self._run, job_id, user.name, path, workdir, options, rows_total)
+                self._waiting[job_id] = folder
+            self._pool.submit(
+                self._run, job_id, user.name, folder / path.name, folder, options, rows_total
+            )
         except BaseException:
+            shutil.rmtree(job_folder(job_id), ignore_errors=True)
             with self._mutex:
                 self._active -= 1
+                self._waiting.pop(job_id, None)
             raise
         return job_id
 
@@ -369,7 +390,7 @@ def visible_job(conn: psycopg.Connection[Any], job_id: str, user: User) -> dict[
     """A job its owner, a reviewer or an admin may see (404 for anyone else, as for a
     job that does not exist); one whose process is gone is first marked failed."""
     jid = _job_id(job_id)
-    db.fail_orphans(conn, INTERRUPTED.as_dict(), jid)
+    _fail_orphans(conn, jid)
     job = db.get(conn, jid)
     if job is None or (job["owner_id"] != user.id and user.role not in REVIEWERS):
         raise _no_such_job()

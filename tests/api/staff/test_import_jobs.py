@@ -14,6 +14,7 @@ import httpx
 import psycopg
 
 from geo.db.import_jobs import JOB_LOCK_CLASS
+from geo.import_jobs import job_folder
 from tests.helpers.imports import app_with, csv_rows, upload, wait_for_job
 from tests.helpers.live import start_server, stop_server
 
@@ -48,6 +49,7 @@ def test_an_upload_above_the_row_threshold_becomes_a_job_with_its_report(
     assert job["result"]["problems_total"] == 0 and job["phase"] is None
     assert job["options"]["review_state"] == "pending_review"  # field staff's wait
     assert _count(db, "stations") == 25 and _count(db, "import_log") == 1
+    assert not job_folder(uuid.UUID(body["id"])).exists()
 
 
 def test_a_small_upload_is_imported_in_the_request_and_keeps_its_job(client, staff, db):
@@ -142,6 +144,8 @@ def test_a_server_killed_mid_import_leaves_a_failed_job_and_no_stations(
             )
             assert r.status_code == 202, r.text[:2000]
             url = r.headers["Location"]
+            folder = job_folder(uuid.UUID(r.json()["id"]))
+            assert (folder / "stations.csv").is_file()  # the upload, kept for the job
             for _ in range(2000):
                 job = http.get(url, headers=staff).json()
                 if job["phase"] == "writing":
@@ -167,3 +171,4 @@ def test_a_server_killed_mid_import_leaves_a_failed_job_and_no_stations(
     assert job["state"] == "failed" and job["error"]["code"] == "import_interrupted"
     assert "upload the file again" in job["error"]["message_en"]
     assert _count(db, "stations") == 0 and _count(db, "import_log") == 0
+    assert not folder.exists()  # the dead server's upload is deleted with it
