@@ -13,6 +13,7 @@ from api.headers import HeadAsGet, SecurityHeaders
 from api.middleware import RateLimitMiddleware, RequestLogMiddleware, configure_logging
 from api.routes import ROUTERS
 from geo.db.connection import database_url
+from geo.import_jobs import ImportJobs
 from geo.settings import get_settings
 
 
@@ -22,17 +23,22 @@ def create_app(url: str | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        db_url = url or database_url(settings)
         pool = make_pool(
-            url or database_url(settings),
+            db_url,
             settings.database.pool_min,
             settings.database.pool_max,
             settings.database.pool_timeout_s,
         )
         pool.open(wait=False)
         app.state.pool = pool
+        jobs = ImportJobs(db_url, settings.imports)
+        jobs.start()
+        app.state.import_jobs = jobs
         try:
             yield
         finally:
+            jobs.close()
             pool.close()
 
     app = FastAPI(

@@ -161,6 +161,26 @@ class BodyTooLarge(YizhanError):
     code = "body_too_large"
 
 
+class ImportTooLarge(YizhanError):
+    """A file to import holds more than the import limits allow (unpacked bytes, rows or
+    columns); ``details`` name the limit and the setting that raises it."""
+
+    code = "import_too_large"
+
+
+class ImportInterrupted(YizhanError):
+    """A background import whose server process stopped (or lost its database) before it
+    finished; its transaction rolled back, so nothing from it is stored."""
+
+    code = "import_interrupted"
+
+
+class ImportFailed(YizhanError):
+    """A background import that an unexpected error stopped; nothing from it is stored."""
+
+    code = "import_failed"
+
+
 class SolverError(YizhanError):
     """An optimisation solver failed or gave no usable answer."""
 

@@ -8,8 +8,12 @@ transaction back), and returns an :class:`ImportReport` for the CLI and API to s
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import time
-from collections.abc import Callable, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,8 +24,14 @@ from geo.errors import InvalidInput
 from geo.io.districts import read_districts
 from geo.io.streets import build_walk_network, read_streets
 from geo.settings import get_settings
+from geo.spreadsheet import cell_text
 
 Progress = Callable[[int, int], None]
+#: Told how a station import goes: the phase (``reading``, ``checking`` possible
+#: duplicates, ``writing``), the rows done in it, and its total when known.
+ImportProgress = Callable[[str, int, int | None], None]
+#: The columns of a downloadable problem list.
+PROBLEM_COLUMNS = ("row", "field", "code", "reason_zh", "reason_en", "values")
 
 
 @dataclass
@@ -38,6 +48,37 @@ class ImportReport:
     duplicates: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
     dry_run: bool = False
+
+    def problem_codes(self) -> dict[str, int]:
+        """How many problems of each code (``no_coordinates``: 3 …), most frequent first."""
+        codes = Counter(getattr(p, "code", "invalid_field") for p in self.problems)
+        return dict(codes.most_common())
+
+
+def problem_record(problem: Any) -> tuple[Any, ...]:
+    """A row problem as the values of :data:`PROBLEM_COLUMNS` (``values`` as JSON text)."""
+    values = json.dumps(problem.values, ensure_ascii=False) if problem.values else ""
+    return (
+        problem.row,
+        problem.field or "",
+        problem.code,
+        problem.reason_zh,
+        problem.reason_en,
+        values,
+    )
+
+
+def problems_csv(records: Iterable[Sequence[Any]]) -> str:
+    """Problem records (:data:`PROBLEM_COLUMNS`) as CSV text with a BOM, so Excel and WPS
+    read it as UTF-8; every field goes through the spreadsheet sanitiser, since reasons and
+    values quote the file."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(PROBLEM_COLUMNS)
+    for record in records:
+        writer.writerow([cell_text(v) for v in record])
+    return out.getvalue()
 
 
 def import_streets(

@@ -1,7 +1,7 @@
 """Configuration: environment variables with the ``YIZHAN_`` prefix (or a ``.env`` file).
 
 One typed group per concern (database, serving, clock, lookup, coverage, siting,
-accounts, stations), each read from the same flat variables (``YIZHAN_POOL_MAX``, …) and
+accounts, stations, imports), each read from the same flat variables (``YIZHAN_POOL_MAX``, …) and
 handed to the code that needs it at the edges (the app, the CLI); ``Settings`` holds them
 all and :func:`get_settings` caches it.
 
@@ -174,6 +174,28 @@ class StationSettings(BaseSettings):
     duplicate_name_similarity: float = 0.4  # pg_trgm similarity of name keys that counts
 
 
+class ImportSettings(BaseSettings):
+    """File imports: how much a file may hold once unpacked, how much of a report is
+    listed, and when and how many imports run in the background (``/api/v1/imports``)."""
+
+    model_config = _ENV
+
+    # Bytes a file may hold once decompressed: an XLSX's zip members together (declared
+    # and actual), a CSV or GeoJSON file as it is. A 0.8 MB XLSX held 237 MB of sheet XML.
+    import_max_decompressed_bytes: int = Field(default=100_000_000, ge=1)
+    # Rows below the header (blank ones too), or GeoJSON features, that one file may hold.
+    import_max_rows: int = Field(default=100_000, ge=1)
+    # A report lists this many problems (and possible duplicates); the counts cover all,
+    # and the full problem list is downloadable as CSV.
+    import_report_problems: int = Field(default=100, ge=0)
+    # Uploads with more rows than this run as a background job (202 and a job to poll);
+    # ``?async=true`` runs any upload so.
+    import_async_rows: int = Field(default=2_000, ge=0)
+    import_workers: int = Field(default=2, ge=1)  # background imports at once, per process
+    import_max_queued: int = Field(default=10, ge=1)  # waiting or running, per process
+    import_keep_days: int = Field(default=30, ge=1)  # finished jobs are deleted after this
+
+
 class Settings(BaseModel):
     """Every group of settings; see the README for each variable."""
 
@@ -187,6 +209,7 @@ class Settings(BaseModel):
     siting: SitingSettings = Field(default_factory=SitingSettings)
     accounts: AccountSettings = Field(default_factory=AccountSettings)
     stations: StationSettings = Field(default_factory=StationSettings)
+    imports: ImportSettings = Field(default_factory=ImportSettings)
 
 
 @lru_cache

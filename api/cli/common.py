@@ -55,8 +55,12 @@ def progress_bar(description: str) -> Iterator[ProgressCallback]:
         yield update
 
 
-def print_import_report(report: ImportReport) -> None:
-    """Print an import report: counts, notes, the rows not imported and possible duplicates."""
+def print_import_report(report: ImportReport, *, problems_out: Path | None = None) -> None:
+    """Print an import report: counts, notes, and the first rows not imported and possible
+    duplicates (``YIZHAN_IMPORT_REPORT_PROBLEMS`` of each), with how many there are."""
+    from geo.settings import get_settings
+
+    listed = get_settings().imports.import_report_problems
     dry = "（试运行，未写入 dry run）" if report.dry_run else ""
     title = f"导入 import {report.what}{dry}: {Path(report.file).name}"
     table = Table(title=title, show_header=False)
@@ -67,22 +71,38 @@ def print_import_report(report: ImportReport) -> None:
     for note in report.notes:
         console.print(f"[dim]note: {note}[/dim]")
     if report.problems:
-        problems = Table(title=f"未导入的行 / rows not imported: {len(report.problems)}")
+        codes = ", ".join(f"{code} {n}" for code, n in report.problem_codes().items())
+        title = f"未导入的行 / rows not imported: {len(report.problems)} ({codes})"
+        problems = Table(title=title)
         for col in ("行 row", "字段 field", "原因", "reason"):
             problems.add_column(col)
-        for p in report.problems:
+        for p in report.problems[:listed]:
             problems.add_row(str(p.row), p.field or "", p.reason_zh, p.reason_en)
         console.print(problems)
+        _more(len(report.problems) - listed, problems_out)
     if report.duplicates:
         dups = Table(title=f"可能重复 / possible duplicates: {len(report.duplicates)}")
         for col in ("行 row", "名称 name", "附近已有 nearby stored stations"):
             dups.add_column(col)
-        for d in report.duplicates:
+        for d in report.duplicates[:listed]:
             near = "; ".join(
                 f"#{c['id']} {c['name']} ({c['distance_m']:.0f} m)" for c in d["candidates"]
             )
             dups.add_row(str(d["row"]), d["name"], near)
         console.print(dups)
+        hidden = len(report.duplicates) - listed
+        if hidden > 0:
+            console.print(f"… 另有 {hidden} 行 / and {hidden} more")
+    if problems_out is not None:
+        console.print(f"全部问题行 / every problem row: {problems_out}")
+
+
+def _more(hidden: int, problems_out: Path | None) -> None:
+    """Say how many problem rows the table left out, and how to see them all."""
+    if hidden <= 0:
+        return
+    where = "" if problems_out is not None else "（--problems-out FILE 写出全部 / writes them all）"
+    console.print(f"… 另有 {hidden} 行 / and {hidden} more {where}")
 
 
 def as_of_date(text: str | None) -> dt.date:

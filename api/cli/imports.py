@@ -83,7 +83,7 @@ def import_districts(
 
 
 @import_app.command("stations")
-def import_stations(
+def import_stations(  # noqa: PLR0913 - one parameter per option
     file: Annotated[Path, typer.Argument(help="CSV, XLSX or GeoJSON")],
     kind: Annotated[
         str,
@@ -104,12 +104,23 @@ def import_stations(
         str | None,
         typer.Option(help="文件编码 / file encoding: utf-8 | gbk | big5 | shift_jis (detected)"),
     ] = None,
+    problems_out: Annotated[
+        Path | None,
+        typer.Option(help="把全部问题行写入 CSV / write every problem row to this CSV file"),
+    ] = None,
 ) -> None:
-    """Import stations; rows with problems are listed by row number and not stored."""
-    from geo.stations.imports import import_stations as run  # lazy: geopandas slows every start-up
+    """Import stations; rows with problems are listed by row number and not stored.
 
-    print_import_report(
-        run(
+    The report lists the first YIZHAN_IMPORT_REPORT_PROBLEMS problems; --problems-out
+    writes them all. Files over YIZHAN_IMPORT_MAX_ROWS rows or
+    YIZHAN_IMPORT_MAX_DECOMPRESSED_BYTES bytes unpacked are refused.
+    """
+    # lazy: geopandas slows every start-up
+    from geo.importers import problem_record, problems_csv
+    from geo.stations.imports import import_stations as run
+
+    with progress_bar("导入站点 importing stations") as update:
+        report = run(
             file,
             kind=kind,
             crs=crs,
@@ -118,5 +129,9 @@ def import_stations(
             lon_field=lon_field,
             lat_field=lat_field,
             encoding=encoding,
+            progress=lambda phase, done, total: update(done, total or done),
         )
-    )
+    if problems_out is not None:
+        text = problems_csv(problem_record(p) for p in report.problems)
+        problems_out.write_text(text, encoding="utf-8")
+    print_import_report(report, problems_out=problems_out)

@@ -1,10 +1,11 @@
-"""Bulk imports: what an import did, or with ``dry_run`` would do."""
+"""Bulk imports: what an import did (or, with ``dry_run``, would do), and import jobs."""
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class Problem(BaseModel):
@@ -18,11 +19,50 @@ class Problem(BaseModel):
 
 
 class ImportOut(BaseModel):
-    """What the import did (or, with dry_run, would do)."""
+    """What the import did (or, with dry_run, would do): every count, the first problems
+    and possible duplicates (``YIZHAN_IMPORT_REPORT_PROBLEMS``), and where to download
+    the full problem list."""
 
     file: str
     dry_run: bool
     counts: dict[str, Any]
-    problems: list[Problem]
-    duplicates: list[dict[str, Any]]
+    problems: list[Problem] = Field(description="the first problem rows / 前若干个问题行")
+    problems_total: int = Field(description="problem rows in all / 问题行总数")
+    problem_codes: dict[str, int] = Field(description="problems per code / 各类问题的数量")
+    duplicates: list[dict[str, Any]] = Field(description="the first possible duplicates")
+    duplicates_total: int
     notes: list[str]
+    job_id: str
+    problems_url: str = Field(description="every problem row as CSV / 全部问题行（CSV）")
+
+
+class JobError(BaseModel):
+    """Why a job failed, in the shape of every error body."""
+
+    code: str
+    message: str
+    message_en: str
+    details: Any = None
+
+
+class JobOut(BaseModel):
+    """An import job: its state, how far it got, and its report or error."""
+
+    id: str
+    state: Literal["queued", "running", "succeeded", "failed"]
+    phase: Literal["reading", "checking", "writing"] | None = Field(
+        description="reading the file, checking possible duplicates, writing the stations"
+    )
+    done: int = Field(description="rows done in this phase / 本阶段已处理行数")
+    total: int | None = Field(description="rows of this phase / 本阶段总行数")
+    rows_total: int | None = Field(description="rows in the file / 文件行数")
+    file: str
+    options: dict[str, Any]
+    owner: str
+    background: bool
+    created_at: dt.datetime
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    result: ImportOut | None
+    error: JobError | None
+    url: str

@@ -22,6 +22,7 @@ import shapely
 
 from geo.crs import parse_crs, to_wgs84, utm_epsg
 from geo.errors import InvalidFile, InvalidInput
+from geo.io.rows import read_table
 from geo.io.stations import RowProblem
 from geo.io.tables import (
     GEOM_LAT,
@@ -34,9 +35,6 @@ from geo.io.tables import (
     hash_id,
     iter_rows,
     parse_number,
-    read_csv,
-    read_geojson,
-    read_xlsx,
     row_values,
 )
 
@@ -67,20 +65,6 @@ class CandidatesRead:
     columns: dict[str, str]
     total_rows: int
     ignored_columns: list[str] = field(default_factory=list)
-
-
-def _table(path: Path) -> tuple[Table, list[str | None]]:
-    suffix = path.suffix.lower()
-    if suffix in (".csv", ".txt"):
-        return read_csv(path), []
-    if suffix in (".xlsx", ".xlsm"):
-        return read_xlsx(path), []
-    if suffix in (".geojson", ".json"):
-        return read_geojson(path)
-    raise InvalidFile(
-        f"不支持的文件类型：{path.name}，请使用 CSV、XLSX 或 GeoJSON",
-        f"unsupported file type: {path.name}; use CSV, XLSX or GeoJSON",
-    )
 
 
 def _columns(
@@ -145,7 +129,7 @@ def read_candidates(
     crs_name = parse_crs(crs)
     if not path.is_file():
         raise InvalidFile(f"文件不存在：{path}", f"file not found: {path}")
-    table, wrong_types = _table(path)
+    table, wrong_types = read_table(path)
     mapping = _columns(table, path, lon_field, lat_field)
     source = source or path.stem
     problems: list[RowProblem] = []
@@ -166,7 +150,7 @@ def read_candidates(
                     "external_id",
                     f"与第 {seen[record['candidate_id']]} 行的编号「{record['candidate_id']}」重复",
                     f"same id '{record['candidate_id']}' as row {seen[record['candidate_id']]}",
-                    row_values(table, cells),
+                    row_values(table.header, cells),
                     "duplicate_id",
                 )
             )
@@ -194,7 +178,7 @@ def _row_problem(
     table: Table,
     wrong_types: list[str | None],
 ) -> RowProblem | None:
-    values = row_values(table, cells)
+    values = row_values(table.header, cells)
     wrong = wrong_types[row - table.first_row] if wrong_types else None
     if wrong is not None:
         return RowProblem(

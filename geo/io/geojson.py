@@ -3,13 +3,15 @@
 Hostile or broken files must give a clear error naming the feature, not a traceback:
 nesting thousands of levels deep, features or properties of the wrong JSON type, and
 numbers too long for Python to convert. The checks run in plain Python on the parsed
-text and are cheap for the point files stations come in.
+text and are cheap for the point files stations come in. Station files are walked one
+feature at a time (:func:`iter_features`), never parsed whole.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -136,6 +138,128 @@ def _check_feature(path: Path, n: int, feature: Any) -> None:
     )
 
 
+_SPACE = re.compile(r"[ \t\n\r]*")
+
+
+def _skip(text: str, i: int) -> int:
+    match = _SPACE.match(text, i)
+    return match.end() if match else i
+
+
+def _invalid_json(path: Path, exc: ValueError) -> InvalidFile:
+    if isinstance(exc, json.JSONDecodeError):
+        return _bad(path, f"不是有效的 JSON（{exc}）", f"not valid JSON ({exc})")
+    # e.g. a float literal Python cannot convert
+    return _bad(path, f"不是有效的 JSON（{exc}）"[:300], f"not valid JSON ({exc})"[:300])
+
+
+def _expect(text: str, i: int, chars: str, what: str) -> str:
+    if i >= len(text) or text[i] not in chars:
+        raise json.JSONDecodeError(f"Expecting {what}", text, i)
+    return text[i]
+
+
+class _Reader:
+    """Walks the top level of a GeoJSON text and decodes one feature at a time."""
+
+    def __init__(self, path: Path, text: str) -> None:
+        self.path, self.text = path, text
+        self.decoder = json.JSONDecoder(parse_int=_parse_int)
+        self.top_type: Any = None
+        self.has_features = False
+        self.end = 0  # just past the top-level object, once walked
+
+    def value(self, i: int, feature: int | None = None) -> tuple[Any, int]:
+        try:
+            return self.decoder.raw_decode(self.text, i)
+        except RecursionError:
+            if feature is None:
+                raise _too_deep(self.path, self.text) from None
+            raise _bad(
+                self.path,
+                f"第 {feature} 个要素嵌套超过 {MAX_DEPTH} 层",
+                f"feature {feature} is nested more than {MAX_DEPTH} levels deep",
+            ) from None
+
+    def features(self, i: int) -> Iterator[tuple[int, Any]]:
+        """The members of the object starting at ``i``; yields each feature of its
+        ``features`` array as it is decoded."""
+        text = self.text
+        i = _skip(text, i + 1)
+        if _expect(text, i, '"}', "property name enclosed in double quotes") == "}":
+            self.end = i + 1
+            return
+        while True:
+            key, i = self.value(i)
+            i = _skip(text, i)
+            _expect(text, i, ":", "':' delimiter")
+            i = _skip(text, i + 1)
+            if key == "features" and text.startswith("[", i):
+                self.has_features = True
+                i = yield from self._array(i)
+            else:
+                value, i = self.value(i)
+                if key == "type":
+                    self.top_type = value
+            i = _skip(text, i)
+            if _expect(text, i, ",}", "',' delimiter") == "}":
+                self.end = i + 1
+                return
+            i = _skip(text, i + 1)
+            _expect(text, i, '"', "property name enclosed in double quotes")
+
+    def _array(self, i: int) -> Generator[tuple[int, Any], None, int]:
+        text = self.text
+        i = _skip(text, i + 1)
+        if text.startswith("]", i):
+            return i + 1
+        n = 0
+        while True:
+            n += 1
+            feature, i = self.value(i, n)
+            _check_feature(self.path, n, feature)
+            yield n, feature
+            i = _skip(text, i)
+            if _expect(text, i, ",]", "',' delimiter") == "]":
+                return i + 1
+            i = _skip(text, i + 1)
+
+
+def iter_features(path: Path, text: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The features of GeoJSON ``text`` read from ``path``, one at a time, numbered from 1.
+
+    The text is walked, never parsed whole: each feature is decoded and checked as it is
+    reached, so a file of 100,000 features never holds more than one as Python objects.
+    A lone Feature is the only feature.
+
+    Raises
+    ------
+    InvalidFile
+        Naming the feature and what is wrong with it (see :func:`load_geojson`), or when
+        the text is not JSON or not a FeatureCollection. Features before the fault have
+        already been yielded.
+    """
+    reader = _Reader(path, text)
+    try:
+        i = _skip(text, 0)
+        if text.startswith("{", i):
+            yield from reader.features(i)
+            end = _skip(text, reader.end)
+            if end != len(text):
+                raise json.JSONDecodeError("Extra data", text, end)
+        else:
+            reader.value(i)  # not an object: only its JSON errors are worth reporting
+    except ValueError as exc:
+        raise _invalid_json(path, exc) from None
+    if reader.has_features:
+        return
+    if reader.top_type == "Feature":
+        feature = load_geojson(path, text)["features"][0]
+        yield 1, feature
+        return
+    raise _bad(path, "不是 GeoJSON FeatureCollection", "not a GeoJSON FeatureCollection")
+
+
 def load_geojson(path: Path, text: str) -> dict[str, Any]:
     """Parse and check GeoJSON ``text`` read from ``path``; a lone Feature is wrapped.
 
@@ -162,12 +286,8 @@ def load_geojson(path: Path, text: str) -> dict[str, Any]:
         data = json.loads(text, parse_int=_parse_int)
     except RecursionError:
         raise _too_deep(path, text) from None
-    except json.JSONDecodeError as exc:
-        raise _bad(path, f"不是有效的 JSON（{exc}）", f"not valid JSON ({exc})") from None
-    except ValueError as exc:  # e.g. a float literal Python cannot convert
-        raise _bad(
-            path, f"不是有效的 JSON（{exc}）"[:300], f"not valid JSON ({exc})"[:300]
-        ) from None
+    except ValueError as exc:
+        raise _invalid_json(path, exc) from None
     if isinstance(data, dict) and data.get("type") == "Feature":
         data = {"type": "FeatureCollection", "features": [data]}
     if not isinstance(data, dict) or not isinstance(data.get("features"), list):

@@ -14,6 +14,7 @@ importing the same file again updates rather than duplicates.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,21 +26,18 @@ from shapely.geometry.base import BaseGeometry
 
 from geo.crs import parse_crs, to_wgs84, utm_epsg
 from geo.errors import InvalidFile, InvalidInput, YizhanError
+from geo.io.limits import ReadLimits
+from geo.io.rows import RawRow, open_rows
 from geo.io.tables import (
     GEOM_LAT,
     GEOM_LON,
     GEOMETRY,
     SYNONYMS,
-    Table,
     coordinate_problem,
     find_column,
     hash_id,
-    iter_rows,
     named_column,
     parse_number,
-    read_csv,
-    read_geojson,
-    read_xlsx,
     row_values,
 )
 from geo.stations.model import StationInput, field_problems
@@ -123,25 +121,26 @@ class StationsRead:
         return sorted({p.row for p in self.problems})
 
 
+#: Called with the rows read so far while a file streams.
+RowsRead = Callable[[int], None]
+PROGRESS_EVERY = 1000  # rows between two progress calls
+
+
 @dataclass(frozen=True)
 class _Valid:
     row: int
     station: StationInput
     lon: float
     lat: float
-    values: dict[str, Any]
-
-
-# ---------------------------------------------------------------- file formats
+    cells: list[str]  # for the problem report, should a later check refuse the row
 
 
 # ---------------------------------------------------------------- columns
 
 
 def _map_columns(
-    table: Table, path: Path, lon_field: str | None, lat_field: str | None
+    header: list[str], is_geojson: bool, path: Path, lon_field: str | None, lat_field: str | None
 ) -> dict[str, int]:
-    header = table.header
     mapping = {f: i for f in SYNONYMS if (i := find_column(header, f)) is not None}
     if "name" not in mapping:
         found = "、".join(h for h in header if h and not h.startswith("\x00")) or "（无）"
@@ -150,7 +149,7 @@ def _map_columns(
             f"{path.name} has no name column (name, 名称, 站点名称 or 驿站名称); "
             f"columns found: {found}",
         )
-    if table.is_geojson:
+    if is_geojson:
         mapping["lon"], mapping["lat"] = header.index(GEOM_LON), header.index(GEOM_LAT)
     if lon_field is not None:
         mapping["lon"] = named_column(header, lon_field, path)
@@ -166,10 +165,10 @@ def _map_columns(
     return mapping
 
 
-def _column_names(table: Table, mapping: dict[str, int]) -> dict[str, str]:
+def _column_names(header: list[str], mapping: dict[str, int]) -> dict[str, str]:
     out = {}
     for f, i in mapping.items():
-        name = table.header[i]
+        name = header[i]
         out[f] = GEOMETRY if name in (GEOM_LON, GEOM_LAT) else name
     return out
 
@@ -215,6 +214,8 @@ def read_stations(  # noqa: PLR0913
     service_area: BaseGeometry | None = None,
     max_outside_m: float = 5000.0,
     encoding: str | None = None,
+    limits: ReadLimits | None = None,
+    progress: RowsRead | None = None,
 ) -> StationsRead:
     """Read and validate the stations of a CSV, XLSX or GeoJSON file.
 
@@ -237,6 +238,11 @@ def read_stations(  # noqa: PLR0913
         Allowed distance outside ``service_area`` in metres.
     encoding
         Encoding of a CSV or GeoJSON file (e.g. ``big5``); detected when None.
+    limits
+        Unpacked bytes, rows and columns the file may hold; the ``imports`` settings
+        when None. The file is streamed: only the rows' results are kept.
+    progress
+        Called with the number of rows read, every ``PROGRESS_EVERY`` rows and at the end.
 
     Returns
     -------
@@ -249,6 +255,8 @@ def read_stations(  # noqa: PLR0913
         When the file cannot be read, has no name column, or a named column is absent.
     InvalidInput
         When ``crs``, ``kind`` or ``encoding`` is not known.
+    ImportTooLarge
+        When the file holds more than ``limits`` allow; nothing is returned.
     """
     path = Path(path)
     crs_name = parse_crs(crs)
@@ -260,42 +268,36 @@ def read_stations(  # noqa: PLR0913
         )
     if not path.is_file():
         raise InvalidFile(f"文件不存在：{path}", f"file not found: {path}")
-    suffix = path.suffix.lower()
-    wrong_types: list[str | None] = []
-    if suffix in (".csv", ".txt"):
-        table = read_csv(path, encoding)
-    elif suffix in (".xlsx", ".xlsm"):
-        table = read_xlsx(path)
-    elif suffix in (".geojson", ".json"):
-        table, wrong_types = read_geojson(path, encoding)
-    else:
-        raise InvalidFile(
-            f"不支持的文件类型：{path.name}，请使用 CSV、XLSX 或 GeoJSON",
-            f"unsupported file type: {path.name}; use CSV, XLSX or GeoJSON",
-        )
     source = source or path.stem
-    mapping = _map_columns(table, path, lon_field, lat_field)
-    used = set(mapping.values())
-    ignored = [h for i, h in enumerate(table.header) if i not in used and h and h[0] != "\x00"]
-
     problems: list[RowProblem] = []
     pending: list[_Valid] = []
     total = 0
-    for row, cells in iter_rows(table):
-        total += 1
-        row_problems = _check_row(row, cells, mapping, kind, crs_name, source, wrong_types, table)
-        if isinstance(row_problems, list):
-            problems.extend(row_problems)
-        else:
-            pending.append(row_problems)
+    with open_rows(path, encoding=encoding, limits=limits) as rows:
+        header = rows.header
+        mapping = _map_columns(header, rows.is_geojson, path, lon_field, lat_field)
+        for raw in rows:
+            if not any(raw.cells):
+                continue  # a blank row is no station
+            total += 1
+            checked = _check_row(raw, mapping, kind, crs_name, source, header)
+            if isinstance(checked, list):
+                problems.extend(checked)
+            else:
+                pending.append(checked)
+            if progress is not None and total % PROGRESS_EVERY == 0:
+                progress(total)
+    if progress is not None:
+        progress(total)
+    used = set(mapping.values())
+    ignored = [h for i, h in enumerate(header) if i not in used and h and h[0] != "\x00"]
 
-    records, more = _finish(pending, table, crs_name, service_area, max_outside_m)
+    records, more = _finish(pending, header, crs_name, service_area, max_outside_m)
     problems.extend(more)
     problems.sort(key=lambda p: p.row)
     return StationsRead(
         records=records,
         problems=problems,
-        columns=_column_names(table, mapping),
+        columns=_column_names(header, mapping),
         total_rows=total,
         source=source,
         ignored_columns=ignored,
@@ -303,58 +305,50 @@ def read_stations(  # noqa: PLR0913
 
 
 def _check_row(
-    row: int,
-    cells: list[str],
+    raw: RawRow,
     mapping: dict[str, int],
     kind: str,
     crs: str,
     source: str,
-    wrong_types: list[str | None],
-    table: Table,
+    header: Sequence[str],
 ) -> list[RowProblem] | _Valid:
     """Validate one row: its problems, or the valid station as given."""
-    values = row_values(table, cells)
-    found: list[RowProblem] = []
-    wrong = wrong_types[row - table.first_row] if wrong_types else None
+    row, cells, wrong = raw.row, raw.cells, raw.geometry_type
+    found: list[tuple[str | None, str, str, str]] = []  # field, zh, en, code
     lon_text = cells[mapping["lon"]] if "lon" in mapping else ""
     lat_text = cells[mapping["lat"]] if "lat" in mapping else ""
     if wrong is not None:
         found.append(
-            RowProblem(
-                row,
+            (
                 None,
                 f"几何类型是 {wrong}，只支持点（Point）",
                 f"geometry type is {wrong}; only Point is supported",
-                values,
                 "not_point",
             )
         )
-        coords = None
     else:
         coords = coordinate_problem(lon_text, lat_text)
         if coords is not None:
             code, f, zh, en = coords
-            found.append(RowProblem(row, f or None, zh, en, values, code))
+            found.append((f or None, zh, en, code))
     data = _station_data(cells, mapping, kind, crs, source)
     # Without usable coordinates, validate the other fields at a placeholder position.
     lon, lat = (0.0, 0.0) if found else (parse_number(lon_text), parse_number(lat_text))
     try:
         station = StationInput.model_validate({**data, "lon": lon, "lat": lat})
     except ValidationError as exc:
-        found.extend(
-            RowProblem(row, p.field, p.zh, p.en, values, "invalid_field")
-            for p in field_problems(exc)
-        )
+        found.extend((p.field, p.zh, p.en, "invalid_field") for p in field_problems(exc))
     except YizhanError as exc:  # defensive: a domain error raised inside validation
-        found.append(RowProblem(row, None, exc.zh, exc.en, values, "invalid_field"))
+        found.append((None, exc.zh, exc.en, "invalid_field"))
     if found:
-        return found
-    return _Valid(row, station, lon, lat, values)  # type: ignore[arg-type]  # lon/lat checked above
+        values = row_values(header, cells)
+        return [RowProblem(row, f, zh, en, values, code) for f, zh, en, code in found]
+    return _Valid(row, station, lon, lat, cells)  # type: ignore[arg-type]  # lon/lat checked above
 
 
 def _finish(
     pending: list[_Valid],
-    table: Table,
+    header: Sequence[str],
     crs: str,
     service_area: BaseGeometry | None,
     max_outside_m: float,
@@ -374,7 +368,7 @@ def _finish(
     problems: list[RowProblem] = []
     first_row: dict[str, int] = {}
     for item, wlon, wlat, dist in zip(pending, wlons, wlats, outside, strict=True):
-        row, station, values = item.row, item.station, item.values
+        row, station = item.row, item.station
         if dist > max_outside_m:
             km = dist / 1000.0
             problems.append(
@@ -384,7 +378,7 @@ def _finish(
                     f"位置在服务区域外 {km:.1f} 公里（允许 {max_outside_m / 1000:g} 公里）",
                     f"position is {km:.1f} km outside the service area "
                     f"(allowed {max_outside_m / 1000:g} km)",
-                    values,
+                    row_values(header, item.cells),
                     "outside_area",
                 )
             )
@@ -397,7 +391,7 @@ def _finish(
                     "external_id",
                     f"与第 {first_row[ext]} 行的编号「{ext}」重复，未导入",
                     f"same id '{ext}' as row {first_row[ext]}; not imported",
-                    values,
+                    row_values(header, item.cells),
                     "duplicate_id",
                 )
             )

@@ -14,16 +14,16 @@ therefore cannot deface a published station.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from geo.accounts import User
 from geo.db import network as network_db
 from geo.db.connection import connect, set_actor
 from geo.errors import InvalidInput
-from geo.importers import ImportReport
-from geo.io.stations import RowProblem, StationRecord, read_stations
+from geo.importers import ImportProgress, ImportReport
+from geo.io.limits import ReadLimits
+from geo.io.stations import PROGRESS_EVERY, RowProblem, StationRecord, read_stations
 from geo.settings import get_settings
 from geo.stations import revisions
 from geo.stations import sql as stations_sql
@@ -58,18 +58,26 @@ def import_stations(  # noqa: PLR0913
     review_state: str = "approved",
     check_duplicates: bool = True,
     encoding: str | None = None,
-    user: User | None = None,
+    field_staff: str | None = None,
+    limits: ReadLimits | None = None,
+    progress: ImportProgress | None = None,
+    finish: Callable[[Any, ImportReport], None] | None = None,
 ) -> ImportReport:
     """Import a station list; rows with problems are reported and not stored.
 
     Re-importing the same file updates the stations by (source, external id) and creates
     no duplicates. Rows that look like another stored station nearby (same kind within
     50 m, or a similar name within 200 m) are listed in ``duplicates``. With ``dry_run``
-    nothing is written. ``review_state`` is what new and updated stations get; a
-    ``user`` who may not publish (field staff) imports as described in the module: new
-    and own draft stations wait for review, own published ones get revisions, others'
-    stations are refused row by row. ``encoding`` is the text encoding of a CSV or
-    GeoJSON file, detected when None.
+    nothing is written. ``review_state`` is what new and updated stations get; when
+    ``field_staff`` names the importer (someone who may not publish), the module's rule
+    applies: new and own draft stations wait for review, own published ones get
+    revisions, others' stations are refused row by row. ``encoding`` is the text
+    encoding of a CSV or GeoJSON file, detected when None. The file is streamed within
+    ``limits`` (the ``imports`` settings when None); ``progress`` hears of each phase
+    (``reading``, ``checking``, ``writing``) with the rows done and, when known, the
+    total. ``finish`` is called with the connection and the report inside the import's
+    transaction, after the stations are written (a dry run: in a transaction of its
+    own), so what it records commits or rolls back with them.
     """
     if kind not in KINDS:
         raise InvalidInput(
@@ -89,14 +97,16 @@ def import_stations(  # noqa: PLR0913
             service_area=area,
             max_outside_m=get_settings().stations.max_outside_m,
             encoding=encoding,
+            limits=limits,
+            progress=(lambda n: progress("reading", n, None)) if progress else None,
         )
         records = list(read.records)
         problems = list(read.problems)
         rows = [station_row(r.station, is_demo=is_demo) for r in records]
         proposals: list[tuple[dict[str, Any], dict[str, Any]]] = []
-        if user is not None and not user.can_publish:
+        if field_staff is not None:
             review_state = "pending_review"
-            records, rows, proposals, refused = _field_staff_rows(conn, user, records, rows)
+            records, rows, proposals, refused = _field_staff_rows(conn, field_staff, records, rows)
             problems += refused
         for row in rows:
             row["review_state"] = review_state
@@ -106,7 +116,7 @@ def import_stations(  # noqa: PLR0913
                 "no districts loaded: positions were not checked against the city's area"
             )
         if check_duplicates:
-            report.duplicates = _duplicates(conn, records, rows)
+            report.duplicates = _duplicates(conn, records, rows, progress)
         base = {
             "rows": read.total_rows,
             "valid": len(rows) + len(proposals),
@@ -123,9 +133,14 @@ def import_stations(  # noqa: PLR0913
                 "would_create": len(rows) - would_update,
                 "would_update": would_update,
             }
+            if finish is not None:
+                with conn.transaction():
+                    finish(conn, report)
         else:
             with conn.transaction():
                 set_actor(conn, actor, f"import {Path(path).name}")
+                if progress is not None:
+                    progress("writing", 0, len(rows))
                 result = stations_sql.upsert_many(conn, rows)
                 for current, changes in proposals:
                     revisions.propose(conn, current, kind="edit", changes=changes)
@@ -138,6 +153,8 @@ def import_stations(  # noqa: PLR0913
                     report.counts,
                     {"kind": kind, "crs": crs, "source": source},
                 )
+                if finish is not None:
+                    finish(conn, report)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -147,7 +164,7 @@ _PROPOSABLE = tuple(f for f in stations_sql.FIELDS if f not in stations_sql.RECO
 
 
 def _field_staff_rows(
-    conn: Any, user: User, records: list[StationRecord], rows: list[dict[str, Any]]
+    conn: Any, importer: str, records: list[StationRecord], rows: list[dict[str, Any]]
 ) -> tuple[
     list[StationRecord],
     list[dict[str, Any]],
@@ -165,11 +182,11 @@ def _field_staff_rows(
     for record, row in zip(records, rows, strict=True):
         current = stored.get((row["source"], row["external_id"]))
         if current is None or (
-            current["created_by"] == user.name and current["review_state"] != "approved"
+            current["created_by"] == importer and current["review_state"] != "approved"
         ):
             keep_records.append(record)
             keep_rows.append(row)
-        elif current["created_by"] != user.name:
+        elif current["created_by"] != importer:
             refused.append(_not_yours(record, row, current))
         else:
             changes = {k: row[k] for k in _PROPOSABLE if row.get(k) != current[k]}
@@ -200,11 +217,16 @@ def _not_yours(record: StationRecord, row: dict[str, Any], current: dict[str, An
 
 
 def _duplicates(
-    conn: Any, records: Sequence[Any], rows: list[dict[str, Any]]
+    conn: Any,
+    records: Sequence[Any],
+    rows: list[dict[str, Any]],
+    progress: ImportProgress | None = None,
 ) -> list[dict[str, Any]]:
     """Stored stations each row may duplicate (not the one it re-imports)."""
     out = []
-    for record, row in zip(records, rows, strict=True):
+    for i, (record, row) in enumerate(zip(records, rows, strict=True)):
+        if progress is not None and i % PROGRESS_EVERY == 0:
+            progress("checking", i, len(rows))
         found = find_duplicates(conn, row, same_record=(row["source"], row["external_id"]))
         if found:
             out.append({"row": record.row, "name": row["name"], "candidates": found})

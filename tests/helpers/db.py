@@ -20,6 +20,8 @@ DATA_TABLES = (
     "targets",
     "target_audit",
     "import_log",
+    "import_job_problems",
+    "import_jobs",
     "coverage_geoms",
     "coverage_snapshots",
     "login_throttle",
