@@ -212,6 +212,12 @@ def test_the_check_answers_as_on_the_districts_also_along_long_edges(db) -> None
     assert hole > 4_000 and network_db.outside_service_area_m(db, *CENTRE) == hole
 
 
+def test_the_staff_page_centre_is_the_districts_representative_point(db) -> None:
+    _districts(db, _detailed_and_frame(5_000))
+    point = network_db.service_area(db).representative_point()
+    assert network_db.service_centre(db) == pytest.approx((point.x, point.y), abs=1e-12)
+
+
 def test_migration_0006_cuts_the_districts_loaded_before_it(database_url, monkeypatch) -> None:
     dbname = "yizhan_district_parts_probe"
     admin = database_url.rsplit("/", 1)[0] + "/postgres"
