@@ -242,3 +242,28 @@ def test_migration_0006_cuts_the_districts_loaded_before_it(database_url, monkey
     finally:
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(dbname)))
+
+
+def test_station_imports_measure_rows_from_edge_runs_as_from_the_whole_area() -> None:
+    from geo.crs import utm_epsg
+    from geo.io import stations as reader
+
+    shapes = _detailed_and_frame(5_000)
+    area = shapely.GeometryCollection([shapely.MultiPolygon([s]) for s in shapes.values()])
+    rng = np.random.default_rng(8)
+    edge = shapely.get_coordinates(shapely.get_exterior_ring(shapes["外环区"]))
+    points = np.r_[
+        rng.uniform([113.9, 22.4], [114.25, 22.7], (300, 2)),
+        edge[0] + rng.uniform(0, 1, (100, 1)) * (edge[1] - edge[0]) + rng.normal(0, 1e-4, (100, 2)),
+    ]
+    got = reader._outside_m(points[:, 0], points[:, 1], area)
+    # What the import computed before: the distance to the whole area, in its UTM zone.
+    centre = area.representative_point()
+    epsg = utm_epsg(centre.x, centre.y)
+    whole = gpd.GeoSeries([area], crs=4326).to_crs(epsg).iloc[0]
+    expected = gpd.GeoSeries(gpd.points_from_xy(*points.T), crs=4326).to_crs(epsg).distance(whole)
+    assert (got == expected.to_numpy()).all() and (got > 0).sum() > 150
+    runs = reader._edge_runs(reader._polygons(whole))
+    assert shapely.get_num_coordinates(runs).max() <= 64
+    rings = shapely.get_rings(reader._polygons(whole))
+    assert shapely.length(runs).sum() == pytest.approx(shapely.length(rings).sum(), rel=1e-12)
