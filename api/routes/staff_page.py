@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 
 from api.deps import get_conn
 from api.headers import page_csp, tile_source
-from geo.db.network import service_area
+from geo.db.network import service_centre
 from geo.settings import get_settings
 from maps.pages import render_staff
 
@@ -22,11 +22,7 @@ DEFAULT_CENTRE = (114.0579, 22.5431)  # Shenzhen civic centre, until districts a
 @router.get("/staff", response_class=HTMLResponse, include_in_schema=False)
 def staff_page(conn: psycopg.Connection[Any] = Depends(get_conn)) -> HTMLResponse:
     """The field staff page, centred on the service area, with a strict CSP."""
-    area = service_area(conn)
-    centre = DEFAULT_CENTRE
-    if area is not None:
-        point = area.representative_point()
-        centre = (point.x, point.y)
+    centre = service_centre(conn) or DEFAULT_CENTRE
     tile_url = get_settings().serving.tile_url
     # The page standard (api/headers.py), with the tile server's images when one is set.
     csp = page_csp([tile_source(tile_url)] if tile_url else [])

@@ -14,6 +14,8 @@ TABLES = (
     "stations",
     "station_audit",
     "districts",
+    "district_parts",
+    "district_edges",
     "streets",
     "walk_nodes",
     "walk_edges",

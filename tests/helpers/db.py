@@ -16,6 +16,8 @@ DATA_TABLES = (
     "walk_edges",
     "walk_nodes",
     "streets",
+    "district_edges",
+    "district_parts",
     "districts",
     "targets",
     "target_audit",
