@@ -18,13 +18,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.helpers.live import start_server, stop_server
-from tests.helpers.paths import ROOT
 from tests.helpers.staff import station
 
 EXAMPLES = os.environ.get("YIZHAN_SCHEMA_EXAMPLES", "10")
@@ -61,9 +61,10 @@ def _run(base: str, *extra: str) -> subprocess.CompletedProcess[str]:
         "--no-color",
         *extra,
     ]
-    return subprocess.run(  # noqa: S603 - our own tool, fixed arguments
-        command, cwd=ROOT, capture_output=True, text=True, timeout=900, check=False
-    )
+    with tempfile.TemporaryDirectory(prefix="yizhan-schemathesis-") as cwd:  # its cache
+        return subprocess.run(  # noqa: S603 - our own tool, fixed arguments
+            command, cwd=cwd, capture_output=True, text=True, timeout=900, check=False
+        )
 
 
 def _summary(out: str) -> str:
