@@ -8,7 +8,7 @@ that compute depend on :func:`require_planner`.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 import psycopg
 from fastapi import APIRouter, Depends, Query
@@ -57,6 +57,20 @@ def _today() -> dt.date:
     return clock.today()
 
 
+def _as_of(description: str = "as-of date (default today)") -> Any:
+    return Query(default_factory=_today, description=description, json_schema_extra=DATE_SCHEMA)
+
+
+KindParam = Annotated[str, Query(json_schema_extra=KIND_SCHEMA)]
+DistanceParam = Annotated[
+    float | None,
+    Query(
+        json_schema_extra=bounds(MIN_SERVICE_DISTANCE_M, MAX_DISTANCE_M),
+        description="metres; default per kind",
+    ),
+]
+
+
 NOT_COMPUTED = error(404, "该日期尚未计算覆盖率 / no coverage computed for this question yet")
 
 NOT_LOADED = error(409, "尚未导入步行路网 / no walk network is loaded yet")
@@ -64,17 +78,9 @@ NOT_LOADED = error(409, "尚未导入步行路网 / no walk network is loaded ye
 
 @router.get("", response_model=CoverageOut, responses=NOT_COMPUTED)
 def get_coverage(
-    as_of: dt.date = Query(
-        default_factory=_today,
-        description="as-of date (default today)",
-        json_schema_extra=DATE_SCHEMA,
-    ),
-    kind: str = Query("love_station", json_schema_extra=KIND_SCHEMA),
-    distance: float | None = Query(
-        None,
-        json_schema_extra=bounds(MIN_SERVICE_DISTANCE_M, MAX_DISTANCE_M),
-        description="metres; default per kind",
-    ),
+    as_of: dt.date = _as_of(),
+    kind: KindParam = "love_station",
+    distance: DistanceParam = None,
     mode: Mode = "walking",
     conn: psycopg.Connection[Any] = Depends(get_conn),
 ) -> CoverageOut:
@@ -84,13 +90,9 @@ def get_coverage(
 
 @router.get("/gaps", responses=NOT_COMPUTED)
 def get_gaps(
-    as_of: dt.date = Query(default_factory=_today, json_schema_extra=DATE_SCHEMA),
-    kind: str = Query("love_station", json_schema_extra=KIND_SCHEMA),
-    distance: float | None = Query(
-        None,
-        json_schema_extra=bounds(MIN_SERVICE_DISTANCE_M, MAX_DISTANCE_M),
-        description="metres; default per kind",
-    ),
+    as_of: dt.date = _as_of(),
+    kind: KindParam = "love_station",
+    distance: DistanceParam = None,
     mode: Mode = "walking",
     conn: psycopg.Connection[Any] = Depends(get_conn),
 ) -> dict[str, Any]:
@@ -102,15 +104,9 @@ def get_gaps(
 
 @router.get("/trend", response_model=TrendOut)
 def get_trend(
-    as_of: dt.date = Query(
-        default_factory=_today, description="the trend ends here", json_schema_extra=DATE_SCHEMA
-    ),
-    kind: str = Query("love_station", json_schema_extra=KIND_SCHEMA),
-    distance: float | None = Query(
-        None,
-        json_schema_extra=bounds(MIN_SERVICE_DISTANCE_M, MAX_DISTANCE_M),
-        description="metres; default per kind",
-    ),
+    as_of: dt.date = _as_of("the trend ends here"),
+    kind: KindParam = "love_station",
+    distance: DistanceParam = None,
     mode: Mode = "walking",
     conn: psycopg.Connection[Any] = Depends(get_conn),
 ) -> dict[str, Any]:
@@ -139,15 +135,9 @@ def post_run(body: RunIn, conn: psycopg.Connection[Any] = Depends(get_conn)) -> 
     responses=NOT_LOADED,
 )
 def post_trend_run(
-    as_of: dt.date = Query(
-        default_factory=_today, description="the trend ends here", json_schema_extra=DATE_SCHEMA
-    ),
-    kind: str = Query("love_station", json_schema_extra=KIND_SCHEMA),
-    distance: float | None = Query(
-        None,
-        json_schema_extra=bounds(MIN_SERVICE_DISTANCE_M, MAX_DISTANCE_M),
-        description="metres; default per kind",
-    ),
+    as_of: dt.date = _as_of("the trend ends here"),
+    kind: KindParam = "love_station",
+    distance: DistanceParam = None,
     mode: Mode = "walking",
     conn: psycopg.Connection[Any] = Depends(get_conn),
 ) -> dict[str, Any]:
@@ -171,13 +161,9 @@ def get_plan(  # noqa: PLR0913
         json_schema_extra=bounds(1, 10_000),
         description="best k new sites (MCLP); absent: full (LSCP)",
     ),
-    as_of: dt.date = Query(default_factory=_today, json_schema_extra=DATE_SCHEMA),
-    kind: str = Query("love_station", json_schema_extra=KIND_SCHEMA),
-    distance: float | None = Query(
-        None,
-        json_schema_extra=bounds(MIN_SERVICE_DISTANCE_M, MAX_DISTANCE_M),
-        description="metres; default per kind",
-    ),
+    as_of: dt.date = _as_of(),
+    kind: KindParam = "love_station",
+    distance: DistanceParam = None,
     spacing: float | None = Query(
         None, description="candidate spacing (m)", json_schema_extra=bounds(10, 5000)
     ),

@@ -190,6 +190,14 @@ def get(
     return conn.execute(query, (station_id,)).fetchone()
 
 
+def _equal(filters: Iterable[tuple[str, Any]]) -> tuple[str, list[Any]]:
+    """`` WHERE column = %s AND …`` for the filters whose value is given (column names are
+    this module's constants, never input), and their parameters."""
+    given = [(column, value) for column, value in filters if value is not None]
+    where = " AND ".join(f"{column} = %s" for column, _ in given)
+    return (" WHERE " + where if where else ""), [value for _, value in given]
+
+
 def list_for_staff(
     conn: psycopg.Connection[Any],
     *,
@@ -200,18 +208,10 @@ def list_for_staff(
     offset: int = 0,
 ) -> list[dict[str, Any]]:
     """Stations newest change first, optionally only one creator's / review state / kind."""
-    where = []
-    params: list[Any] = []
-    for column, value in (
-        ("created_by", created_by),
-        ("review_state", review_state),
-        ("kind", kind),
-    ):
-        if value is not None:
-            where.append(f"{column} = %s")
-            params.append(value)
-    query = _VIEW + (" WHERE " + " AND ".join(where) if where else "")
-    query += " ORDER BY updated_at DESC, id DESC LIMIT %s OFFSET %s"
+    where, params = _equal(
+        (("created_by", created_by), ("review_state", review_state), ("kind", kind))
+    )
+    query = _VIEW + where + " ORDER BY updated_at DESC, id DESC LIMIT %s OFFSET %s"
     return conn.execute(query, (*params, limit, offset)).fetchall()
 
 
@@ -459,19 +459,11 @@ def list_revisions(  # noqa: PLR0913 - filters
     offset: int = 0,
 ) -> list[dict[str, Any]]:
     """Revisions, oldest first when listing pending ones, newest first otherwise."""
-    where: list[str] = []
-    params: list[Any] = []
-    for column, value in (
-        ("r.state", state),
-        ("r.station_id", station_id),
-        ("r.created_by", created_by),
-    ):
-        if value is not None:
-            where.append(f"{column} = %s")
-            params.append(value)
-    query = _REVISIONS + (" WHERE " + " AND ".join(where) if where else "")
+    where, params = _equal(
+        (("r.state", state), ("r.station_id", station_id), ("r.created_by", created_by))
+    )
     order = "r.created_at, r.id" if state == "pending" else "r.id DESC"
-    query += f" ORDER BY {order} LIMIT %s OFFSET %s"
+    query = _REVISIONS + where + f" ORDER BY {order} LIMIT %s OFFSET %s"
     return conn.execute(query, (*params, limit, offset)).fetchall()
 
 

@@ -154,8 +154,7 @@ def test_a_server_killed_mid_import_leaves_a_failed_job_and_no_stations(
             assert job["state"] == "running" and job["phase"] == "writing", job
             for _ in range(2000):  # "writing" is reported just before the stations are
                 row = db.execute(  # written; the import then waits on the locked log
-                    "SELECT pid FROM pg_stat_activity"
-                    " WHERE query LIKE 'INSERT INTO import_log%%'"
+                    "SELECT pid FROM pg_stat_activity WHERE query LIKE 'INSERT INTO import_log%%'"
                 ).fetchone()
                 if row is not None:
                     break
