@@ -46,8 +46,11 @@ def _no_nul(value: str | None) -> str | None:
 
 
 Text = Annotated[str | None, AfterValidator(_no_nul)]
-#: Text that must say something: not empty, not only spaces.
-SomeText = Annotated[str, AfterValidator(_no_nul), Field(min_length=1, pattern=r"\S")]
+#: Text that must say something: not empty, not only spaces. Stated in the document;
+#: checked in geo, whose message says what is missing ("驳回时必须填写意见").
+SomeText = Annotated[
+    str, AfterValidator(_no_nul), Field(json_schema_extra={"minLength": 1, "pattern": r"\S"})
+]
 Reason = Field(default=None, max_length=500, description="为什么 / why (kept in the history)")
 
 # Paging: an offset past this is no page anyone wants, and past 2**63 PostgreSQL cannot

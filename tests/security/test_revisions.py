@@ -94,6 +94,10 @@ def test_a_rejected_revision_changes_nothing_and_needs_a_comment(
     rid = r.json()["id"]
     bare = client.post(f"/api/v1/review/revisions/{rid}/reject", json={}, headers=reviewer)
     assert bare.status_code == 422
+    blank = client.post(
+        f"/api/v1/review/revisions/{rid}/reject", json={"comment": "  "}, headers=reviewer
+    )
+    assert blank.status_code == 422 and "驳回时必须填写意见" in blank.json()["message"]
     no = client.post(
         f"/api/v1/review/revisions/{rid}/reject", json={"comment": "名称不当"}, headers=reviewer
     )
