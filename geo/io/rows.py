@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import chain, islice
 from pathlib import Path
 from typing import IO, Any
 
@@ -33,6 +34,7 @@ from geo.io.limits import (
     too_many_columns,
     too_many_rows,
 )
+from geo.io.sniff import SNIFF_ROWS
 from geo.io.tables import GEOM_LAT, GEOM_LON, Table, cell, find_column, point_cells
 
 HEADER_SCAN_ROWS = 10
@@ -53,6 +55,12 @@ class RawRow:
     row: int
     cells: list[str]
     geometry_type: str | None = None
+
+
+#: Called with the header and the first rows (at most ``SNIFF_ROWS``; GeoJSON: with the
+#: property names seen so far) before the rest of the file is read; it may raise to
+#: refuse the file.
+Sniff = Callable[[list[str], list["RawRow"]], None]
 
 
 class RowSource:
@@ -79,6 +87,12 @@ class RowSource:
         self.is_geojson = is_geojson
         self._rows = rows
         self._limits = limits
+
+    def sniff(self, sniff: Sniff) -> None:
+        """Show ``sniff`` the header and the first rows; they are still iterated after."""
+        first = list(islice(self._rows, SNIFF_ROWS))
+        sniff(self.header, first)
+        self._rows = chain(first, self._rows)
 
     def __iter__(self) -> Iterator[RawRow]:
         width = len(self.header)
@@ -109,7 +123,11 @@ def suffix_kind(path: Path) -> str:
 
 @contextmanager
 def open_rows(
-    path: Path, *, encoding: str | None = None, limits: ReadLimits | None = None
+    path: Path,
+    *,
+    encoding: str | None = None,
+    limits: ReadLimits | None = None,
+    sniff: Sniff | None = None,
 ) -> Iterator[RowSource]:
     """The rows of a CSV, XLSX or GeoJSON file, streamed; the file is closed on exit.
 
@@ -121,6 +139,9 @@ def open_rows(
         Encoding of a CSV or GeoJSON file; detected (UTF-8 or GBK) when None.
     limits
         The read limits; the ``imports`` settings when None.
+    sniff
+        Shown the header and the first rows before the rest is read (see :data:`Sniff`);
+        what it raises stops the read.
 
     Raises
     ------
@@ -135,20 +156,26 @@ def open_rows(
         raise bad_file(path, "文件不存在", "file not found")
     kind = suffix_kind(path)
     if kind == "geojson":
-        yield _geojson_source(path, encoding, limits)
+        yield _geojson_source(path, encoding, limits, sniff)
         return
     if kind == "csv":
         check_file_size(path, limits)
         codec = file_codec(path, encoding)
         with path.open(encoding=codec, newline="", errors="strict") as text:
-            yield _with_header(path, _csv_grid(path, text, limits), limits)
+            yield _sniffed(_with_header(path, _csv_grid(path, text, limits), limits), sniff)
         return
     check_xlsx(path, limits)
     grid = _xlsx_grid(path, limits)
     try:
-        yield _with_header(path, grid, limits)
+        yield _sniffed(_with_header(path, grid, limits), sniff)
     finally:
         grid.close()
+
+
+def _sniffed(source: RowSource, sniff: Sniff | None) -> RowSource:
+    if sniff is not None:
+        source.sniff(sniff)
+    return source
 
 
 def count_rows(path: Path, *, encoding: str | None = None, limits: ReadLimits | None = None) -> int:
@@ -280,16 +307,30 @@ def _not_excel(path: Path, exc: Exception) -> YizhanError:
 # ---------------------------------------------------------------- GeoJSON
 
 
-def _geojson_source(path: Path, encoding: str | None, limits: ReadLimits) -> RowSource:
+def _feature_row(n: int, feature: dict[str, Any], header: list[str]) -> RawRow:
+    props = feature.get("properties") or {}
+    lon, lat, wrong = point_cells(feature.get("geometry"))
+    return RawRow(n, [cell(props.get(k)) for k in header] + [lon, lat], wrong)
+
+
+def _geojson_source(
+    path: Path, encoding: str | None, limits: ReadLimits, sniff: Sniff | None = None
+) -> RowSource:
     """Features as rows of their properties plus the point coordinates.
 
     The features are walked twice over the decoded text, never held together: first for
-    the property names (the header) and the limits, then for the rows.
+    the property names (the header) and the limits, then for the rows. ``sniff`` sees
+    the first features (with the property names found so far) before the rest is walked.
     """
     check_file_size(path, limits)
     text = read_text(path, encoding)
     names: dict[str, None] = {}
+    first: list[tuple[int, dict[str, Any]]] = []
     for n, feature in iter_features(path, text):
+        if sniff is not None and len(first) < SNIFF_ROWS:
+            first.append((n, feature))
+            if len(first) == SNIFF_ROWS:
+                _sniff_features(sniff, first)
         if n > limits.max_rows:
             raise too_many_rows(path, limits.max_rows)
         for key in feature.get("properties") or {}:
@@ -297,12 +338,17 @@ def _geojson_source(path: Path, encoding: str | None, limits: ReadLimits) -> Row
                 names[key] = None
                 if len(names) > limits.max_columns:
                     raise too_many_columns(path, n, len(names), limits.max_columns)
+    if sniff is not None and 0 < len(first) < SNIFF_ROWS:
+        _sniff_features(sniff, first)
     header = list(names)
 
     def rows() -> Iterator[RawRow]:
         for n, feature in iter_features(path, text):
-            props = feature.get("properties") or {}
-            lon, lat, wrong = point_cells(feature.get("geometry"))
-            yield RawRow(n, [cell(props.get(k)) for k in header] + [lon, lat], wrong)
+            yield _feature_row(n, feature, header)
 
     return RowSource(path, header + [GEOM_LON, GEOM_LAT], 0, rows(), limits, is_geojson=True)
+
+
+def _sniff_features(sniff: Sniff, first: list[tuple[int, dict[str, Any]]]) -> None:
+    names = list(dict.fromkeys(k for _, f in first for k in f.get("properties") or {}))
+    sniff([*names, GEOM_LON, GEOM_LAT], [_feature_row(n, f, names) for n, f in first])

@@ -29,7 +29,8 @@ from shapely.geometry.base import BaseGeometry
 from geo.crs import parse_crs, to_wgs84, utm_epsg
 from geo.errors import InvalidFile, InvalidInput, YizhanError
 from geo.io.limits import ReadLimits
-from geo.io.rows import RawRow, open_rows
+from geo.io.rows import RawRow, Sniff, open_rows
+from geo.io.sniff import OtherLayer, geojson_layer, table_layer
 from geo.io.tables import (
     GEOM_LAT,
     GEOM_LON,
@@ -175,6 +176,29 @@ def _column_names(header: list[str], mapping: dict[str, int]) -> dict[str, str]:
     return out
 
 
+def _not_stations(path: Path, lon_field: str | None, lat_field: str | None) -> Sniff:
+    """A sniff that refuses a streets or districts file in one line, naming its command."""
+
+    def sniff(header: list[str], first: list[RawRow]) -> None:
+        other: OtherLayer | None
+        if header[-2:] == [GEOM_LON, GEOM_LAT]:
+            other = geojson_layer([r.geometry_type for r in first])
+        elif lon_field is None and lat_field is None:
+            other = table_layer(header, [r.cells for r in first])
+        else:
+            other = None
+        if other is not None:
+            raise InvalidFile(
+                f"文件 {path.name} 看起来是{other.label_zh}数据，不是站点列表（{other.why_zh}）；"
+                f"请用 `{other.command}` 导入",
+                f"{path.name} looks like a {other.layer} file, not a station list "
+                f"({other.why_en}); import it with `{other.command}`",
+                details={"looks_like": other.layer, "command": other.command},
+            )
+
+    return sniff
+
+
 # ---------------------------------------------------------------- rows
 
 
@@ -302,7 +326,10 @@ def read_stations(  # noqa: PLR0913
     Raises
     ------
     InvalidFile
-        When the file cannot be read, has no name column, or a named column is absent.
+        When the file cannot be read, has no name column, or a named column is absent;
+        or when its header and first rows show a streets or districts file (GeoJSON
+        lines or polygons; a table with street or WKT columns and neither coordinates
+        nor addresses), before the rest of it is read.
     InvalidInput
         When ``crs``, ``kind`` or ``encoding`` is not known.
     ImportTooLarge
@@ -322,7 +349,8 @@ def read_stations(  # noqa: PLR0913
     problems: list[RowProblem] = []
     pending: list[_Valid] = []
     total = 0
-    with open_rows(path, encoding=encoding, limits=limits) as rows:
+    sniff = _not_stations(path, lon_field, lat_field)
+    with open_rows(path, encoding=encoding, limits=limits, sniff=sniff) as rows:
         header = rows.header
         mapping = _map_columns(header, rows.is_geojson, path, lon_field, lat_field)
         for raw in rows:
