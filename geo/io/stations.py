@@ -36,6 +36,7 @@ from geo.io.tables import (
     GEOM_LON,
     GEOMETRY,
     SYNONYMS,
+    column_key,
     coordinate_problem,
     find_column,
     hash_id,
@@ -83,6 +84,7 @@ class StationRecord:
     given_lon: float
     given_lat: float
     given_crs: str
+    stored_id: int | None = None  # an export's database id, for a station without a key
 
 
 @dataclass
@@ -136,6 +138,7 @@ class _Valid:
     lon: float
     lat: float
     cells: list[str]  # for the problem report, should a later check refuse the row
+    stored_id: int | None = None
 
 
 # ---------------------------------------------------------------- columns
@@ -158,6 +161,9 @@ def _map_columns(
         mapping["lon"] = named_column(header, lon_field, path)
     if lat_field is not None:
         mapping["lat"] = named_column(header, lat_field, path)
+    stored = _stored_id_column(header, mapping)
+    if stored is not None:
+        mapping["stored_id"] = stored
     if ("lon" in mapping) != ("lat" in mapping):
         have, miss = ("经度", "纬度") if "lon" in mapping else ("纬度", "经度")
         raise InvalidFile(
@@ -166,6 +172,23 @@ def _map_columns(
             "with lon_field/lat_field",
         )
     return mapping
+
+
+def _stored_id_column(header: list[str], mapping: dict[str, int]) -> int | None:
+    """The database ``id`` column of a Yizhan export: one beside its own ``source`` and
+    ``external_id`` columns (elsewhere an ``id`` column is the external id)."""
+    keys = [column_key(h) for h in header]
+    if "source" not in mapping or keys[mapping.get("external_id", -1)] != "external_id":
+        return None
+    return keys.index("id") if "id" in keys else None
+
+
+def _stored_id(cells: list[str], mapping: dict[str, int]) -> int | None:
+    """The export's database id of a row whose record key is empty, else None."""
+    if "stored_id" not in mapping or cells[mapping["source"]] or cells[mapping["external_id"]]:
+        return None
+    text = cells[mapping["stored_id"]]
+    return int(text) if text.isascii() and text.isdigit() and 0 < int(text) < 2**63 else None
 
 
 def _column_names(header: list[str], mapping: dict[str, int]) -> dict[str, str]:
@@ -203,18 +226,30 @@ def _not_stations(path: Path, lon_field: str | None, lat_field: str | None) -> S
 
 
 def _station_data(
-    cells: list[str], mapping: dict[str, int], kind: str, crs: str, source: str
+    cells: list[str], mapping: dict[str, int], kind: str, crs: str, source: Source
 ) -> dict[str, Any]:
     data: dict[str, Any] = {
-        f: cells[i] for f, i in mapping.items() if f not in ("lon", "lat") and i < len(cells)
+        f: cells[i]
+        for f, i in mapping.items()
+        if f not in ("lon", "lat", "stored_id") and i < len(cells)
     }
     data["kind"] = data.get("kind") or kind
     data["crs"] = crs
-    data["source"] = source
+    # A source given by the importer wins; else the file's own (an export's), else the
+    # file's name.
+    data["source"] = source.name if source.given else (data.get("source") or source.name)
     data["external_id"] = data.get("external_id") or hash_id(
         data.get("name", ""), data.get("address", "")
     )
     return data
+
+
+@dataclass(frozen=True)
+class Source:
+    """The source name for rows, and whether the importer gave it (or it is the file's)."""
+
+    name: str
+    given: bool
 
 
 # Vertices per run of a district ring in the distance check (see _edge_runs).
@@ -345,7 +380,8 @@ def read_stations(  # noqa: PLR0913
         )
     if not path.is_file():
         raise InvalidFile(f"文件不存在：{path}", f"file not found: {path}")
-    source = source or path.stem
+    given = Source(source, True) if source else Source(path.stem, False)
+    source = given.name
     problems: list[RowProblem] = []
     pending: list[_Valid] = []
     total = 0
@@ -357,7 +393,7 @@ def read_stations(  # noqa: PLR0913
             if not any(raw.cells):
                 continue  # a blank row is no station
             total += 1
-            checked = _check_row(raw, mapping, kind, crs_name, source, header)
+            checked = _check_row(raw, mapping, kind, crs_name, given, header)
             if isinstance(checked, list):
                 problems.extend(checked)
             else:
@@ -387,7 +423,7 @@ def _check_row(
     mapping: dict[str, int],
     kind: str,
     crs: str,
-    source: str,
+    source: Source,
     header: Sequence[str],
 ) -> list[RowProblem] | _Valid:
     """Validate one row: its problems, or the valid station as given."""
@@ -421,7 +457,8 @@ def _check_row(
     if found:
         values = row_values(header, cells)
         return [RowProblem(row, f, zh, en, values, code) for f, zh, en, code in found]
-    return _Valid(row, station, lon, lat, cells)  # type: ignore[arg-type]  # lon/lat checked above
+    stored = _stored_id(cells, mapping)
+    return _Valid(row, station, lon, lat, cells, stored)  # type: ignore[arg-type]  # lon/lat checked
 
 
 def _finish(
@@ -476,5 +513,5 @@ def _finish(
             continue
         first_row[ext] = row
         wgs = station.model_copy(update={"lon": float(wlon), "lat": float(wlat), "crs": "wgs84"})
-        records.append(StationRecord(row, wgs, item.lon, item.lat, crs))
+        records.append(StationRecord(row, wgs, item.lon, item.lat, crs, item.stored_id))
     return records, problems

@@ -37,6 +37,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "status": ("status", "状态"),
     "opened_on": ("opened_on", "建成日期", "开放日期"),
     "kind": ("kind", "类型"),
+    "source": ("source", "数据来源"),
 }
 PREFIXES: dict[str, tuple[str, ...]] = {"lon": ("lng_", "lon_"), "lat": ("lat_",)}
 GEOMETRY = "geometry"  # the "column" GeoJSON coordinates come from

@@ -103,6 +103,7 @@ def import_stations(  # noqa: PLR0913
         records = list(read.records)
         problems = list(read.problems)
         rows = [station_row(r.station, is_demo=is_demo) for r in records]
+        _match_keyless(conn, records, rows)
         proposals: list[tuple[dict[str, Any], dict[str, Any]]] = []
         if field_staff is not None:
             review_state = "pending_review"
@@ -127,7 +128,9 @@ def import_stations(  # noqa: PLR0913
             base["revisions"] = len(proposals)
         if dry_run:
             existing = _existing_keys(conn, rows)
-            would_update = sum((r["source"], r["external_id"]) in existing for r in rows)
+            would_update = sum(
+                "id" in r or (r["source"], r["external_id"]) in existing for r in rows
+            )
             report.counts = {
                 **base,
                 "would_create": len(rows) - would_update,
@@ -178,9 +181,12 @@ def _field_staff_rows(
     it changes anything); one matching anybody else's station is refused.
     """
     stored = stations_sql.by_record_keys(conn, [(r["source"], r["external_id"]) for r in rows])
+    by_id = stations_sql.keyless_by_ids(conn, [r["id"] for r in rows if "id" in r])
     keep_records, keep_rows, proposals, refused = [], [], [], []
     for record, row in zip(records, rows, strict=True):
-        current = stored.get((row["source"], row["external_id"]))
+        current = (
+            by_id.get(row["id"]) if "id" in row else stored.get((row["source"], row["external_id"]))
+        )
         if current is None or (
             current["created_by"] == importer and current["review_state"] != "approved"
         ):
@@ -197,8 +203,18 @@ def _field_staff_rows(
     return keep_records, keep_rows, proposals, refused
 
 
+def _match_keyless(conn: Any, records: list[StationRecord], rows: list[dict[str, Any]]) -> None:
+    """Rows of an export that name, by its ``id`` column, a stored station without a
+    record key (one registered by staff) update that station: they get its ``id`` and no
+    key of their own. Other rows keep the key they were read with."""
+    found = stations_sql.keyless_by_ids(conn, [r.stored_id for r in records if r.stored_id])
+    for record, row in zip(records, rows, strict=True):
+        if record.stored_id in found:
+            row.update(id=record.stored_id, source=None, external_id=None)
+
+
 def _not_yours(record: StationRecord, row: dict[str, Any], current: dict[str, Any]) -> RowProblem:
-    key = f"{row['source']}/{row['external_id']}"
+    key = f"{row['source']}/{row['external_id']}" if "id" not in row else f"#{row['id']}"
     return RowProblem(
         row=record.row,
         field="external_id",
@@ -227,7 +243,12 @@ def _duplicates(
     for i, (record, row) in enumerate(zip(records, rows, strict=True)):
         if progress is not None and i % PROGRESS_EVERY == 0:
             progress("checking", i, len(rows))
-        found = find_duplicates(conn, row, same_record=(row["source"], row["external_id"]))
+        found = find_duplicates(
+            conn,
+            row,
+            exclude_ids=(row["id"],) if "id" in row else (),
+            same_record=(row["source"], row["external_id"]),
+        )
         if found:
             out.append({"row": record.row, "name": row["name"], "candidates": found})
     return out

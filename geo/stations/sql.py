@@ -112,6 +112,15 @@ _UPSERT = (
     " RETURNING id, (xmax = 0) AS inserted"
 )
 
+# A station without a record key (registered by staff), matched by the id of an export.
+_UPDATE_KEYLESS = (
+    "UPDATE stations SET "
+    + ", ".join(f"{c} = %s" for c in IMPORT_COLUMNS if c not in RECORD_KEY)
+    + f", geom = {_POINT}"
+    " WHERE id = %s AND source IS NULL AND external_id IS NULL"
+    " RETURNING id"
+)
+
 
 @dataclass
 class UpsertCounts:
@@ -130,10 +139,31 @@ def upsert_many(conn: psycopg.Connection[Any], rows: Iterable[Mapping[str, Any]]
     """Insert stations or update them by (source, external_id).
 
     Each row maps the names in ``IMPORT_COLUMNS`` plus ``lon``/``lat`` (WGS-84). A row whose
-    values equal the stored ones changes nothing: no new version, no audit row.
+    values equal the stored ones changes nothing: no new version, no audit row. A row with
+    an ``id`` updates that station, which has no record key (see :func:`keyless_by_ids`).
     """
-    params = [tuple(row.get(c) for c in IMPORT_COLUMNS) + (row["lon"], row["lat"]) for row in rows]
+    rows = list(rows)
     counts = UpsertCounts()
+    by_id = [r for r in rows if r.get("id") is not None]
+    if by_id:
+        columns = [c for c in IMPORT_COLUMNS if c not in RECORD_KEY]
+        with conn.cursor() as cur:
+            for keyless in by_id:
+                values = (
+                    *(keyless.get(c) for c in columns),
+                    keyless["lon"],
+                    keyless["lat"],
+                    keyless["id"],
+                )
+                if cur.execute(_UPDATE_KEYLESS, values).fetchone() is not None:
+                    counts.updated += 1
+                else:
+                    counts.unchanged += 1
+    params = [
+        tuple(row.get(c) for c in IMPORT_COLUMNS) + (row["lon"], row["lat"])
+        for row in rows
+        if row.get("id") is None
+    ]
     if not params:
         return counts
     with conn.cursor() as cur:
@@ -149,7 +179,7 @@ def upsert_many(conn: psycopg.Connection[Any], rows: Iterable[Mapping[str, Any]]
                     counts.updated += 1
             if not cur.nextset():
                 break
-    counts.unchanged = len(params) - returned
+    counts.unchanged += len(params) - returned
     return counts
 
 
@@ -167,6 +197,18 @@ def counts_by_kind(conn: psycopg.Connection[Any]) -> dict[str, int]:
     """The number of stored stations of each kind (all review states)."""
     rows = conn.execute("SELECT kind, count(*) AS n FROM stations GROUP BY kind").fetchall()
     return {r["kind"]: int(r["n"]) for r in rows}
+
+
+def keyless_by_ids(conn: psycopg.Connection[Any], ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """The stored stations with these ids that have no (source, external id), as staff see
+    them: those an export lists by its ``id`` column alone."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    rows = conn.execute(
+        _VIEW + " WHERE id = ANY(%s) AND source IS NULL AND external_id IS NULL", (wanted,)
+    ).fetchall()
+    return {r["id"]: r for r in rows}
 
 
 def existing_keys(conn: psycopg.Connection[Any], sources: list[str]) -> set[tuple[str, str]]:
