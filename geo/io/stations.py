@@ -178,7 +178,9 @@ def _stored_id_column(header: list[str], mapping: dict[str, int]) -> int | None:
     """The database ``id`` column of a Yizhan export: one beside its own ``source`` and
     ``external_id`` columns (elsewhere an ``id`` column is the external id)."""
     keys = [column_key(h) for h in header]
-    if "source" not in mapping or keys[mapping.get("external_id", -1)] != "external_id":
+    if "source" not in mapping or "external_id" not in mapping:
+        return None
+    if keys[mapping["external_id"]] != "external_id":
         return None
     return keys.index("id") if "id" in keys else None
 
