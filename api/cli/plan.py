@@ -14,65 +14,108 @@ from rich.table import Table
 from api.cli.common import DistanceOpt, KindOpt, as_of_date, console, pct
 from geo.errors import InvalidInput
 
+LISTED = 10  # rows of a long list printed; the JSON/API answer has them all (up to its cap)
 
-def _print_plan(out: dict[str, Any]) -> None:
-    b, v = out["before"], out["verified"]
+_BOUND_SOURCE = {"highs": "HiGHS 对偶界 HiGHS's dual bound", "greedy": "贪心界 greedy's bound"}
+
+
+def _more(shown: int, total: int, what_zh: str, what_en: str) -> None:
+    """Say how many of a list were left out, in Chinese and English."""
+    if total > shown:
+        hidden = total - shown
+        console.print(
+            f"… 另有 {hidden} {what_zh}未列出（共 {total}）/ and {hidden} more {what_en} "
+            f"(of {total}) not listed"
+        )
+
+
+def _print_header(out: dict[str, Any]) -> None:
     model = "全覆盖 LSCP" if out["model"] == "lscp" else f"最优 {out['k']} 个 MCLP"
     console.print(
         f"选址 plan {out['as_of']} {out['kind']} D={out['distance_m']:g} m：{model}，"
-        f"求解器 solver {out['solver']}，状态 status {out['status']}，gap {out['gap']:.4f}，"
-        f"{out['seconds']:.1f} s"
+        f"求解器 solver {out['solver']}，状态 status {out['status']}，{out['seconds']:.1f} s"
     )
+    if out["bound_source"] is not None:
+        console.print(
+            f"目标 objective {out['objective']:g}，界 bound {out['bound']:g}"
+            f"（{_BOUND_SOURCE[out['bound_source']]}），gap {out['gap']:.4f}"
+        )
+    for note in out["notes"]:
+        console.print(f"[yellow]{note['message']}[/yellow]")
+        console.print(f"[yellow]{note['message_en']}[/yellow]")
     c = out["candidates"]
     console.print(
         f"候选点 candidates {c['total']}（文件 file {c['from_file']}，生成 generated "
         f"{c['generated']}）；缺口单元 uncovered demand units {out['demand']['units']}"
     )
-    table = Table(title="建议新址 recommended sites（按建设顺序 in build order）")
-    for col in (
-        "#",
-        "经度 lon",
-        "纬度 lat",
-        "街道 street",
-        "区域 district",
-        "新增街道 +street m",
-        "新增面积 +area m²",
-        "主要街道 main streets",
-        "重点区域 key districts",
-        "候选 candidate",
-    ):
-        table.add_column(col)
-    for s in out["sites"]:
+
+
+def _print_file_problems(problems: list[dict[str, Any]]) -> None:
+    if not problems:
+        return
+    table = Table(title=f"未使用的候选行 / candidate rows not used: {len(problems)}")
+    table.add_column("行 row", no_wrap=True, justify="right")
+    table.add_column("原因 reason", overflow="fold")
+    for p in problems[:LISTED]:
+        table.add_row(str(p["row"]), f"{p['message']}\n{p['message_en']}")
+    console.print(table)
+    _more(min(LISTED, len(problems)), len(problems), "行", "rows")
+
+
+def _print_sites(sites: list[dict[str, Any]]) -> None:
+    """The sites in build order; two lines per site so that it reads at 80 columns: the
+    numbers whole (never cut to ``121.…``), the names folded when they must be."""
+    table = Table(
+        title="建议新址 recommended sites（按建设顺序 in build order）",
+        caption="每格两行：主要街道 / 重点区域  two lines each: main streets / key districts",
+        padding=(0, 1),
+    )
+    table.add_column("#", no_wrap=True, justify="right")
+    table.add_column("经度 lon\n纬度 lat", no_wrap=True, justify="right")
+    table.add_column("街道 street\n区域 district", overflow="fold", ratio=1)
+    table.add_column("新增 adds\nm / m²", no_wrap=True, justify="right")
+    table.add_column("累计 total\n覆盖率", no_wrap=True, justify="right")
+    table.add_column("候选 candidate", overflow="fold", ratio=1)
+    for s in sites:
         table.add_row(
             str(s["rank"]),
-            f"{s['lon']:.6f}",
-            f"{s['lat']:.6f}",
-            s["street"],
-            s["district"],
-            f"{s['adds_main_street_m']:.0f}",
-            f"{s['adds_key_district_m2']:.0f}",
-            pct(s["main_street_share"]),
-            pct(s["key_district_share"]),
+            f"{s['lon']:.6f}\n{s['lat']:.6f}",
+            f"{s['street']}\n{s['district']}",
+            f"{s['adds_main_street_m']:.0f} m\n{s['adds_key_district_m2']:.0f} m²",
+            f"{pct(s['main_street_share'])}\n{pct(s['key_district_share'])}",
             s["name"] or s["candidate_id"],
         )
     console.print(table)
+
+
+def _print_unreachable(u: dict[str, Any]) -> None:
+    if not u["units"]:
+        return
+    console.print(
+        f"[yellow]无候选点可达的缺口 demand no candidate reaches：{u['units']} 处 units，"
+        f"街道 street {u['main_street_m']:.0f} m，面积 area {u['key_district_m2']:.0f} m²"
+        "[/yellow]"
+    )
+    for item in u["listed"][:LISTED]:
+        console.print(
+            f"  {item['kind']} {item['street'] or ''} {item['district']} "
+            f"({item['lon']:.6f}, {item['lat']:.6f})"
+        )
+    _more(min(LISTED, len(u["listed"])), u["units"], "处", "units")
+
+
+def _print_plan(out: dict[str, Any]) -> None:
+    b, v = out["before"], out["verified"]
+    _print_header(out)
+    _print_file_problems(out["candidates"]["file_problems"])
+    _print_sites(out["sites"])
     console.print(
         f"覆盖率 coverage：主要街道 main streets {pct(b['main_street_share'])} → "
         f"{pct(v['main_street_share'])}，重点区域 key districts "
         f"{pct(b['key_district_share'])} → {pct(v['key_district_share'])}"
         "（建成全部新址后由覆盖引擎复算 / measured by the coverage engine with every site built）"
     )
-    u = out["unreachable"]
-    if u["units"]:
-        console.print(
-            f"[yellow]无候选点可达的缺口 demand no candidate reaches：{u['units']} 处，"
-            f"街道 {u['main_street_m']:.0f} m，面积 {u['key_district_m2']:.0f} m²[/yellow]"
-        )
-        for item in u["listed"][:10]:
-            console.print(
-                f"  {item['kind']} {item['street'] or ''} {item['district']} "
-                f"({item['lon']:.6f}, {item['lat']:.6f})"
-            )
+    _print_unreachable(out["unreachable"])
     console.print(out["pace"]["text"])
     console.print(out["pace"]["text_en"])
 

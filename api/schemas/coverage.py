@@ -161,8 +161,16 @@ class PlanOut(BaseModel):
     solver: str
     status: str
     objective: float
-    bound: float
-    gap: float
+    bound: float = Field(description="a proven bound on the optimum (see bound_source)")
+    bound_source: str | None = Field(
+        description="highs (HiGHS's own dual bound) | greedy (HiGHS stopped before it had "
+        "one, or the greedy solver); null when there was nothing to plan"
+    )
+    gap: float = Field(description="(bound − objective) as a share of the larger, 0 … 1")
+    notes: list[dict[str, str]] = Field(
+        description="how the answer was reached, e.g. a solve stopped by the time limit "
+        "(message, message_en)"
+    )
     seconds: float
     stations: int
     candidates: dict[str, Any]

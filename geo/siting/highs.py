@@ -7,11 +7,14 @@ No starting solution is offered: with highspy 1.16, a greedy start passed by
 ``setSolution`` made HiGHS return the start unchanged while reporting a different (and
 wrong) "optimal" objective on an instance that presolve reduced (5k × 10k random, see
 tests/siting/test_models.py). When time runs out before HiGHS has any solution, the
-caller falls back on greedy's. Every answer is checked against the objective HiGHS reports.
+caller falls back on greedy's. HiGHS's reported objective is checked against the value of
+the solution it returns (like with like); what the chosen sites are worth is the model's
+business (:mod:`geo.siting.models`).
 """
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from dataclasses import dataclass
@@ -59,8 +62,9 @@ class MipAnswer:
 
     chosen: IntArray | None  # None: time ran out before HiGHS found any solution
     status: str  # "optimal" or "time_limit"
-    objective: float
-    dual_bound: float
+    objective: float  # as HiGHS reports it (info.objective_function_value)
+    solution_value: float  # cost · x of the solution it returns (nan without one)
+    dual_bound: float | None  # info.mip_dual_bound; None when HiGHS proved no bound yet
     mip_gap: float
     seconds: float
 
@@ -107,7 +111,12 @@ def _pass(
         raise SolverError("无法把模型交给 HiGHS 求解器", "HiGHS refused the model")
 
 
-def _run(h: highspy.Highs, n_sites: int) -> MipAnswer:
+def _bound(value: float) -> float | None:
+    """A bound HiGHS reports, or None when it has none (±inf before the root LP)."""
+    return value if math.isfinite(value) and abs(value) < highspy.kHighsInf else None
+
+
+def _run(h: highspy.Highs, n_sites: int, cost: FloatArray) -> MipAnswer:
     h.run()
     model_status = h.getModelStatus()
     info = h.getInfo()
@@ -119,16 +128,19 @@ def _run(h: highspy.Highs, n_sites: int) -> MipAnswer:
         text = h.modelStatusToString(model_status)
         raise SolverError(f"HiGHS 求解失败：{text}", f"HiGHS did not solve the model: {text}")
     chosen = None
+    solution_value = math.nan
     if info.primal_solution_status == 2:  # kSolutionStatusFeasible
-        values = np.asarray(h.getSolution().col_value)[:n_sites]
-        chosen = np.flatnonzero(values > 0.5).astype(np.int64)
+        x = np.asarray(h.getSolution().col_value, dtype=np.float64)
+        solution_value = float(cost @ x)
+        chosen = np.flatnonzero(x[:n_sites] > 0.5).astype(np.int64)
     elif status == "optimal":
         raise SolverError("HiGHS 报告最优却没有给出解", "HiGHS reported optimal without a solution")
     return MipAnswer(
         chosen=chosen,
         status=status,
         objective=float(info.objective_function_value),
-        dual_bound=float(info.mip_dual_bound),
+        solution_value=solution_value,
+        dual_bound=_bound(float(info.mip_dual_bound)),
         mip_gap=float(info.mip_gap),
         seconds=float(h.getRunTime()),
     )
@@ -158,7 +170,7 @@ def solve_lscp(
         np.ones(n),
         np.full(n, highspy.kHighsInf),
     )
-    return _run(h, m)
+    return _run(h, m, np.ones(m))
 
 
 def solve_mclp(
@@ -184,10 +196,11 @@ def solve_mclp(
         (np.ones(m), (np.zeros(m, dtype=np.int64), np.arange(m))), shape=(1, m + n)
     )
     a = sp.vstack([coverage_rows, budget_row], format="csr")
+    cost = np.concatenate([np.zeros(m), np.asarray(weights, dtype=np.float64)])
     _pass(
         h,
         _MAXIMIZE,
-        np.concatenate([np.zeros(m), weights]),
+        cost,
         np.ones(m + n),
         np.concatenate(
             [np.full(m, _INTEGER, dtype=np.int32), np.full(n, _CONTINUOUS, dtype=np.int32)]
@@ -196,4 +209,4 @@ def solve_mclp(
         np.full(n + 1, -highspy.kHighsInf),
         np.concatenate([np.zeros(n), [float(k)]]),
     )
-    return _run(h, m)
+    return _run(h, m, cost)

@@ -46,18 +46,25 @@ class SitingResult:
         LSCP: the number of sites. MCLP: the covered weight.
     bound
         A proven bound on the optimum: LSCP, at least this many sites are needed; MCLP,
-        no k sites cover more weight than this.
+        no k sites cover more weight than this. For HiGHS it is HiGHS's own dual bound
+        (``mip_dual_bound``, rounded up to a whole site for LSCP), also when the time
+        limit stopped it; greedy's classical bound only when HiGHS stopped before it had
+        any (``bound_source`` says which).
+    bound_source
+        ``"highs"`` or ``"greedy"``: whose bound ``bound`` is.
     gap
-        Relative distance between ``objective`` and ``bound``: 0 when proven optimal.
-        For HiGHS it is the MIP gap read from HiGHS (tightened by the integer objective
-        for LSCP, and by greedy's bound when time ran out before HiGHS had a better one);
-        for greedy the gap to its classical bound.
+        Relative distance between ``objective`` and ``bound``, as a share of the larger
+        of the two (so in [0, 1]): 0 when proven optimal.
     covered_weight, total_weight
         Weight covered by the chosen sites, and of all demand (reachable or not).
     unreachable, unreachable_weight
         Demand units no candidate covers (LSCP leaves them out of its constraints).
     seconds
         Wall time of build and solve.
+    notes
+        What a reader should know about how the answer was reached, as (Chinese,
+        English) pairs: e.g. that HiGHS was stopped by the time limit with an incumbent
+        whose count understates what its sites cover, or that greedy's sites were better.
     """
 
     model: str
@@ -75,6 +82,8 @@ class SitingResult:
     unreachable: IntArray
     unreachable_weight: float
     seconds: float
+    bound_source: str = "greedy"
+    notes: tuple[tuple[str, str], ...] = ()
 
     @property
     def n_sites(self) -> int:
@@ -194,7 +203,8 @@ class _CoveringModel:
     def _objective_weights(self) -> FloatArray:
         return self.problem.weights
 
-    def _finish(
+    # The parts of one answer, each with its own meaning; a bundle type would serve this call only.
+    def _finish(  # noqa: PLR0913
         self,
         solver: str,
         status: str,
@@ -203,6 +213,9 @@ class _CoveringModel:
         bound: float,
         gap: float,
         started: float,
+        *,
+        bound_source: str = "greedy",
+        notes: tuple[tuple[str, str], ...] = (),
     ) -> Self:
         p = self.problem
         w = self._objective_weights()
@@ -227,6 +240,8 @@ class _CoveringModel:
             unreachable=unreachable,
             unreachable_weight=float(w[unreachable].sum()),
             seconds=time.perf_counter() - started,
+            bound_source=bound_source,
+            notes=notes,
         )
         return self
 
@@ -296,17 +311,30 @@ class LSCP(_CoveringModel):
         answer = highs.solve_lscp(
             sub, time_limit=time_limit, mip_rel_gap=mip_rel_gap, threads=threads
         )
-        chosen = run.chosen if answer.chosen is None else answer.chosen
+        notes: list[tuple[str, str]] = []
+        chosen = run.chosen
         if answer.chosen is not None:
-            everywhere = sub[:, chosen].sum(axis=1).min() >= 1
-            _check(everywhere and chosen.size == round(answer.objective), answer, chosen.size)
+            _check_reported(answer)
+            if sub[:, answer.chosen].sum(axis=1).min() < 1:
+                raise SolverError(
+                    "HiGHS 的解没有覆盖全部可达缺口",
+                    "HiGHS's sites leave reachable demand uncovered",
+                )
+            if answer.status == "optimal" or answer.chosen.size <= run.chosen.size:
+                chosen = answer.chosen
+            else:
+                notes.append(_greedy_better(answer.chosen.size, run.chosen.size))
+        elif answer.status == "time_limit":
+            notes.append(_no_incumbent())
         n = chosen.size
-        proven = lower
-        if answer.dual_bound > -1e30:
-            proven = max(lower, math.ceil(answer.dual_bound - 1e-6))
+        proven, source = lower, "greedy"
+        if answer.dual_bound is not None:
+            proven, source = max(0, math.ceil(answer.dual_bound - 1e-6)), "highs"
         gap = (n - proven) / n if n else 0.0
         status = "optimal" if answer.status == "optimal" or proven >= n else answer.status
-        return self._finish(solver, status, chosen, n, proven, gap, started)
+        return self._finish(
+            solver, status, chosen, n, proven, gap, started, bound_source=source, notes=tuple(notes)
+        )
 
 
 class MCLP(_CoveringModel):
@@ -372,24 +400,103 @@ class MCLP(_CoveringModel):
         answer = highs.solve_mclp(
             sub, w, self.k, time_limit=time_limit, mip_rel_gap=mip_rel_gap, threads=threads
         )
-        chosen = run.chosen if answer.chosen is None else answer.chosen
-        value = float(w[np.unique(sub.tocsc()[:, chosen].indices)].sum())
+        sub_csc = sub.tocsc()
+
+        def worth(cols: IntArray) -> float:
+            return float(w[np.unique(sub_csc[:, cols].indices)].sum())
+
+        notes: list[tuple[str, str]] = []
+        chosen, value = run.chosen, value_greedy
         if answer.chosen is not None:
-            close = abs(value - answer.objective) <= 1e-6 * max(1.0, abs(value))
-            _check(close and chosen.size <= self.k, answer, value)
-        # HiGHS's dual bound, or greedy's when time ran out before HiGHS had a better one.
-        bound = min(
-            answer.dual_bound, greedy.mclp_upper_bound(value_greedy, run.final_gains, self.k)
+            _check_reported(answer)
+            found = worth(answer.chosen)
+            _check_sites(answer, answer.chosen, found, self.k)
+            if answer.status == "optimal" or found >= value_greedy:
+                chosen, value = answer.chosen, found
+                if found > answer.objective + _tolerance(found):
+                    notes.append(_loose_incumbent(answer.status, answer.objective, found))
+            else:
+                notes.append(_greedy_better(found, value_greedy))
+        elif answer.status == "time_limit":
+            notes.append(_no_incumbent())
+        if answer.dual_bound is not None:
+            bound, source = max(answer.dual_bound, value), "highs"
+        else:
+            bound = greedy.mclp_upper_bound(value_greedy, run.final_gains, self.k)
+            source = "greedy"
+        gap = (bound - value) / bound if bound > 0 else 0.0
+        return self._finish(
+            solver,
+            answer.status,
+            chosen,
+            value,
+            bound,
+            gap,
+            started,
+            bound_source=source,
+            notes=tuple(notes),
         )
-        gap = answer.mip_gap if bound == answer.dual_bound else (bound - value) / bound
-        return self._finish(solver, answer.status, chosen, value, bound, gap, started)
 
 
-def _check(ok: bool, answer: highs.MipAnswer, found: float) -> None:
-    """Refuse an answer whose sites do not give what HiGHS says they give."""
-    if not ok:
+def _tolerance(value: float) -> float:
+    return 1e-6 * max(1.0, abs(value))
+
+
+def _check_reported(answer: highs.MipAnswer) -> None:
+    """Refuse a HiGHS answer whose solution is not worth the objective HiGHS reports for it
+    (like with like: its own variables, z included, against its own figure)."""
+    if abs(answer.solution_value - answer.objective) > _tolerance(answer.objective):
         raise SolverError(
-            f"HiGHS 的解与其报告的目标值不一致（{found:g} ≠ {answer.objective:g}）",
-            f"HiGHS's solution does not match the objective it reports "
-            f"({found:g} ≠ {answer.objective:g})",
+            f"HiGHS 返回的解的目标值与其报告的不一致（{answer.solution_value:g} ≠ "
+            f"{answer.objective:g}）",
+            f"HiGHS's solution is not worth the objective it reports "
+            f"({answer.solution_value:g} ≠ {answer.objective:g})",
         )
+
+
+def _check_sites(answer: highs.MipAnswer, chosen: IntArray, found: float, k: int) -> None:
+    """Refuse MCLP sites that HiGHS's own figures rule out: covering less than its solution
+    counts (z_i ≤ covered makes that impossible), more than its proven bound, or more than
+    k sites. Covering more than the solution counts is possible when a solve is interrupted
+    (z not yet tightened) and is reported, not refused."""
+    short = found < answer.objective - _tolerance(answer.objective)
+    bound = answer.dual_bound
+    above_bound = bound is not None and found > bound + _tolerance(bound)
+    if short or above_bound or chosen.size > k:
+        raise SolverError(
+            f"HiGHS 选出的站点覆盖的权重与其报告的目标值和界不一致（{found:g}，目标 "
+            f"{answer.objective:g}，界 {bound if bound is not None else '无'}）",
+            f"the sites HiGHS chose cover a weight its own figures rule out ({found:g}; "
+            f"objective {answer.objective:g}, bound {bound if bound is not None else 'none'})",
+        )
+
+
+def _loose_incumbent(status: str, reported: float, found: float) -> tuple[str, str]:
+    why_zh = "HiGHS 在时限内被中断" if status == "time_limit" else "HiGHS 在允许的相对间隙内停止"
+    why_en = (
+        "HiGHS was stopped by the time limit"
+        if status == "time_limit"
+        else "HiGHS stopped within the allowed relative gap"
+    )
+    return (
+        f"{why_zh}：其当前解计得的覆盖权重为 {reported:g}，而所选站点实际覆盖 "
+        f"{found:g}（覆盖变量尚未收紧）；按站点实际覆盖报告",
+        f"{why_en}: its incumbent counts a covered weight of {reported:g} while its sites "
+        f"actually cover {found:g} (its coverage variables were not yet tightened); the plan "
+        f"reports what the sites cover",
+    )
+
+
+def _greedy_better(highs_value: float, greedy_value: float) -> tuple[str, str]:
+    return (
+        f"HiGHS 在时限内找到的最好解（{highs_value:g}）不如贪心解（{greedy_value:g}）；采用贪心解",
+        f"HiGHS's best solution when time ran out ({highs_value:g}) is worse than greedy's "
+        f"({greedy_value:g}); greedy's sites are given",
+    )
+
+
+def _no_incumbent() -> tuple[str, str]:
+    return (
+        "HiGHS 在时限内没有找到可行解；给出贪心解",
+        "HiGHS found no solution within the time limit; greedy's sites are given",
+    )

@@ -219,7 +219,9 @@ def plan_answer(  # noqa: PLR0913
         "status": result.status if result else "nothing_to_do",
         "objective": float(result.objective) if result else 0.0,
         "bound": float(result.bound) if result else 0.0,
+        "bound_source": result.bound_source if result else None,
         "gap": float(result.gap) if result else 0.0,
+        "notes": [{"message": zh, "message_en": en} for zh, en in result.notes] if result else [],
         "solve_seconds": round(result.seconds, 3) if result else 0.0,
         "stations": len(stations["lon"]),
         "demand": {
