@@ -32,6 +32,8 @@ Progress = Callable[[int, int], None]
 ImportProgress = Callable[[str, int, int | None], None]
 #: The columns of a downloadable problem list.
 PROBLEM_COLUMNS = ("row", "field", "code", "reason_zh", "reason_en", "values")
+#: What a street import reports of the segments written twice in its file.
+DOUBLED_COUNTS = ("doubled_segments_merged", "doubled_m_merged")
 
 
 @dataclass
@@ -110,7 +112,11 @@ def import_streets(
         stored = network_db.replace_streets(
             conn, read.streets, net.nodes, net.edges, source=Path(path).name
         )
-        report.counts = {**stored, **_street_figures(read.streets)}
+        report.counts = {
+            **stored,
+            **_street_figures(read.streets),
+            **{k: read.counts[k] for k in DOUBLED_COUNTS},
+        }
         network_db.log_import(
             conn,
             "streets",
