@@ -7,7 +7,8 @@ way becomes a loop that never reaches its far end. Here every segment (two conse
 vertices of a line) is compared with every earlier one regardless of direction; a
 repeated segment is dropped, and what is left of its line is cut where a run of dropped
 segments begins and ends (and every other line is cut at those points too), so that the
-walk network stays joined there. Segments are the same when their ends agree to 1e-7 degree (about 1 cm).
+walk network stays joined there. Segments are the same when their ends agree to 1e-7
+degree (about 1 cm).
 """
 
 from __future__ import annotations
