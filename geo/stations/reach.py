@@ -19,6 +19,18 @@ from geo.network.walk import WalkNetwork
 from geo.settings import LookupSettings
 from geo.stations import sql
 
+# The stored network's pieces, for its version (the summary asks on every request).
+_stored: dict[str, pieces_mod.Pieces] = {}
+
+
+def _stored_pieces(net: WalkNetwork) -> pieces_mod.Pieces:
+    found = _stored.get(net.version)
+    if found is None:
+        found = pieces_mod.pieces(net.graph)
+        _stored.clear()
+        _stored[net.version] = found
+    return found
+
 
 def network_health(
     conn: psycopg.Connection[Any],
@@ -46,10 +58,13 @@ def network_health(
         piece first) and ``stations_off_network`` (farther than the snap limit); None when
         no walk network is loaded.
     """
-    net = net if net is not None else walk.load(conn)
     if net is None:
-        return None
-    found = pieces_mod.pieces(net.graph)
+        net = walk.load(conn)
+        if net is None:
+            return None
+        found = _stored_pieces(net)
+    else:
+        found = pieces_mod.pieces(net.graph)
     stations = sql.public_positions(conn)
     small = pieces_mod.on_small_pieces(
         net,
