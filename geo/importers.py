@@ -22,9 +22,11 @@ from geo.db import network as network_db
 from geo.db.connection import connect, set_actor
 from geo.errors import InvalidInput
 from geo.io.districts import read_districts
-from geo.io.streets import build_walk_network, read_streets
+from geo.io.streets import NodedStreets, build_walk_network, read_streets
+from geo.network.walk import WalkNetwork
 from geo.settings import get_settings
 from geo.spreadsheet import cell_text
+from geo.stations.reach import network_health
 
 Progress = Callable[[int, int], None]
 #: Told how a station import goes: the phase (``reading``, ``checking`` possible
@@ -32,6 +34,8 @@ Progress = Callable[[int, int], None]
 ImportProgress = Callable[[str, int, int | None], None]
 #: The columns of a downloadable problem list.
 PROBLEM_COLUMNS = ("row", "field", "code", "reason_zh", "reason_en", "values")
+#: What a street import reports of the segments written twice in its file.
+DOUBLED_COUNTS = ("doubled_segments_merged", "doubled_m_merged")
 
 
 @dataclass
@@ -110,17 +114,60 @@ def import_streets(
         stored = network_db.replace_streets(
             conn, read.streets, net.nodes, net.edges, source=Path(path).name
         )
-        report.counts = {**stored, **_street_figures(read.streets)}
+        report.counts = {
+            **stored,
+            **_street_figures(read.streets),
+            **{k: read.counts[k] for k in DOUBLED_COUNTS},
+        }
+        small = _judge_network(conn, net, report)
         network_db.log_import(
             conn,
             "streets",
             str(path),
             actor,
-            report.counts,
+            {**report.counts, "small_piece_stations": small},
             {"main_classes": list(classes), "main_names": list(main_names), "node": node},
         )
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _judge_network(conn: Any, net: NodedStreets, report: ImportReport) -> list[dict[str, Any]]:
+    """The new network's pieces and the public stations on small ones, into the report
+    (counts, and a note per station); returns those stations."""
+    if len(net.edges) == 0:
+        return []
+    edges = net.edges
+    walk_net = WalkNetwork.from_edges(
+        {
+            "source": edges["source"].to_numpy(),
+            "target": edges["target"].to_numpy(),
+            "length_m": edges["length_m"].to_numpy(dtype=float),
+            "street_id": edges["street_index"].to_numpy() + 1,
+            "geom": edges.geometry.to_numpy(),
+        },
+        version="import",
+    )
+    health = network_health(conn, get_settings().lookup, walk_net)
+    assert health is not None
+    small: list[dict[str, Any]] = health["stations_on_small_pieces"]
+    report.counts.update(
+        network_pieces=health["pieces"],
+        largest_piece_share=health["largest_piece_share"],
+        stations_on_small_pieces=len(small),
+    )
+    if health["pieces"] > 1:
+        report.notes.append(
+            f"walk network in {health['pieces']} pieces; the largest holds "
+            f"{health['largest_piece_share']:.1%} of its length"
+        )
+    for s in small:
+        report.notes.append(
+            f"站点 #{s['id']} {s['name']} 位于仅 {s['piece_m']:.0f} 米的路网孤块上 / station "
+            f"#{s['id']} stands on a walk network piece of only {s['piece_m']:.0f} m "
+            f"(< {health['small_piece_m']:.0f} m)"
+        )
+    return small
 
 
 def _street_figures(streets: Any) -> dict[str, Any]:

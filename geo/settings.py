@@ -105,6 +105,9 @@ class LookupSettings(BaseSettings):
 
     walk_speed_kmh: float = 4.5
     walk_max_snap_m: float = 500.0
+    #: A public station on a connected piece of the walk network shorter than this is
+    #: listed by the import report and the summaries (#12 item 1).
+    walk_small_piece_m: float = Field(default=1000.0, ge=0)
 
 
 class CoverageSettings(BaseSettings):

@@ -24,6 +24,17 @@ def render_home(summary: dict[str, Any]) -> str:
         ("主要街道 main streets (km)", f"{summary.get('main_street_m', 0) / 1000:.1f}"),
         ("步行网络 walk network edges", summary.get("walk_edges", 0)),
     ]
+    pieces = summary.get("walk_network_pieces")
+    if pieces:
+        rows += [
+            ("步行网络连通块 walk network pieces", pieces["pieces"]),
+            ("最大块占长度 largest piece's share", f"{pieces['largest_piece_share']:.1%}"),
+            (
+                f"小于 {pieces['small_piece_m']:.0f} 米孤块上的站点 stations on pieces under "
+                f"{pieces['small_piece_m']:.0f} m",
+                len(pieces["stations_on_small_pieces"]),
+            ),
+        ]
     by_kind = summary.get("stations", {})
     rows += [(f"{t.zh} {t.en}", by_kind.get(code, 0)) for code, t in KINDS.items()]
     table = "\n".join(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -58,6 +58,7 @@ def db_status() -> None:
     from geo.db.connection import connect, database_url
     from geo.db.migrate import applied, available
     from geo.stations import sql as stations
+    from geo.stations.reach import network_health
 
     if not _external():
         c = _cluster()
@@ -76,6 +77,25 @@ def db_status() -> None:
         if done:
             console.print(network.counts(conn))
             console.print({"stations": stations.counts_by_kind(conn)})
+            _print_pieces(network_health(conn, get_settings().lookup))
+
+
+def _print_pieces(health: dict[str, Any] | None) -> None:
+    """The walk network's pieces and the public stations on small ones."""
+    if health is None:
+        console.print("步行网络 / walk network: 未导入 none loaded")
+        return
+    console.print(
+        f"步行网络 / walk network: {health['pieces']} 块 pieces, 最大块占长度 largest piece "
+        f"{health['largest_piece_share']:.1%} of the length"
+    )
+    small = health["stations_on_small_pieces"]
+    limit = f"{health['small_piece_m']:.0f}"
+    console.print(
+        f"位于小于 {limit} 米孤块上的站点 / stations on pieces under {limit} m: {len(small)}"
+    )
+    for s in small:
+        console.print(f"  #{s['id']} {s['name']} ({s['kind']}): {s['piece_m']:.0f} m", markup=False)
 
 
 @db_app.command("migrate")

@@ -18,7 +18,7 @@ from geo.errors import InvalidFile
 from geo.io.tags import parse_bool, split_values
 
 
-def read_osm(path: Path, *, split: bool, notes: list[str], counts: dict[str, int]) -> pd.DataFrame:
+def read_osm(path: Path, *, split: bool, notes: list[str], counts: dict[str, Any]) -> pd.DataFrame:
     """Highway ways of an OSM file, split at shared nodes (``split``) and at way ends."""
     ways, node_ids, lon, lat, sizes = osm_ways(path, notes)
     counts["ways"] = len(ways)

@@ -23,6 +23,7 @@ import shapely
 from numpy.typing import NDArray
 
 from geo.errors import InvalidFile
+from geo.io.doubled import merge_doubled
 from geo.io.files import read_vector
 from geo.io.osm import read_osm
 from geo.io.tags import (
@@ -110,7 +111,7 @@ class StreetsRead:
 
     streets: gpd.GeoDataFrame  # columns: STREET_COLUMNS, EPSG:4326, RangeIndex
     notes: list[str] = field(default_factory=list)
-    counts: dict[str, int] = field(default_factory=dict)
+    counts: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -166,14 +167,16 @@ def read_streets(
     """
     path = Path(path)
     notes: list[str] = []
-    counts: dict[str, int] = {}
+    counts: dict[str, Any] = {}
     if not path.exists():
         raise InvalidFile(f"文件不存在：{path}", f"file not found: {path}")
     if path.name.lower().endswith(OSM_SUFFIXES):
-        raw = read_osm(path, split=node is not False, notes=notes, counts=counts)
+        raw = _merge_doubled(
+            read_osm(path, split=node is not False, notes=notes, counts=counts), notes, counts
+        )
         _tick(progress, 2)
     else:
-        raw = _read_gis(path, layer, notes=notes, counts=counts)
+        raw = _merge_doubled(_read_gis(path, layer, notes=notes, counts=counts), notes, counts)
         _tick(progress, 1)
         has_uv = raw["u"].notna().any() and raw["v"].notna().any()
         if node or (node is None and not has_uv):
@@ -252,11 +255,24 @@ def build_walk_network(streets: gpd.GeoDataFrame) -> NodedStreets:
     return NodedStreets(nodes, edges)
 
 
+def _merge_doubled(raw: pd.DataFrame, notes: list[str], counts: dict[str, Any]) -> pd.DataFrame:
+    """Segments written twice merged into one (see :mod:`geo.io.doubled`), counted."""
+    raw, merged = merge_doubled(raw)
+    counts["doubled_segments_merged"] = merged.segments
+    counts["doubled_m_merged"] = round(merged.metres, 1)
+    if merged.segments:
+        notes.append(
+            f"merged {merged.segments} doubled segment(s) ({merged.metres:.1f} m) "
+            "written twice in the file"
+        )
+    return raw
+
+
 # --- GIS files ----------------------------------------------------------------------
 
 
 def _read_gis(
-    path: Path, layer: str | None, *, notes: list[str], counts: dict[str, int]
+    path: Path, layer: str | None, *, notes: list[str], counts: dict[str, Any]
 ) -> pd.DataFrame:
     """Lines of a GIS file in EPSG:4326 with parsed attributes, one row per LineString."""
     frame = read_vector(path, layer=_pick_layer(path, layer))

@@ -636,6 +636,14 @@ def nearest(
     return list(conn.execute(_NEAREST, params, prepare=False).fetchall())
 
 
+_PUBLIC_POSITIONS = f"SELECT id, name, kind, {_LON_LAT} FROM stations WHERE {PUBLIC} ORDER BY id"
+
+
+def public_positions(conn: psycopg.Connection[Any]) -> list[dict[str, Any]]:
+    """Every public station's id, name, kind and WGS-84 lon/lat, by id."""
+    return list(conn.execute(_PUBLIC_POSITIONS, status_params()).fetchall())
+
+
 def station(conn: psycopg.Connection[Any], station_id: int) -> dict[str, Any] | None:
     """One public station by id, or None when there is none the public may see."""
     return conn.execute(_BY_ID, {"id": station_id, **StationFilter().params()}).fetchone()
