@@ -383,6 +383,28 @@ def update_versioned(
     return conn.execute(query, (*params, station_id, version)).fetchone() is not None
 
 
+# Every station inside a loaded district gets that district's name (on a shared border the
+# older district's, as ``network.districts_at``); a station in none keeps the district it
+# was given. Only the stations whose district changes are written (and audited).
+_ASSIGN_DISTRICTS = """
+UPDATE stations s SET district = a.name
+FROM stations st
+CROSS JOIN LATERAL (
+    SELECT d.name FROM district_parts dp JOIN districts d ON d.id = dp.district_id
+    WHERE ST_Intersects(dp.geom, st.geom) ORDER BY d.id LIMIT 1
+) a
+WHERE s.id = st.id AND s.district IS DISTINCT FROM a.name
+"""
+
+
+def assign_districts(conn: psycopg.Connection[Any]) -> int:
+    """Give every station the district its position lies in (after districts change), in
+    one statement; returns how many stations changed district."""
+    with conn.cursor() as cur:
+        cur.execute(_ASSIGN_DISTRICTS)
+        return cur.rowcount
+
+
 def current_version(conn: psycopg.Connection[Any], station_id: int) -> int | None:
     """The station's version (its ETag), or None if there is no such station."""
     row = conn.execute("SELECT version FROM stations WHERE id = %s", (station_id,)).fetchone()
