@@ -26,6 +26,7 @@ from geo.io.streets import NodedStreets, build_walk_network, read_streets
 from geo.network.walk import WalkNetwork
 from geo.settings import get_settings
 from geo.spreadsheet import cell_text
+from geo.stations import sql as stations_sql
 from geo.stations.reach import network_health
 
 Progress = Callable[[int, int], None]
@@ -50,6 +51,10 @@ class ImportReport:
     #: Station imports: rows with possible duplicates already stored nearby (reported,
     #: still imported): ``{"row", "name", "candidates": [...]}``.
     duplicates: list[dict[str, Any]] = field(default_factory=list)
+    #: Station imports: rows whose ``district`` column names another district than the
+    #: one their position lies in (reported, still imported with the position's):
+    #: ``{"row", "name", "file_district", "district"}``.
+    district_mismatches: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
     dry_run: bool = False
 
@@ -190,7 +195,9 @@ def import_districts(
     actor: str = "cli",
     url: str | None = None,
 ) -> ImportReport:
-    """Insert or update districts by name, marking the key districts (重点区域)."""
+    """Insert or update districts by name, marking the key districts (重点区域), and give
+    every station inside them the district its position lies in (the count
+    ``stations_reassigned``)."""
     if key and all_key:
         raise InvalidInput(
             "--key 与 --all-key 只能选一个", "give either --key or --all-key, not both"
@@ -207,6 +214,8 @@ def import_districts(
             all_key=all_key,
             source=Path(path).name,
         )
+        # Stations take their district from their position, so new borders move them.
+        report.counts["stations_reassigned"] = stations_sql.assign_districts(conn)
         network_db.log_import(
             conn,
             "districts",

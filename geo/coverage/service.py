@@ -164,7 +164,7 @@ def run(
         mode=q.mode,
         mode_label=MODE_LABELS[q.mode],
         cell_m=q.cell_m,
-        undated_open_stations=stations_sql.undated_open_stations(conn, q.kind),
+        undated_open_stations=stations_sql.undated_open_stations(conn, q.kind, q.as_of),
         **(before_first_note(conn, q) or {}),
     )
     geoms = geometries(city, cov)

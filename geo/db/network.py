@@ -274,6 +274,33 @@ def outside_service_area_m(conn: psycopg.Connection[Any], lon: float, lat: float
     return float(row["d"])
 
 
+# The district containing each point (as ST_Intersects on the districts themselves, read
+# from their indexed pieces near the point); on a shared border the older district.
+_DISTRICTS_AT = """
+SELECT (SELECT d.name FROM district_parts dp JOIN districts d ON d.id = dp.district_id
+        WHERE ST_Intersects(dp.geom, ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326))
+        ORDER BY d.id LIMIT 1) AS name
+FROM unnest(%s::float8[], %s::float8[]) WITH ORDINALITY AS p (lon, lat, i)
+ORDER BY p.i
+"""
+
+
+def districts_at(
+    conn: psycopg.Connection[Any], lons: list[float], lats: list[float]
+) -> list[str | None]:
+    """The name of the district containing each WGS-84 point, None for a point in none
+    (one query for all the points)."""
+    if not lons:
+        return []
+    rows = conn.execute(_DISTRICTS_AT, (list(lons), list(lats))).fetchall()
+    return [r["name"] for r in rows]
+
+
+def district_at(conn: psycopg.Connection[Any], lon: float, lat: float) -> str | None:
+    """The name of the district containing a WGS-84 point, or None."""
+    return districts_at(conn, [lon], [lat])[0]
+
+
 # -- public feature pages -------------------------------------------------------------
 
 _IN_BBOX = (

@@ -195,8 +195,31 @@ def create_station(
     with conn.transaction():
         set_actor(conn, user.name, audit_reason)
         _check_duplicates(conn, values, confirmed=confirm_not_duplicate)
+        values["district"] = _district(conn, values, values.get("district"))
         station_id = _insert(conn, values, state)
     return get_station(conn, station_id)
+
+
+def _district(conn: psycopg.Connection[Any], values: dict[str, Any], given: str | None) -> Any:
+    """The district of the district polygon the station's position lies in; ``given``
+    when it lies in none (or no districts are loaded)."""
+    return network_db.district_at(conn, values["lon"], values["lat"]) or given
+
+
+def _set_district(
+    conn: psycopg.Connection[Any],
+    changes: dict[str, Any],
+    values: dict[str, Any],
+    current: str | None,
+) -> None:
+    """Make ``changes`` carry the district of the (new) position, so a move, and a
+    revision proposing one, changes the district with it; a district edit that the
+    position contradicts is overruled."""
+    district = _district(conn, values, values.get("district"))
+    if district != current:
+        changes["district"] = district
+    else:
+        changes.pop("district", None)
 
 
 def _insert(conn: psycopg.Connection[Any], values: dict[str, Any], state: str) -> int:
@@ -260,6 +283,8 @@ def update_station(  # noqa: PLR0913 - the edit and its confirmation
             _check_duplicates(
                 conn, values, confirmed=confirm_not_duplicate, exclude_ids=(station_id,)
             )
+        if changes.keys() & {"lon", "district"}:
+            _set_district(conn, changes, values, current["district"])
         if direct:
             _write(conn, station_id, version, changes)
         elif changes:

@@ -104,6 +104,7 @@ def import_stations(  # noqa: PLR0913
         problems = list(read.problems)
         rows = [station_row(r.station, is_demo=is_demo) for r in records]
         _match_keyless(conn, records, rows)
+        mismatches = _assign_districts(conn, records, rows)
         proposals: list[tuple[dict[str, Any], dict[str, Any]]] = []
         if field_staff is not None:
             review_state = "pending_review"
@@ -116,6 +117,8 @@ def import_stations(  # noqa: PLR0913
             report.notes.append(
                 "no districts loaded: positions were not checked against the city's area"
             )
+        report.district_mismatches = mismatches
+        report.notes += _mismatch_notes(mismatches)
         if check_duplicates:
             report.duplicates = _duplicates(conn, records, rows, progress)
         base = {
@@ -164,6 +167,53 @@ def import_stations(  # noqa: PLR0913
 
 #: Columns a matching import row may propose to change on a published station.
 _PROPOSABLE = tuple(f for f in stations_sql.FIELDS if f not in stations_sql.RECORD_KEY)
+
+
+def _assign_districts(
+    conn: Any, records: list[StationRecord], rows: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Give each row the district its position lies in (one query for the file); a row
+    in no district keeps the file's. Returns the rows whose file named another district:
+    ``{"row", "name", "file_district", "district"}`` (they are still imported)."""
+    found = network_db.districts_at(conn, [r["lon"] for r in rows], [r["lat"] for r in rows])
+    mismatches = []
+    for record, row, district in zip(records, rows, found, strict=True):
+        if district is None:
+            continue
+        given = row.get("district")
+        if given and not _same_district(given, district):
+            mismatches.append(
+                {
+                    "row": record.row,
+                    "name": row["name"],
+                    "file_district": given,
+                    "district": district,
+                }
+            )
+        row["district"] = district
+    return mismatches
+
+
+def _same_district(given: str, district: str) -> bool:
+    """Whether a file's district names ``district`` (``福田区`` names ``福田``)."""
+    a, b = given.strip(), district.strip()
+    return a == b or a.rstrip("区县市") == b.rstrip("区县市")
+
+
+def _mismatch_notes(mismatches: list[dict[str, Any]]) -> list[str]:
+    """A line on the rows whose file district the district polygons contradict (none
+    when there are none)."""
+    if not mismatches:
+        return []
+    shown = "; ".join(
+        f"row {m['row']}: {m['file_district']} → {m['district']}" for m in mismatches[:10]
+    )
+    more = f" … (+{len(mismatches) - 10})" if len(mismatches) > 10 else ""
+    return [
+        f"{len(mismatches)} 行的区县与坐标所在区域不符，已按坐标记为所在区域 / "
+        f"{len(mismatches)} rows name a district other than the one their position lies "
+        f"in; the position's district was stored: {shown}{more}"
+    ]
 
 
 def _field_staff_rows(

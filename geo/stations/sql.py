@@ -27,7 +27,7 @@ import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
-from geo import vocab
+from geo import clock, vocab
 from geo.stations.model import StationInput
 
 # ----------------------------------------------------------------- fields
@@ -76,8 +76,16 @@ def _select(columns: Iterable[str]) -> str:
 
 # ----------------------------------------------------------------- predicates
 
-#: A station is public when it operates now and is approved. Needs ``status_params()``.
-PUBLIC = "status = ANY(%(operating_statuses)s) AND review_state = 'approved'"
+#: A station is public on ``%(today)s`` (the city's today, :func:`geo.clock.today`, passed
+#: as a parameter so a frozen clock moves it; never SQL ``now()``) when it is approved, has
+#: opened by then (or has no opening date) and is open then: open and not past its
+#: ``closed_on``, or closed from a ``closed_on`` still to come, as :data:`OPERATING_ON`.
+#: Needs :func:`public_params`.
+PUBLIC = """
+    review_state = 'approved' AND (opened_on IS NULL OR opened_on <= %(today)s)
+    AND ((status = ANY(%(operating_statuses)s) AND (closed_on IS NULL OR closed_on > %(today)s))
+         OR (status = ANY(%(closed_statuses)s) AND closed_on > %(today)s))
+"""
 
 #: A station operates on ``%(as_of)s`` when it is approved, had opened by then and was not
 #: closed then (planned and under-construction stations never count). Needs
@@ -96,6 +104,12 @@ def status_params() -> dict[str, list[str]]:
         "closed_statuses": sorted(vocab.CLOSED_STATUSES),
         "not_yet_open_statuses": sorted(vocab.NOT_YET_OPEN_STATUSES),
     }
+
+
+def public_params(today: dt.date | None = None) -> dict[str, Any]:
+    """The parameters of :data:`PUBLIC`: the status lists and the city's today (default
+    :func:`geo.clock.today`)."""
+    return {**status_params(), "today": today or clock.today()}
 
 
 # ----------------------------------------------------------------- imports
@@ -411,6 +425,28 @@ def update_versioned(
     return conn.execute(query, (*params, station_id, version)).fetchone() is not None
 
 
+# Every station inside a loaded district gets that district's name (on a shared border the
+# older district's, as ``network.districts_at``); a station in none keeps the district it
+# was given. Only the stations whose district changes are written (and audited).
+_ASSIGN_DISTRICTS = """
+UPDATE stations s SET district = a.name
+FROM stations st
+CROSS JOIN LATERAL (
+    SELECT d.name FROM district_parts dp JOIN districts d ON d.id = dp.district_id
+    WHERE ST_Intersects(dp.geom, st.geom) ORDER BY d.id LIMIT 1
+) a
+WHERE s.id = st.id AND s.district IS DISTINCT FROM a.name
+"""
+
+
+def assign_districts(conn: psycopg.Connection[Any]) -> int:
+    """Give every station the district its position lies in (after districts change), in
+    one statement; returns how many stations changed district."""
+    with conn.cursor() as cur:
+        cur.execute(_ASSIGN_DISTRICTS)
+        return cur.rowcount
+
+
 def current_version(conn: psycopg.Connection[Any], station_id: int) -> int | None:
     """The station's version (its ETag), or None if there is no such station."""
     row = conn.execute("SELECT version FROM stations WHERE id = %s", (station_id,)).fetchone()
@@ -605,7 +641,7 @@ class StationFilter:
         """The query parameters of the filter (with the status parameters)."""
         xmin, ymin, xmax, ymax = self.bbox or (None, None, None, None)
         return {
-            **status_params(),
+            **public_params(),
             "kind": self.kind,
             "services": list(self.services),
             "district": self.district,
@@ -641,7 +677,7 @@ _PUBLIC_POSITIONS = f"SELECT id, name, kind, {_LON_LAT} FROM stations WHERE {PUB
 
 def public_positions(conn: psycopg.Connection[Any]) -> list[dict[str, Any]]:
     """Every public station's id, name, kind and WGS-84 lon/lat, by id."""
-    return list(conn.execute(_PUBLIC_POSITIONS, status_params()).fetchall())
+    return list(conn.execute(_PUBLIC_POSITIONS, public_params()).fetchall())
 
 
 def station(conn: psycopg.Connection[Any], station_id: int) -> dict[str, Any] | None:
@@ -723,13 +759,14 @@ def operating_all_kinds(conn: psycopg.Connection[Any], as_of: dt.date) -> list[d
     ]
 
 
-def undated_open_stations(conn: psycopg.Connection[Any], kind: str) -> int:
-    """Public stations of ``kind`` without an opening date (they never count)."""
+def undated_open_stations(conn: psycopg.Connection[Any], kind: str, as_of: dt.date) -> int:
+    """Stations of ``kind`` public on ``as_of`` without an opening date (they never
+    count)."""
     row = conn.execute(
         "SELECT count(*) AS n FROM stations WHERE kind = %(kind)s AND "
         + PUBLIC
         + " AND opened_on IS NULL",
-        {"kind": kind, **status_params()},
+        {"kind": kind, **public_params(as_of)},
     ).fetchone()
     return int(row["n"]) if row else 0
 

@@ -111,7 +111,7 @@ def test_street_import_replaces_and_bad_file_keeps_what_was_stored(db, tmp_path)
 def test_district_import_marks_key_districts_and_updates_by_name(db, tmp_path) -> None:
     path = _write_districts(tmp_path / "d.geojson")
     report = import_districts(path, name_field="qh", key=["东区"])
-    assert report.counts == {"created": 2, "updated": 0, "key": 1}
+    assert report.counts == {"created": 2, "updated": 0, "key": 1, "stations_reassigned": 0}
     rows = db.execute("SELECT name, is_key, area_m2 FROM districts ORDER BY name").fetchall()
     assert [(r["name"], r["is_key"]) for r in rows] == [("东区", True), ("西区", False)]
     # 0.01° of longitude × 0.02° of latitude at 22.54° N ≈ 1,028 m × 2,213 m

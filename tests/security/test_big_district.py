@@ -3,7 +3,8 @@ every write read every vertex of every district (first a union of them, then a d
 to each). Migration 0006 keeps the districts cut into small indexed pieces, computed once
 per district change by triggers: ``district_parts`` (areas, for containment) and
 ``district_edges`` (uncut runs of their edges, for distances). These tests check that the
-pieces follow the districts, that a write reads the pieces and never the districts, and
+pieces follow the districts, that a write reads the pieces and never the districts (only
+the name of the one containing a station, by key: #12 item 6), and
 that the answers are the districts' own. Speed is not asserted here (no timed tests):
 ``python -m bench.district_bench`` measures it."""
 
@@ -125,8 +126,7 @@ def test_a_station_write_reads_the_district_pieces_never_the_districts(db, datab
         # gives up on a lock at once instead of waiting for it.
         holder.execute("LOCK TABLE districts IN ACCESS EXCLUSIVE MODE")
         writer.execute("SET lock_timeout = '100ms'")
-        created = edits.create_station(writer, user, parse_station(inside))
-        assert created["review_state"] == "pending_review"
+        assert network_db.outside_service_area_m(writer, inside["lon"], inside["lat"]) == 0
         with pytest.raises(InvalidInput) as refused:
             edits.create_station(writer, user, parse_station(outside))
         assert "km outside" in refused.value.en
@@ -137,7 +137,21 @@ def test_a_station_write_reads_the_district_pieces_never_the_districts(db, datab
             ).fetchall()
         )
         holder.rollback()
+        # The station's district (#12 item 6) is the name of the district whose pieces
+        # contain it: the write reads that one row's name, never a district's geometry.
+        created = edits.create_station(writer, user, parse_station(inside))
+        assert created["review_state"] == "pending_review" and created["district"] == "细节区"
+        named = "\n".join(
+            r["QUERY PLAN"]
+            for r in writer.execute(
+                "EXPLAIN VERBOSE " + network_db._DISTRICTS_AT, ([CENTRE[0]], [CENTRE[1]])
+            ).fetchall()
+        )
     assert "district_parts_geom_gist" in plan and "district_edges_geog_gist" in plan
+    # Districts by primary key only, and no function of their geometry (a scan lists every
+    # column, but nothing detoasts a geometry that no expression uses).
+    assert "district_parts_geom_gist" in named and "districts_pkey" in named, named
+    assert "Seq Scan on public.districts" not in named and "(d.geom" not in named, named
 
 
 def test_the_pieces_follow_district_inserts_updates_and_deletes(db) -> None:
