@@ -31,7 +31,7 @@ import psycopg
 import shapely
 from psycopg import sql
 
-from bench.nearest import RESULTS, _admin_url, _with_db
+from bench.nearest import RESULTS, _admin_url, fresh_database
 from geo import clock
 
 DB = "yizhan_district_bench"
@@ -65,14 +65,7 @@ def districts(vertices: int) -> gpd.GeoDataFrame:
 
 
 def prepare(admin: str) -> str:
-    from geo.db.migrate import migrate
-
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DB)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DB)))
-    url = _with_db(admin, DB)
-    with psycopg.connect(url) as conn:
-        migrate(conn)
+    url = fresh_database(admin, DB)
     return url
 
 

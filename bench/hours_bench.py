@@ -44,9 +44,8 @@ from typing import Any
 import opening_hours
 import psycopg
 from fastapi import FastAPI
-from psycopg import sql
 
-from bench.nearest import Server, _admin_url, _cpu_s, _with_db
+from bench.nearest import Server, _admin_url, _cpu_s, fresh_database
 from geo import clock, hours
 from geo.clock import zone_named
 from geo.errors import InvalidInput
@@ -177,14 +176,7 @@ def baseline_create_app() -> FastAPI:
 
 def prepare(admin: str, texts: list[str | None]) -> str:
     """A fresh database with ``STATIONS`` public stations cycling through ``texts``."""
-    from geo.db.migrate import migrate
-
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DB)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DB)))
-    url = _with_db(admin, DB)
-    with psycopg.connect(url) as conn:
-        migrate(conn)
+    url = fresh_database(admin, DB)
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute(
             """INSERT INTO stations (kind, name, services, opening_hours, review_state, geom)

@@ -37,10 +37,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import psycopg
-from psycopg import sql
 
-from bench.nearest import RESULTS, ROOT, _admin_url, _free_port, _with_db
+from bench.nearest import RESULTS, ROOT, _admin_url, _free_port, fresh_database
 from geo import clock
 from tests.helpers.imports import xlsx_bomb
 
@@ -82,12 +80,7 @@ def worktree(commit: str, folder: Path) -> Path:
 
 def database(admin: str, name: str, code: Path) -> tuple[str, dict[str, str]]:
     """A fresh database migrated by the code in ``code``, with an admin's bearer token."""
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-        )
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    url = _with_db(admin, name)
+    url = fresh_database(admin, name, migrated=False)  # migrated by ``code`` below
     script = (
         "import sys, psycopg\n"
         "from geo.db.migrate import migrate\n"

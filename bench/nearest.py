@@ -60,16 +60,26 @@ def _with_db(url: str, name: str) -> str:
     return urlunsplit(urlsplit(url)._replace(path="/" + name))
 
 
+def fresh_database(admin: str, name: str, *, migrated: bool = True) -> str:
+    """Drop and create the database ``name`` on the server of ``admin``; migrate it with
+    this checkout's migrations unless ``migrated`` is False. Returns its URL."""
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    url = _with_db(admin, name)
+    if migrated:
+        from geo.db.migrate import migrate
+
+        with psycopg.connect(url) as conn:
+            migrate(conn)
+    return url
+
+
 def prepare(admin: str, n_stations: int) -> str:
     """A fresh database with the Futian walk network (if present) and n random stations."""
-    from geo.db.migrate import migrate
-
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DB)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(DB)))
-    url = _with_db(admin, DB)
-    with psycopg.connect(url) as conn:
-        migrate(conn)
+    url = fresh_database(admin, DB)
     if (FUTIAN / "streets.geojson").exists():
         from geo.importers import import_streets
 
