@@ -37,6 +37,18 @@ ImportProgress = Callable[[str, int, int | None], None]
 PROBLEM_COLUMNS = ("row", "field", "code", "reason_zh", "reason_en", "values")
 #: What a street import reports of the segments written twice in its file.
 DOUBLED_COUNTS = ("doubled_segments_merged", "doubled_m_merged")
+#: What a street import reports of the crossings of GIS lines it noded (present only when
+#: it noded them) and of the roads nobody walks on.
+STREET_COUNTS = (
+    "crossings_noded",
+    "crossings_kept_apart",
+    "crossings_at_shared_vertices",
+    "not_walkable_roads",
+    "not_walkable_km",
+    "not_walkable_by_reason",
+    "not_walkable_main_streets",
+    "not_walkable_main_km",
+)
 
 
 @dataclass
@@ -103,13 +115,15 @@ def import_streets(
 ) -> ImportReport:
     """Replace the city's streets and walk network with those in ``path``."""
     started = time.perf_counter()
-    classes = tuple(main_classes or get_settings().coverage.main_street_classes)
+    coverage = get_settings().coverage
+    classes = tuple(main_classes or coverage.main_street_classes)
     read = read_streets(
         path,
         main_classes=classes,
         main_names=tuple(main_names),
         layer=layer,
         node=node,
+        unwalkable_names=coverage.unwalkable_name_pattern,
         progress=progress,
     )
     net = build_walk_network(read.streets)
@@ -123,6 +137,7 @@ def import_streets(
             **stored,
             **_street_figures(read.streets),
             **{k: read.counts[k] for k in DOUBLED_COUNTS},
+            **{k: read.counts[k] for k in STREET_COUNTS if k in read.counts},
         }
         small = _judge_network(conn, net, report)
         network_db.log_import(
@@ -131,7 +146,12 @@ def import_streets(
             str(path),
             actor,
             {**report.counts, "small_piece_stations": small},
-            {"main_classes": list(classes), "main_names": list(main_names), "node": node},
+            {
+                "main_classes": list(classes),
+                "main_names": list(main_names),
+                "node": node,
+                "unwalkable_name_pattern": coverage.unwalkable_name_pattern,
+            },
         )
     report.seconds = time.perf_counter() - started
     return report

@@ -92,6 +92,7 @@ def report_data(
         "summary": figs["summary"],
         "districts": figs["districts"],
         "streets": figs["streets"],
+        "not_walkable": figs.get("not_walkable", []),
         "trend": progress["points"],
         "targets": progress["targets"],
         "count_targets": trend.count_targets(conn, as_of),

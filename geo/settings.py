@@ -11,6 +11,7 @@ without it Yizhan manages its own local cluster under ``YIZHAN_HOME``.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
@@ -116,6 +117,10 @@ class CoverageSettings(BaseSettings):
     model_config = _ENV
 
     main_street_classes: tuple[str, ...] = MAIN_CLASSES
+    # Street names (a regular expression, searched) of roads where nobody walks or rides
+    # an e-bike: out of the walk network and the main streets at the next street import.
+    # Empty: no name rule. Service roads beside them (…辅路) stay walkable.
+    unwalkable_name_pattern: str = r"^(?!.*辅路).*(?:高架|快速路)"
     # Walking coverage radius per kind, in metres.
     coverage_distance_m: dict[str, float] = {
         "love_station": 1000.0,
@@ -124,6 +129,17 @@ class CoverageSettings(BaseSettings):
     }
     # Coverage of key districts: side of the square grid cells, in metres.
     coverage_cell_m: float = 50.0
+
+    @field_validator("unwalkable_name_pattern")
+    @classmethod
+    def _valid_pattern(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(
+                f"YIZHAN_UNWALKABLE_NAME_PATTERN is not a regular expression: {exc}"
+            ) from exc
+        return value
 
 
 class SitingSettings(BaseSettings):

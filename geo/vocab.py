@@ -134,3 +134,15 @@ TARGET_METRICS: dict[str, Term] = _index(
 # OSM ``highway`` classes that count as main streets unless configured otherwise
 # (``YIZHAN_MAIN_STREET_CLASSES``); not stored in the database.
 MAIN_CLASSES: tuple[str, ...] = ("trunk", "primary", "secondary")
+
+#: Why a road is not walkable for people on foot or e-bike (``streets.not_walkable``,
+#: see :mod:`geo.io.streets`), Chinese and English, in the
+#: order they are checked; the first that applies is stored.
+NOT_WALKABLE_REASONS: dict[str, tuple[str, str]] = {
+    "motorway": ("高速公路", "motorway"),
+    "motorroad": ("机动车专用道", "motorroad=yes"),
+    "expressway": ("快速路", "expressway=yes"),
+    "foot_no": ("禁止行人", "foot=no"),
+    "elevated_trunk": ("高架干道（无人行道）", "elevated trunk without sidewalk"),
+    "name": ("名称为高架/快速路", "name matches the unwalkable-name pattern"),
+}

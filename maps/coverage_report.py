@@ -36,6 +36,14 @@ METRIC_ZH = {
 }
 
 
+NOT_WALKABLE_NOTE = (
+    "<p>以下道路无人步行或骑电动车通行（高架、高速、禁止行人等），不计入主要街道总长，"
+    "也不是覆盖缺口。 / Not walkable: roads nobody walks or rides an e-bike on (elevated "
+    "roads, motorways, foot=no …); they are out of the main-street figures and are no "
+    "gaps.</p>"
+)
+
+
 def _pct(share: float | None) -> str:
     return "—" if share is None else f"{share * 100:.1f}%"
 
@@ -78,6 +86,7 @@ def tables(report: dict[str, Any]) -> dict[str, tuple[list[str], list[list[Any]]
                 ["主要街道覆盖率", _pct(s["main_street_share"])],
                 ["重点区域覆盖率", _pct(s["key_district_share"])],
                 ["不在步行路网上的主要街道（公里）", _km(s["main_street_off_network_m"])],
+                ["不可步行、不计入的主要街道（公里）", _km(s.get("not_walkable_main_m", 0.0))],
                 ["开放但无开放日期、未计入的站点", s.get("undated_open_stations", 0)],
                 *([["说明", s["note"]]] if s.get("note") else []),
             ],
@@ -182,6 +191,13 @@ def tables(report: dict[str, Any]) -> dict[str, tuple[list[str], list[list[Any]]
                     _pct(p["key_district_share"]),
                 ]
                 for p in report["plan"]["sites"]
+            ],
+        ),
+        "不可步行道路": (
+            ["街道", "道路等级", "原因", "reason", "长度（公里）"],
+            [
+                [r["street"], r["highway"], r["reason_zh"], r["reason_en"], _km(r["length_m"])]
+                for r in report.get("not_walkable", [])
             ],
         ),
         "街道": (
@@ -335,8 +351,18 @@ def render_html(report: dict[str, Any]) -> str:
     sections = "".join(
         f"<h2>{escape(name)}</h2>"
         + _plan_note(report["plan"]) * (name == "建议新址")
+        + NOT_WALKABLE_NOTE * (name == "不可步行道路")
         + _table(*tabs[name])
-        for name in ("目标进度", "月度趋势", "分区", "街道缺口", "区域缺口", "建议新址", "街道")
+        for name in (
+            "目标进度",
+            "月度趋势",
+            "分区",
+            "街道缺口",
+            "区域缺口",
+            "建议新址",
+            "不可步行道路",
+            "街道",
+        )
     )
     data = _script_json(report["map"])
     page = _template().substitute(

@@ -20,6 +20,7 @@ from api.schemas.common import CRS_CHOICES, CRS_SCHEMA, DATE_SCHEMA, KIND_SCHEMA
 from api.schemas.coverage import (
     CoverageOut,
     DistrictRow,
+    NotWalkableRow,
     PlanOut,
     RunIn,
     StreetRow,
@@ -49,6 +50,7 @@ def _out(snap: dict[str, Any]) -> CoverageOut:
         summary=Summary(**figs["summary"]),
         districts=[DistrictRow(**d) for d in figs["districts"]],
         streets=[StreetRow(**s) for s in figs["streets"]],
+        not_walkable=[NotWalkableRow(**r) for r in figs.get("not_walkable", [])],
     )
 
 

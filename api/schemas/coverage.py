@@ -31,6 +31,11 @@ class Summary(BaseModel):
     main_street_off_network_m: float = Field(
         description="main streets not in the walk network, measured by snapping"
     )
+    not_walkable_main_m: float = Field(
+        0.0,
+        description="main streets nobody walks on (elevated, motorway, foot=no …): "
+        "not in main_street_m, listed in not_walkable",
+    )
     key_district_area_m2: float
     key_district_covered_m2: float
     key_district_share: float | None
@@ -62,6 +67,20 @@ class StreetRow(BaseModel):
     share: float | None
 
 
+class NotWalkableRow(BaseModel):
+    """A main street by class or name that nobody walks or rides an e-bike on (不可步行):
+    out of the main-street figures and gaps."""
+
+    street: str
+    highway: str
+    reason: str = Field(
+        description="motorway, motorroad, expressway, foot_no, elevated_trunk or name"
+    )
+    reason_zh: str
+    reason_en: str
+    length_m: float
+
+
 class CoverageOut(BaseModel):
     """A coverage snapshot: summary, districts and streets."""
 
@@ -72,6 +91,9 @@ class CoverageOut(BaseModel):
     summary: Summary
     districts: list[DistrictRow]
     streets: list[StreetRow]
+    not_walkable: list[NotWalkableRow] = Field(
+        default_factory=list, description="main streets nobody walks on, never gaps"
+    )
 
 
 class RunIn(BaseModel):

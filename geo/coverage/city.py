@@ -28,8 +28,10 @@ Geoms = NDArray[np.object_]
 Floats = NDArray[np.float64]
 Ints = NDArray[np.int64]
 
-# Main streets that are not part of the walk network (e.g. a trunk road with foot=no)
-# are measured by snapping points every SAMPLE_M metres along them onto the network.
+# Main streets that are not part of the walk network (e.g. a main street with
+# access=private) are measured by snapping points every SAMPLE_M metres along them onto
+# the network. Roads nobody walks on (motorways, foot=no, elevated trunk roads, see
+# geo.io.streets.NOT_WALKABLE_REASONS) are no main streets at all: they are only listed.
 SAMPLE_M = 10.0
 
 
@@ -49,6 +51,8 @@ class City:
     sample_lo: Floats
     sample_hi: Floats
     sample_snap: Snap
+    # main streets by class or name that nobody walks on: out of the figures, listed apart
+    not_walkable: list[dict[str, Any]]
     # districts and the grid of their cells (key districts only)
     district_name: NDArray[np.object_]
     district_key: NDArray[np.bool_]
@@ -124,6 +128,7 @@ def load_city(conn: psycopg.Connection[Any], *, cell_m: float, sample_m: float =
         sample_lo=lo,
         sample_hi=hi,
         sample_snap=sample_snap,
+        not_walkable=coverage_db.not_walkable_main(conn),
         district_name=dist["name"],
         district_key=dist["is_key"],
         district_geom=district_geom,

@@ -18,6 +18,7 @@ from geo.coverage.city import City
 from geo.coverage.engine import Intervals
 from geo.coverage.evaluate import Coverage
 from geo.coverage.geometry import substrings
+from geo.vocab import NOT_WALKABLE_REASONS
 
 OUTSIDE = "（区域外）outside districts"
 UNNAMED = "（无名）unnamed"
@@ -115,6 +116,7 @@ def figures(city: City, cov: Coverage) -> dict[str, Any]:
             "main_street_covered_m": round(covered_m, 2),
             "main_street_share": share(covered_m, total_m),
             "main_street_off_network_m": round(off_network, 2),
+            "not_walkable_main_m": round(sum(r["length_m"] for r in city.not_walkable), 2),
             "key_district_area_m2": round(key_total, 1),
             "key_district_covered_m2": round(key_cov, 1),
             "key_district_share": share(key_cov, key_total),
@@ -123,7 +125,24 @@ def figures(city: City, cov: Coverage) -> dict[str, Any]:
         },
         "districts": districts,
         "streets": _streets(city, cov),
+        "not_walkable": not_walkable_rows(city.not_walkable),
     }
+
+
+def not_walkable_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Main streets nobody walks on, per name, class and reason (Chinese and English):
+    listed apart from the covered and uncovered streets, never as gaps."""
+    return [
+        {
+            "street": r["street"] or UNNAMED,
+            "highway": r["highway"],
+            "reason": r["reason"],
+            "reason_zh": NOT_WALKABLE_REASONS[r["reason"]][0],
+            "reason_en": NOT_WALKABLE_REASONS[r["reason"]][1],
+            "length_m": round(float(r["length_m"]), 2),
+        }
+        for r in rows
+    ]
 
 
 def _streets(city: City, cov: Coverage) -> list[dict[str, Any]]:

@@ -30,6 +30,18 @@ def main_streets(conn: psycopg.Connection[Any]) -> dict[str, Any]:
     }
 
 
+def not_walkable_main(conn: psycopg.Connection[Any]) -> list[dict[str, Any]]:
+    """Main streets by class or name that nobody walks on (``excluded_main``): out of the
+    main-street denominator, listed apart. One row per name, class and reason, longest
+    first."""
+    rows = conn.execute(
+        "SELECT coalesce(name, '') AS street, highway, not_walkable AS reason,"
+        " sum(length_m) AS length_m, count(*) AS pieces FROM streets WHERE excluded_main"
+        " GROUP BY 1, 2, 3 ORDER BY length_m DESC, street, highway, reason"
+    ).fetchall()
+    return [dict(r) for r in rows]
+
+
 def districts(conn: psycopg.Connection[Any]) -> dict[str, Any]:
     """Districts: names, key flags, geodesic areas and geometries."""
     rows = conn.execute(
@@ -52,6 +64,8 @@ def network_fingerprint(conn: psycopg.Connection[Any]) -> str:
         " (SELECT string_agg(md5(id || ':' || coalesce(name, '') || ':' || walkable || ':'"
         "   || length_m || ':' || md5(ST_AsBinary(geom))), '' ORDER BY id)"
         "  FROM streets WHERE is_main),"
+        " (SELECT string_agg(md5(id || ':' || coalesce(name, '') || ':' || not_walkable"
+        "   || ':' || length_m), '' ORDER BY id) FROM streets WHERE excluded_main),"
         " (SELECT string_agg(md5(name || ':' || is_key || ':' || md5(ST_AsBinary(geom))), ''"
         "   ORDER BY name) FROM districts))) AS f"
     ).fetchone()

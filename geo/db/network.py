@@ -42,8 +42,8 @@ def replace_streets(
     conn.execute("DELETE FROM streets")
     with conn.cursor() as cur:
         with cur.copy(
-            "COPY streets (id, name, names, highway, highway_all, is_main, walkable, oneway,"
-            " osm_id, length_m, geom, source) FROM STDIN"
+            "COPY streets (id, name, names, highway, highway_all, is_main, walkable,"
+            " not_walkable, excluded_main, oneway, osm_id, length_m, geom, source) FROM STDIN"
         ) as copy:
             copy.set_types(
                 [
@@ -53,6 +53,8 @@ def replace_streets(
                     "text",
                     "text[]",
                     "bool",
+                    "bool",
+                    "text",
                     "bool",
                     "bool",
                     "text",
@@ -69,12 +71,16 @@ def replace_streets(
                 streets["highway_all"],
                 streets["is_main"],
                 streets["walkable"],
+                # frames built by hand (tests, older callers) may lack the #12 columns
+                streets.get("not_walkable", [None] * len(streets)),
+                streets.get("excluded_main", [False] * len(streets)),
                 streets["oneway"],
                 streets["osm_id"],
                 streets["length_m"],
                 strict=True,
             )
-            for i, (name, names, hw, hw_all, main, walk, oneway, osm_id, length) in enumerate(cols):
+            for i, row in enumerate(cols):
+                name, names, hw, hw_all, main, walk, why, excluded, oneway, osm_id, length = row
                 copy.write_row(
                     (
                         i + 1,
@@ -84,6 +90,8 @@ def replace_streets(
                         list(hw_all),
                         bool(main),
                         bool(walk),
+                        _none(why),
+                        bool(excluded),
                         None if _none(oneway) is None else bool(oneway),
                         None if _none(osm_id) is None else str(osm_id),
                         float(length),

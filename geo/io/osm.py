@@ -1,7 +1,8 @@
 """Reading highway ways from OpenStreetMap files (``.osm.pbf`` / ``.osm``) with pyosmium.
 
 Ways are split at every node shared by two or more highway ways and at their ends, so the
-pieces are noded at intersections.
+pieces are noded at intersections. Ways that cross without a shared node (a bridge over a
+street, a tunnel under it) are never joined: OSM joins ways only at shared nodes.
 """
 
 from __future__ import annotations
@@ -16,6 +17,12 @@ from numpy.typing import NDArray
 
 from geo.errors import InvalidFile
 from geo.io.tags import parse_bool, split_values
+
+#: Tags that put a way on another level (bridges and tunnels cross without joining).
+LEVEL_TAGS: tuple[str, ...] = ("bridge", "tunnel", "layer")
+#: Tags that close a road to people on foot or e-bike (see geo.io.streets).
+ROAD_TAGS: tuple[str, ...] = ("motorroad", "expressway")
+SIDEWALK_TAGS: tuple[str, ...] = ("sidewalk", "sidewalk:both", "sidewalk:left", "sidewalk:right")
 
 
 def read_osm(path: Path, *, split: bool, notes: list[str], counts: dict[str, Any]) -> pd.DataFrame:
@@ -136,6 +143,8 @@ def osm_record(way_id: int, tags: Any) -> tuple[dict[str, Any], bool]:
         "osm_id": str(way_id),
         "foot": tags.get("foot"),
         "access": tags.get("access"),
+        **{key: tags.get(key) for key in LEVEL_TAGS + ROAD_TAGS},
+        "sidewalk": [v for key in SIDEWALK_TAGS if (v := tags.get(key)) is not None],
     }
     return record, oneway_tag in ("-1", "reverse")
 

@@ -5,11 +5,18 @@ GIS files (GeoJSON, Shapefile, GeoPackage, e.g. an OSMnx export). Either way the
 is one LineString per street piece between intersections, in EPSG:4326, with the same
 columns (see :data:`STREET_COLUMNS`), so that the walk network can join pieces by their
 end points. OSM ways are split at every node shared by two or more highway ways; GIS
-lines without ``u``/``v`` columns are split where they cross.
+lines without ``u``/``v`` columns are split where they cross, but only where the two lines
+are on the same level (``bridge``/``tunnel``/``layer``, as OSM means them) or share a
+vertex.
+
+Roads where nobody walks or rides an e-bike (:data:`NOT_WALKABLE_REASONS`) are kept out
+of the walk network and out of the main streets; a main street by class or name that is
+one of them is marked ``excluded_main``.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,18 +32,21 @@ from numpy.typing import NDArray
 from geo.errors import InvalidFile
 from geo.io.doubled import merge_doubled
 from geo.io.files import read_vector
-from geo.io.osm import read_osm
+from geo.io.osm import LEVEL_TAGS, ROAD_TAGS, SIDEWALK_TAGS, cut_lines, read_osm
 from geo.io.tags import (
     is_backwards,
+    is_yes,
     join_ids,
     parse_oneway,
     single_id,
     split_values,
+    street_level,
     tag_text,
     tag_text_lower,
+    tag_values,
 )
 from geo.measure import geodesic_lengths
-from geo.vocab import MAIN_CLASSES
+from geo.vocab import MAIN_CLASSES, NOT_WALKABLE_REASONS
 
 Progress = Callable[[int, int], None]
 
@@ -47,6 +57,8 @@ STREET_COLUMNS: tuple[str, ...] = (
     "highway_all",
     "is_main",
     "walkable",
+    "not_walkable",
+    "excluded_main",
     "oneway",
     "osm_id",
     "u",
@@ -99,10 +111,14 @@ NOT_WALKABLE = frozenset(
         "disused",
     }
 )
+MOTORWAYS = frozenset({"motorway", "motorway_link"})
+_WALK_ALLOWED = ("yes", "designated", "permissive")
+_SIDEWALK_YES = frozenset({"yes", "both", "left", "right"})
 UNKNOWN_CLASS = "road"  # OSM's own value for a road of unknown class
 _NODE_ROUND = 1e7  # node identity: end points equal to 1e-7 degree (about 1 cm)
 _MIN_LOOP_M = 0.01  # self-loops shorter than this are rounding artefacts
 _STAGES = 4
+_NOTE_STREETS = 10  # not-walkable main streets named in the import notes
 
 
 @dataclass
@@ -131,6 +147,7 @@ def read_streets(
     main_names: Sequence[str] = (),
     layer: str | None = None,
     node: bool | None = None,
+    unwalkable_names: str | None = None,
     progress: Progress | None = None,
 ) -> StreetsRead:
     """Read streets from an OSM or GIS file, noded at intersections.
@@ -149,7 +166,11 @@ def read_streets(
     node : bool, optional
         Split lines at intersections. None (auto): OSM input is split at shared nodes,
         GIS files with ``u``/``v`` columns are taken as already noded, other GIS files
-        are split where lines cross.
+        are split where lines on the same level cross (and at vertices shared by lines
+        on different levels).
+    unwalkable_names : str, optional
+        A regular expression: streets with a name it matches (``re.search``) are not
+        walkable (e.g. ``高架|快速路``). None or empty: no name rule.
     progress : callable(done, total), optional
         Called after each stage of the read.
 
@@ -157,7 +178,9 @@ def read_streets(
     -------
     StreetsRead
         ``streets`` with columns name, names, highway, highway_all, is_main, walkable,
-        oneway, osm_id, u, v, length_m, geometry; ``notes``; ``counts``.
+        not_walkable, excluded_main, oneway, osm_id, u, v, length_m, geometry;
+        ``notes``; ``counts`` (with ``crossings_noded``/``crossings_kept_apart`` when GIS
+        lines were noded, and the not-walkable roads).
 
     Raises
     ------
@@ -180,14 +203,14 @@ def read_streets(
         _tick(progress, 1)
         has_uv = raw["u"].notna().any() and raw["v"].notna().any()
         if node or (node is None and not has_uv):
-            raw = _node_gis(raw, notes=notes)
+            raw = _node_gis(raw, notes=notes, counts=counts, forced=bool(node))
         elif node is None:
             notes.append("u/v columns present: lines taken as already noded")
         _tick(progress, 2)
-    streets = _attributes(raw, main_classes, main_names, notes=notes)
+    streets = _attributes(raw, main_classes, main_names, unwalkable_names, notes=notes)
     _tick(progress, 3)
     streets["length_m"] = geodesic_lengths(streets.geometry.to_numpy())
-    for col in ("name", "highway", "oneway", "osm_id", "u", "v"):
+    for col in ("name", "highway", "not_walkable", "oneway", "osm_id", "u", "v"):
         # plain Python values, None when missing (not pandas' NaN/NA)
         streets[col] = pd.Series(
             [None if pd.isna(x) else x for x in streets[col].tolist()],
@@ -200,6 +223,7 @@ def read_streets(
         main=int(streets["is_main"].sum()),
         walkable=int(streets["walkable"].sum()),
     )
+    _count_not_walkable(streets, notes, counts)
     _tick(progress, _STAGES)
     return StreetsRead(streets.reset_index(drop=True), notes, counts)
 
@@ -309,6 +333,8 @@ def _read_gis(
             "v": _column(rows, columns, ("v",), single_id),
             "foot": _column(rows, columns, ("foot",), tag_text),
             "access": _column(rows, columns, ("access",), tag_text),
+            **{tag: _column(rows, columns, (tag,), _as_is) for tag in (*LEVEL_TAGS, *ROAD_TAGS)},
+            "sidewalk": _sidewalks(rows, columns),
         }
     )
     backwards = np.array(_column(rows, columns, ("oneway",), is_backwards), dtype=bool)
@@ -382,8 +408,67 @@ def _check_lines(path: Path, geoms: NDArray[np.object_], notes: list[str]) -> ND
     return geoms
 
 
-def _node_gis(raw: pd.DataFrame, *, notes: list[str]) -> pd.DataFrame:
-    """Split lines where they cross; each piece keeps the attributes of its line.
+def _node_gis(
+    raw: pd.DataFrame, *, notes: list[str], counts: dict[str, Any], forced: bool
+) -> pd.DataFrame:
+    """Split lines where they cross on the same level; each piece keeps the attributes of
+    its line.
+
+    A line's level is OSM's: ``layer`` (default 0), a bridge without one 1, a tunnel -1.
+    Lines on different levels join only at vertices both have (as OSM ways join only at
+    shared nodes), so a bridge over a street stays apart from it. The crossings are
+    counted (``crossings_noded``, ``crossings_kept_apart``, ``crossings_at_shared_vertices``);
+    a file without level columns whose crossings were noded gets a note on how to choose.
+    """
+    lines = raw["geometry"].to_numpy()
+    levels = _levels(raw)
+    noded, apart, shared = _crossings(lines, levels)
+    counts.update(
+        crossings_noded=noded, crossings_kept_apart=apart, crossings_at_shared_vertices=shared
+    )
+    groups = [np.flatnonzero(levels == level) for level in np.unique(levels)]
+    out = pd.concat(
+        [_node_level(raw.iloc[i].reset_index(drop=True)) for i in groups], ignore_index=True
+    )
+    if len(groups) > 1:
+        out = _split_at_joints(out, lines, levels)
+    notes.append(
+        f"noded {len(lines)} line(s) into {len(out)} piece(s) at {noded} crossing(s)"
+        + (f"; kept {apart} crossing(s) of lines on different levels apart" if apart else "")
+    )
+    has_levels = bool(raw[list(LEVEL_TAGS)].notna().to_numpy().any())
+    if noded and not has_levels:
+        notes.append(_no_levels_note(noded, shared, forced))
+    return out
+
+
+def _no_levels_note(noded: int, shared: int, forced: bool) -> str:
+    """What noding did to a file without level columns, and how to choose."""
+    hint_zh = hint_en = ""
+    if shared > noded:
+        hint_zh = f"文件中多数交叉（{shared} 处）在共用顶点上，其余 {noded} 处很可能是立交；"
+        hint_en = (
+            f" Most crossings ({shared}) are at vertices both lines share, so the other "
+            f"{noded} are likely bridges or tunnels."
+        )
+    used = "--node（本次指定）" if forced else "自动打断（本次做法，同 --node）"
+    return (
+        f"文件没有 bridge/tunnel/layer 字段：已在 {noded} 处没有共用顶点的交叉打断并连通"
+        f"（另有 {shared} 处交叉在共用顶点上），桥梁、隧道可能被接到它跨越的街道上。{hint_zh}"
+        f"{used}在每个交叉处打断；若线已在路口断开，请用 --no-node 重新导入；"
+        "或为文件补上 bridge/tunnel/layer 字段以区分上下层。"
+        f" / The file has no bridge/tunnel/layer columns: {noded} crossing(s) without a "
+        f"shared vertex were noded and joined ({shared} more are at vertices both lines "
+        f"share), so a bridge or tunnel may have been joined to the street it crosses.{hint_en}"
+        f" {'--node (given)' if forced else 'Automatic noding (as --node)'} splits at every "
+        "crossing; if the lines already end at every junction, import again with --no-node; "
+        "or add bridge/tunnel/layer columns to keep levels apart."
+    )
+
+
+def _node_level(raw: pd.DataFrame) -> pd.DataFrame:
+    """Lines of one level split where they cross; each piece keeps the attributes of its
+    line.
 
     Overlapping stretches of several lines become one piece (with the attributes of the
     first line). ``u``/``v`` survive only at the piece ends that are line ends.
@@ -411,7 +496,94 @@ def _node_gis(raw: pd.DataFrame, *, notes: list[str]) -> pd.DataFrame:
     ends = shapely.equals(shapely.get_point(pieces, -1), shapely.get_point(source_lines, -1))
     out["u"] = out["u"].where(starts, None)
     out["v"] = out["v"].where(ends, None)
-    notes.append(f"noded {len(lines)} line(s) into {len(pieces)} piece(s) at crossings")
+    return out
+
+
+def _levels(raw: pd.DataFrame) -> NDArray[np.int64]:
+    """Each line's level from its bridge/tunnel/layer tags (0 when it has none)."""
+    return np.array(
+        [
+            street_level(b, t, layer)
+            for b, t, layer in zip(raw["bridge"], raw["tunnel"], raw["layer"], strict=True)
+        ],
+        dtype=np.int64,
+    )
+
+
+def _vertex_keys(geoms: NDArray[np.object_]) -> tuple[pd.MultiIndex, NDArray[np.float64]]:
+    """(geometry index, x key, y key) of every vertex (keys: coordinates to 1e-7 degree),
+    and the coordinates."""
+    xy, owner = shapely.get_coordinates(geoms, return_index=True)
+    keys = np.round(xy * _NODE_ROUND).astype(np.int64)
+    return pd.MultiIndex.from_arrays([owner, keys[:, 0], keys[:, 1]]), xy
+
+
+def _crossings(lines: NDArray[np.object_], levels: NDArray[np.int64]) -> tuple[int, int, int]:
+    """How many distinct points two lines meet at without a vertex both have, on the same
+    level (noded) and on different levels (kept apart), and at vertices both have."""
+    tree = shapely.STRtree(lines)
+    a, b = tree.query(lines, predicate="intersects")
+    pair = a < b
+    a, b = a[pair], b[pair]
+    if len(a) == 0:
+        return 0, 0, 0
+    parts, owner = shapely.get_parts(shapely.intersection(lines[a], lines[b]), return_index=True)
+    point = shapely.get_type_id(parts) == 0
+    parts, owner = parts[point], owner[point]
+    if len(parts) == 0:
+        return 0, 0, 0
+    keys = np.round(shapely.get_coordinates(parts) * _NODE_ROUND).astype(np.int64)
+    vertices, _ = _vertex_keys(lines)
+
+    def is_vertex(line: NDArray[np.intp]) -> NDArray[np.bool_]:
+        probe = pd.MultiIndex.from_arrays([line, keys[:, 0], keys[:, 1]])
+        return np.asarray(probe.isin(vertices), dtype=bool)
+
+    shared = is_vertex(a[owner]) & is_vertex(b[owner])
+    same = levels[a[owner]] == levels[b[owner]]
+
+    def distinct(mask: NDArray[np.bool_]) -> int:
+        return len(np.unique(keys[mask], axis=0)) if mask.any() else 0
+
+    return distinct(~shared & same), distinct(~shared & ~same), distinct(shared)
+
+
+def _split_at_joints(
+    pieces: pd.DataFrame, lines: NDArray[np.object_], levels: NDArray[np.int64]
+) -> pd.DataFrame:
+    """Pieces also split at the vertices that lines of different levels share (where a
+    ramp meets the bridge, or a bridge lands on a street), so they join there."""
+    vertices, _ = _vertex_keys(lines)
+    at = pd.DataFrame(
+        {
+            "x": vertices.get_level_values(1),
+            "y": vertices.get_level_values(2),
+            "level": levels[vertices.get_level_values(0)],
+        }
+    )
+    per_point = at.drop_duplicates().groupby(["x", "y"]).size()
+    joints = per_point.index[per_point.to_numpy() >= 2]
+    if len(joints) == 0:
+        return pieces
+    geoms = pieces["geometry"].to_numpy()
+    keys, xy = _vertex_keys(geoms)
+    owner = keys.get_level_values(0).to_numpy()
+    first = np.r_[True, owner[1:] != owner[:-1]]
+    last = np.r_[owner[1:] != owner[:-1], True]
+    joint = np.asarray(
+        pd.MultiIndex.from_arrays([keys.get_level_values(1), keys.get_level_values(2)]).isin(
+            joints
+        ),
+        dtype=bool,
+    )
+    cut = first | last | joint
+    if not (cut & ~first & ~last).any():
+        return pieces
+    split, piece_first, piece_last = cut_lines(xy, cut, first, last)
+    out = pieces.iloc[owner[piece_first]].reset_index(drop=True)
+    out["geometry"] = split
+    out["u"] = out["u"].where(first[piece_first], None)
+    out["v"] = out["v"].where(last[piece_last], None)
     return out
 
 
@@ -422,10 +594,12 @@ def _attributes(
     raw: pd.DataFrame,
     main_classes: Sequence[str],
     main_names: Sequence[str],
+    unwalkable_names: str | None = None,
     *,
     notes: list[str],
 ) -> pd.DataFrame:
-    """name, highway, is_main and walkable from the parsed lists and tags."""
+    """name, highway, is_main, walkable, not_walkable and excluded_main from the parsed
+    lists and tags."""
     out = raw.copy()
     no_class = out["highway_all"].map(len) == 0
     if no_class.any():
@@ -446,17 +620,112 @@ def _attributes(
     by_class = frame["cls"].isin(set(main_classes)).groupby(level=0).any()
     names = out["names"].explode()
     by_name = names.isin(set(main_names)).groupby(level=0).any() if main_names else False
-    out["is_main"] = (by_class | by_name) & ~all_links
+    is_main = (by_class | by_name) & ~all_links
     out["name"] = out["names"].map(lambda n: n[0] if n else None)
     walk_class = (~frame["cls"].isin(NOT_WALKABLE)).groupby(level=0).any()
     foot = out["foot"].map(tag_text_lower)
     access = out["access"].map(tag_text_lower)
-    allowed = foot.isin(["yes", "designated", "permissive"])
-    barred = (foot == "no") | (access.isin(["no", "private"]) & ~allowed)
-    out["walkable"] = walk_class & ~barred
-    out["is_main"] = out["is_main"].astype(bool)
-    out["walkable"] = out["walkable"].astype(bool)
+    allowed = foot.isin(_WALK_ALLOWED)
+    barred = access.isin(["no", "private"]) & ~allowed
+    motorway = ~walk_class & frame["cls"].isin(MOTORWAYS).groupby(level=0).any()
+    reason = _not_walkable(out, motorway, foot, allowed, unwalkable_names)
+    out["not_walkable"] = reason
+    out["walkable"] = (walk_class & ~barred & reason.isna()).astype(bool)
+    out["excluded_main"] = (is_main & reason.notna()).astype(bool)
+    out["is_main"] = (is_main & reason.isna()).astype(bool)
     return out
+
+
+def _not_walkable(
+    out: pd.DataFrame,
+    motorway: pd.Series,
+    foot: pd.Series,
+    allowed: pd.Series,
+    unwalkable_names: str | None,
+) -> pd.Series:
+    """The first reason of :data:`NOT_WALKABLE_REASONS` that applies to each street, or
+    None. An explicit ``foot=yes``/``designated``/``permissive`` overrides every reason
+    but the motorway class."""
+    yes = {tag: out[tag].map(is_yes).astype(bool) for tag in ROAD_TAGS}
+    sidewalk = out["sidewalk"].map(
+        lambda v: any(str(x).strip().lower() in _SIDEWALK_YES for x in tag_values(v))
+    )
+    elevated = (
+        (out["highway"] == "trunk")
+        & out["bridge"].map(is_yes).astype(bool)
+        & foot.isna()
+        & ~sidewalk.astype(bool)
+    )
+    by_name = pd.Series(False, index=out.index)
+    if unwalkable_names:
+        pattern = re.compile(unwalkable_names)
+        by_name = out["names"].map(lambda names: any(pattern.search(n) for n in names))
+    rules = [
+        ("motorway", motorway),
+        ("motorroad", yes["motorroad"] & ~allowed),
+        ("expressway", yes["expressway"] & ~allowed),
+        ("foot_no", foot == "no"),
+        ("elevated_trunk", elevated),
+        ("name", by_name.astype(bool) & ~allowed),
+    ]
+    reason = pd.Series(None, index=out.index, dtype=object)
+    for code, applies in rules:
+        reason = reason.where(reason.notna() | ~applies.astype(bool), code)
+    return reason
+
+
+def _count_not_walkable(
+    streets: gpd.GeoDataFrame, notes: list[str], counts: dict[str, Any]
+) -> None:
+    """The not-walkable roads into the counts (by reason) and, for the main streets they
+    take out of the main-street denominator, a note per street name."""
+    marked = streets[streets["not_walkable"].notna()]
+    excluded = marked[marked["excluded_main"].astype(bool)]
+    counts.update(
+        not_walkable_roads=len(marked),
+        not_walkable_km=round(float(marked["length_m"].sum()) / 1000.0, 3),
+        not_walkable_by_reason={
+            str(k): int(v) for k, v in marked["not_walkable"].value_counts().items()
+        },
+        not_walkable_main_streets=len(excluded),
+        not_walkable_main_km=round(float(excluded["length_m"].sum()) / 1000.0, 3),
+    )
+    if excluded.empty:
+        return
+    table = (
+        excluded.assign(name=excluded["name"].fillna("（无名）unnamed"))
+        .groupby(["name", "not_walkable"], sort=False)["length_m"]
+        .sum()
+        .sort_values(ascending=False)
+    )
+    listed = [
+        f"{name} {NOT_WALKABLE_REASONS[code][0]}/{NOT_WALKABLE_REASONS[code][1]} "
+        f"{metres / 1000:.2f} km"
+        for (name, code), metres in table.head(_NOTE_STREETS).items()
+    ]
+    more = len(table) - _NOTE_STREETS
+    notes.append(
+        f"不可步行、不计入主要街道的道路 {len(table)} 条 / not walkable, out of the main "
+        f"streets: {len(table)} road(s): "
+        + "; ".join(listed)
+        + (f"; … 另有 {more} 条 / {_NOTE_STREETS} of {len(table)}" if more > 0 else "")
+    )
+
+
+def _as_is(value: Any) -> Any:
+    """A tag value unchanged (parsed where it is used)."""
+    return value
+
+
+def _sidewalks(rows: pd.DataFrame, columns: dict[str, Hashable]) -> list[list[Any]]:
+    """The values of every sidewalk column of each row (``sidewalk``, ``sidewalk:left`` …)."""
+    present = [columns[c] for c in SIDEWALK_TAGS if c in columns]
+    if not present:
+        return [[] for _ in range(len(rows))]
+    return [
+        [v for v in values if v is not None and not (isinstance(v, float) and np.isnan(v))]
+        for values in zip(*(rows[c].tolist() for c in present), strict=True)
+    ]
 
 
 def _coalesce_names(rows: pd.DataFrame, columns: dict[str, Hashable]) -> list[list[str]]:

@@ -90,3 +90,37 @@ def parse_oneway(value: Any) -> bool | None:
 def is_backwards(value: Any) -> bool:
     """Whether a oneway tag says the way runs against its drawing direction."""
     return any(scalar_text(v).lower() in ("-1", "reverse") for v in tag_values(value))
+
+
+#: Values of ``bridge``/``tunnel``/yes-no tags that mean "not one".
+_NO = frozenset({"no", "false", "0", "none", ""})
+
+
+def is_yes(value: Any) -> bool:
+    """Whether a (possibly list-valued) tag holds a value other than ``no``: ``bridge=yes``,
+    ``bridge=viaduct``, ``motorroad=yes`` all count."""
+    return any(scalar_text(v).lower() not in _NO for v in tag_values(value))
+
+
+def parse_layer(value: Any) -> int | None:
+    """The first whole-number value of an OSM ``layer`` tag (``"-1"``, ``1.0``), or None."""
+    for v in tag_values(value):
+        try:
+            return int(float(scalar_text(v)))
+        except ValueError:
+            continue
+    return None
+
+
+def street_level(bridge: Any, tunnel: Any, layer: Any) -> int:
+    """A street's vertical level as OSM means it: ``layer`` when given, else 1 on a
+    bridge, -1 in a tunnel (``tunnel=building_passage`` runs at ground level), else 0."""
+    given = parse_layer(layer)
+    if given is not None:
+        return given
+    if is_yes(bridge):
+        return 1
+    tunnels = {scalar_text(v).lower() for v in tag_values(tunnel)} - _NO
+    if tunnels - {"building_passage"}:
+        return -1
+    return 0
