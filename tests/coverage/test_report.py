@@ -100,6 +100,7 @@ def test_report_xlsx_has_the_same_tables(report_files) -> None:
         "街道缺口",
         "区域缺口",
         "建议新址",
+        "不可步行道路",
         "街道",
     ]
     sites = list(wb["建议新址"].iter_rows(min_row=2, values_only=True))
