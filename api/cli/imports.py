@@ -37,7 +37,11 @@ def import_streets(
     node: Annotated[
         bool | None,
         typer.Option(
-            "--node/--no-node", help="在交叉口打断线段 / split lines at intersections (auto)"
+            "--node/--no-node",
+            help="在同一层的交叉处打断线段（桥梁、隧道、layer 分层不相连）/ --node: split GIS "
+            "lines where they cross on the same level (bridge/tunnel/layer stay apart); "
+            "--no-node: lines already end at junctions. Default: files with u/v are taken "
+            "as noded, other GIS files are split; OSM is split at shared nodes",
         ),
     ] = None,
 ) -> None:
