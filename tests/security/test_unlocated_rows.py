@@ -310,3 +310,24 @@ def test_real_zhengzhou_list_keeps_its_64_address_only_rows_as_unlocated_drafts(
     again = import_stations(path, kind="love_station", crs="gcj02", url=database_url)
     assert again.counts["created"] == 0 and again.counts["unlocated"] == 64
     assert db.execute("SELECT count(*) AS n FROM stations").fetchone()["n"] == 82
+
+
+def test_editing_an_unlocated_draft_keeps_it_unlocated_and_a_patch_may_place_it(
+    db, districts, tmp_path, client, staff
+) -> None:
+    _import(_write(tmp_path), districts, actor="wang.field")
+    draft = _stored(db)["只有地址二号站"]
+    etag = {**staff, "If-Match": f'"{draft["version"]}"'}
+    r = client.patch(
+        f"/api/v1/stations/{draft['id']}", json={"phone": "0371-1234567"}, headers=etag
+    )
+    assert r.status_code == 200, r.text
+    assert (r.json()["lon"], r.json()["lat"]) == (None, None)
+    assert r.json()["district"] == "金水区"  # no position to take another from
+    etag = {**staff, "If-Match": f'"{r.json()["version"]}"'}
+    here = {"lon": FUTIAN[0] + 0.01, "lat": FUTIAN[1], "crs": "wgs84"}
+    placed = client.patch(f"/api/v1/stations/{draft['id']}", json=here, headers=etag)
+    assert placed.status_code == 200, placed.text
+    assert (
+        placed.json()["lon"] == pytest.approx(here["lon"]) and placed.json()["district"] == "福田"
+    )
