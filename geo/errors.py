@@ -90,6 +90,18 @@ class Conflict(YizhanError):
     code = "conflict"
 
 
+class Unlocated(Conflict):
+    """The station has no position yet (an address-only draft): it cannot be published."""
+
+    code = "unlocated"
+
+
+class AlreadyLocated(Conflict):
+    """Placing a station that already has a position (moving it has to be asked for)."""
+
+    code = "already_located"
+
+
 class NotLoaded(Conflict):
     """The city data a request needs (a walk network, districts) is not loaded yet."""
 

@@ -4,8 +4,9 @@ Thin on purpose: parse arguments, call ``geo``, print the result. Domain errors 
 in Chinese and English and end the command with exit status 2.
 
 One module per command group, mounted here: ``db``, ``users`` (``user``), ``imports``
-(``import``), ``demo``, ``export``, ``coverage`` (``coverage`` and ``report``), ``targets``,
-and the single commands ``plan`` and ``serve``; ``common`` holds what they share.
+(``import``), ``demo``, ``export``, ``stations``, ``coverage`` (``coverage`` and
+``report``), ``targets``, and the single commands ``plan`` and ``serve``; ``common`` holds
+what they share.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from api.cli.export import export_app
 from api.cli.imports import import_app
 from api.cli.plan import plan
 from api.cli.serve import serve
+from api.cli.stations import stations_app
 from api.cli.targets import targets_app
 from api.cli.users import user_app
 from geo.errors import YizhanError
@@ -37,6 +39,7 @@ app.add_typer(user_app, name="user")
 app.add_typer(import_app, name="import")
 app.add_typer(demo_app, name="demo")
 app.add_typer(export_app, name="export")
+app.add_typer(stations_app, name="stations")
 app.add_typer(coverage_app, name="coverage")
 app.add_typer(report_app, name="report")
 app.add_typer(targets_app, name="targets")

@@ -77,6 +77,11 @@ def db_status() -> None:
         if done:
             console.print(network.counts(conn))
             console.print({"stations": stations.counts_by_kind(conn)})
+            _, unlocated = stations.unlocated(conn, limit=1)
+            console.print(
+                f"未定位的站点 / unlocated stations: {unlocated}"
+                + (" (yizhan stations unlocated)" if unlocated else "")
+            )
             _print_pieces(network_health(conn, get_settings().lookup))
 
 

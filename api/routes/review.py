@@ -43,11 +43,19 @@ def _decide(
     return StationOut.model_validate(row)
 
 
-@router.post("/{station_id:int}/approve", response_model=StationOut, responses=NOT_PENDING)
+@router.post(
+    "/{station_id:int}/approve",
+    response_model=StationOut,
+    responses=error(
+        409,
+        "不在待审核状态，或还没有位置（未定位的草稿不能发布）/ not pending review, or it has no "
+        "position yet (an unlocated draft cannot be published)",
+    ),
+)
 def approve(
     station_id: StationId, body: ReviewDecision, user: Reviewer, conn: Conn, response: Response
 ) -> StationOut:
-    """Publish a pending station (comment optional)."""
+    """Publish a pending station (comment optional); 409 for one without a position."""
     return _decide(conn, user, station_id, "approved", body, response)
 
 

@@ -18,12 +18,14 @@ from api.openapi import error
 from api.schemas.common import CRS, Kind, ReviewState
 from api.schemas.staff import (
     HistoryEntry,
+    LocateRequest,
     NearbyStation,
     RevisionOut,
     StationCreate,
     StationOut,
     StationPatch,
     StatusChange,
+    UnlocatedPage,
 )
 from geo.accounts import User
 from geo.crs import to_wgs84_point
@@ -183,6 +185,63 @@ def list_stations(
         limit=limit,
         offset=offset,
     )
+
+
+@router.get("/api/v1/staff/stations/unlocated", response_model=UnlocatedPage)
+def list_unlocated(
+    user: Staff,
+    conn: Conn,
+    kind: Annotated[Kind | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> dict[str, Any]:
+    """Stations without a position (address-only rows of imported lists), oldest first,
+    with the total. Field staff see their own; reviewers, planners and admins all."""
+    items, total = station_edits.unlocated_stations(
+        conn, user, kind=kind, limit=limit, offset=offset
+    )
+    return {"total": total, "limit": limit, "offset": offset, "items": items}
+
+
+@router.post(
+    "/api/v1/staff/stations/{station_id:int}/locate",
+    response_model=StationOut,
+    responses={
+        **PROPOSED,
+        **error(
+            409,
+            "已有位置（移动请设 move）或附近已有相似站点（候选列表）/ it already has a position "
+            "(set move to move it), or possible duplicates nearby (candidates listed)",
+        ),
+    },
+)
+def locate_station(
+    station_id: StationId,
+    body: LocateRequest,
+    user: Editor,
+    conn: Conn,
+    response: Response,
+    if_match: IfMatch = None,
+) -> StationOut | JSONResponse:
+    """Place an unlocated station (converted to WGS-84, checked inside the service area,
+    district from the position, audited); it stays a draft for a reviewer. Needs If-Match.
+
+    Field staff: their own drafts; reviewers and admins: any. A station that already has
+    a position: 409 unless ``move`` (then an ordinary move: a revision, 202, when field
+    staff move a published station).
+    """
+    version = if_match_version(if_match)
+    outcome = station_edits.locate_station(
+        conn,
+        user,
+        station_id,
+        version,
+        (body.lon, body.lat, body.crs),
+        move=body.move,
+        confirm_not_duplicate=body.confirm_not_duplicate,
+        reason=body.reason,
+    )
+    return _outcome(response, outcome)
 
 
 @router.get("/api/v1/staff/stations/nearby", response_model=list[NearbyStation])

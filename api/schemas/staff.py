@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from api.schemas.common import Reason, SomeText, Status, Text
+from api.schemas.common import CRS, Reason, SomeText, Status, Text
 from geo.stations.model import StationInput
 from geo.stations.sql import PATCHABLE, POSITION_FIELDS
 
@@ -134,8 +134,12 @@ class StationOut(BaseModel):
     is_demo: bool
     source: str | None
     external_id: str | None
-    lon: float
-    lat: float
+    lon: float | None = Field(
+        description="WGS-84；未定位的草稿为 null / WGS-84; null for an unlocated draft"
+    )
+    lat: float | None = Field(
+        description="WGS-84；未定位的草稿为 null / WGS-84; null for an unlocated draft"
+    )
     version: int
     created_by: str
     created_at: datetime
@@ -144,6 +148,54 @@ class StationOut(BaseModel):
     pending_revisions: int = Field(
         default=0, description="待审核的修改申请数 / revisions waiting for a reviewer"
     )
+
+
+class UnlocatedStation(BaseModel):
+    """A station kept without a position (an address-only row of a station list)."""
+
+    id: int
+    kind: str
+    name: str
+    address: str | None
+    district: str | None = Field(description="文件所写的区县 / the district the file names")
+    source: str | None
+    external_id: str | None
+    status: str
+    review_state: str
+    version: int = Field(description="定位时作为 If-Match / send as If-Match to locate it")
+    created_by: str
+    created_at: datetime = Field(description="导入或登记时间 / imported or registered at")
+
+
+class UnlocatedPage(BaseModel):
+    """A page of unlocated stations, oldest first, and how many there are in all."""
+
+    total: int
+    limit: int
+    offset: int
+    items: list[UnlocatedStation]
+
+
+class LocateRequest(BaseModel):
+    """The position of an unlocated station, in ``crs`` (converted to WGS-84)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"lon": 113.6253, "lat": 34.7466, "crs": "gcj02"}]},
+    )
+
+    lon: float = Field(ge=-180, le=180, description="经度 / longitude")
+    lat: float = Field(ge=-90, le=90, description="纬度 / latitude")
+    crs: CRS = "wgs84"
+    move: bool = Field(
+        default=False,
+        description="站点已有位置时移动它（否则 409）/ move a station that already has a "
+        "position (else 409)",
+    )
+    confirm_not_duplicate: bool = Field(
+        default=False, description="确认不是重复 / the nearby candidates are other stations"
+    )
+    reason: Text = Reason
 
 
 class NearbyStation(BaseModel):

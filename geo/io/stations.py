@@ -1,11 +1,13 @@
 """Read station lists from CSV, XLSX and GeoJSON files into validated stations.
 
 Every row either becomes a :class:`~geo.stations.model.StationInput` in WGS-84 or a
-:class:`RowProblem` that says, in Chinese and English, why it was not imported — a row
-without coordinates is reported, never dropped silently and never given an invented
-position. Rows are numbered as a person sees them: in a spreadsheet the header is row 1
-(or the row it is found on, when title rows precede it) and data starts below it; GeoJSON
-features are numbered from 1.
+:class:`RowProblem` that says, in Chinese and English, why it was not imported. A row that
+gives a name and an address but no coordinates at all is an *unlocated* record
+(:attr:`StationsRead.unlocated`): kept with its address and every other field so staff
+can place it later, never given an invented position. A row with neither coordinates nor
+an address is a problem. Rows are numbered as a person sees them: in a spreadsheet the
+header is row 1 (or the row it is found on, when title rows precede it) and data starts
+below it; GeoJSON features are numbered from 1.
 
 Files do not say which datum their coordinates use (WGS-84, GCJ-02 or BD-09), so the
 caller says it with ``crs``. Each record gets a stable ``(source, external_id)`` so that
@@ -14,6 +16,7 @@ importing the same file again updates rather than duplicates.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,6 +88,9 @@ class StationRecord:
     given_lat: float
     given_crs: str
     stored_id: int | None = None  # an export's database id, for a station without a key
+    #: False for an address-only row: ``station``'s lon/lat are then a placeholder
+    #: (0, 0) and ``given_lon``/``given_lat`` NaN; the station has no position.
+    located: bool = True
 
 
 @dataclass
@@ -106,6 +112,9 @@ class StationsRead:
         The source name given to every record.
     ignored_columns
         File columns that matched no field.
+    unlocated
+        Valid rows with a name and an address but no coordinates (``located`` False),
+        to be kept as unlocated drafts.
     """
 
     records: list[StationRecord]
@@ -114,6 +123,7 @@ class StationsRead:
     total_rows: int
     source: str
     ignored_columns: list[str] = field(default_factory=list)
+    unlocated: list[StationRecord] = field(default_factory=list)
 
     @property
     def stations(self) -> list[StationInput]:
@@ -139,6 +149,7 @@ class _Valid:
     lat: float
     cells: list[str]  # for the problem report, should a later check refuse the row
     stored_id: int | None = None
+    located: bool = True
 
 
 # ---------------------------------------------------------------- columns
@@ -411,12 +422,13 @@ def read_stations(  # noqa: PLR0913
     problems.extend(more)
     problems.sort(key=lambda p: p.row)
     return StationsRead(
-        records=records,
+        records=[r for r in records if r.located],
         problems=problems,
         columns=_column_names(header, mapping),
         total_rows=total,
         source=source,
         ignored_columns=ignored,
+        unlocated=[r for r in records if not r.located],
     )
 
 
@@ -450,17 +462,32 @@ def _check_row(
     data = _station_data(cells, mapping, kind, crs, source)
     # Without usable coordinates, validate the other fields at a placeholder position.
     lon, lat = (0.0, 0.0) if found else (parse_number(lon_text), parse_number(lat_text))
+    station: StationInput | None = None
     try:
         station = StationInput.model_validate({**data, "lon": lon, "lat": lat})
     except ValidationError as exc:
         found.extend((p.field, p.zh, p.en, "invalid_field") for p in field_problems(exc))
     except YizhanError as exc:  # defensive: a domain error raised inside validation
         found.append((None, exc.zh, exc.en, "invalid_field"))
-    if found:
+    stored = _stored_id(cells, mapping)
+    if wrong is None and not lon_text and not lat_text:  # no coordinates at all
+        if not str(data.get("address") or "").strip():
+            found[0] = (None, *_NO_POSITION)
+        elif len(found) == 1 and station is not None:  # only the position is missing
+            return _Valid(row, station, math.nan, math.nan, cells, stored, located=False)
+    if found or station is None:
         values = row_values(header, cells)
         return [RowProblem(row, f, zh, en, values, code) for f, zh, en, code in found]
-    stored = _stored_id(cells, mapping)
     return _Valid(row, station, lon, lat, cells, stored)  # type: ignore[arg-type]  # lon/lat checked
+
+
+#: The problem of a row with neither coordinates nor an address.
+_NO_POSITION = (
+    "没有坐标也没有地址，未导入；请补充经纬度或地址（只有地址的行保存为待定位草稿）",
+    "neither coordinates nor an address; not imported: add longitude and latitude, or an "
+    "address (a row with an address is kept as an unlocated draft)",
+    "no_coordinates",
+)
 
 
 def _finish(
@@ -473,14 +500,13 @@ def _finish(
     """Convert valid rows to WGS-84 at once, then check the area and duplicate ids."""
     if not pending:
         return [], []
-    lons = np.array([p.lon for p in pending])
-    lats = np.array([p.lat for p in pending])
+    lons = np.array([p.lon if p.located else 0.0 for p in pending])
+    lats = np.array([p.lat if p.located else 0.0 for p in pending])
     wlons, wlats = to_wgs84(lons, lats, crs)
-    outside = (
-        _outside_m(wlons, wlats, service_area)
-        if service_area is not None
-        else np.zeros(len(pending))
-    )
+    located = np.array([p.located for p in pending])
+    outside = np.zeros(len(pending))
+    if service_area is not None and located.any():
+        outside[located] = _outside_m(wlons[located], wlats[located], service_area)
     records: list[StationRecord] = []
     problems: list[RowProblem] = []
     first_row: dict[str, int] = {}
@@ -514,6 +540,11 @@ def _finish(
             )
             continue
         first_row[ext] = row
+        if not item.located:  # kept as given: no position to convert
+            records.append(
+                StationRecord(row, station, item.lon, item.lat, crs, item.stored_id, located=False)
+            )
+            continue
         wgs = station.model_copy(update={"lon": float(wlon), "lat": float(wlat), "crs": "wgs84"})
         records.append(StationRecord(row, wgs, item.lon, item.lat, crs, item.stored_id))
     return records, problems

@@ -23,12 +23,14 @@ from geo.accounts import EDITORS, REVIEWERS, User, require_role
 from geo.db import network as network_db
 from geo.db.connection import set_actor
 from geo.errors import (
+    AlreadyLocated,
     Conflict,
     Forbidden,
     InvalidInput,
     NotFound,
     PossibleDuplicate,
     StaleVersion,
+    Unlocated,
 )
 from geo.settings import get_settings
 from geo.stations import revisions
@@ -232,8 +234,13 @@ def _insert(conn: psycopg.Connection[Any], values: dict[str, Any], state: str) -
 
 
 def _as_input(row: dict[str, Any]) -> dict[str, Any]:
+    """The stored station as StationInput data; an unlocated one at a placeholder
+    position (0, 0), validated but never written."""
     keys = (*db.FIELDS, "lon", "lat")
-    return {k: row[k] for k in keys}
+    data = {k: row[k] for k in keys}
+    if data["lon"] is None:
+        data.update(lon=0.0, lat=0.0)
+    return data
 
 
 def update_station(  # noqa: PLR0913 - the edit and its confirmation
@@ -273,17 +280,20 @@ def update_station(  # noqa: PLR0913 - the edit and its confirmation
         changes.update(lon=values["lon"], lat=values["lat"])
     if current["review_state"] == "rejected" and not user.can_publish and changes:
         changes["review_state"] = "pending_review"  # a corrected submission goes back
+    # An unlocated draft edited without a position stays unlocated: no area, duplicate or
+    # district check has a position to go by (the placeholder is never used).
+    located = "lon" in changes or current["lon"] is not None
     revision_id = None
     with conn.transaction():
         set_actor(conn, user.name, audit_reason)
         locked = _locked_at(conn, station_id, version)
-        if changes.keys() & {"kind", "name", "lon"}:
+        if located and changes.keys() & {"kind", "name", "lon"}:
             if "lon" in changes:
                 _check_in_area(conn, values["lon"], values["lat"])
             _check_duplicates(
                 conn, values, confirmed=confirm_not_duplicate, exclude_ids=(station_id,)
             )
-        if changes.keys() & {"lon", "district"}:
+        if located and changes.keys() & {"lon", "district"}:
             _set_district(conn, changes, values, current["district"])
         if direct:
             _write(conn, station_id, version, changes)
@@ -401,6 +411,8 @@ def review(
         raise InvalidInput(f"无效的审核结果：{decision}", f"invalid review decision: {decision}")
     if decision == "rejected" and not comment:
         raise InvalidInput("驳回时必须填写意见", "a comment is required to reject")
+    if decision == "approved" and get_station(conn, station_id)["lon"] is None:
+        raise _unlocated(station_id)
     with conn.transaction():
         set_actor(conn, user.name, comment)
         if not db.set_review(conn, station_id, decision, comment):
@@ -410,6 +422,101 @@ def review(
                 f"the station is not pending review (it is {current['review_state']})",
             )
     return get_station(conn, station_id)
+
+
+def _unlocated(station_id: int) -> Unlocated:
+    return Unlocated(
+        f"站点 {station_id} 还没有位置，不能发布：请先定位"
+        f"（yizhan stations locate {station_id} --lon … --lat … --crs …）",
+        f"station {station_id} has no position yet and cannot be published: place it first "
+        f"(yizhan stations locate {station_id} --lon … --lat … --crs …)",
+        details={"station_id": station_id},
+    )
+
+
+def unlocated_stations(
+    conn: psycopg.Connection[Any],
+    user: User,
+    *,
+    kind: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> tuple[list[dict[str, Any]], int]:
+    """Stations without a position, oldest first, and how many there are in all.
+
+    Field staff see the ones they registered or imported; everyone else on the staff sees
+    all of them.
+    """
+    mine = user.name if user.role == "field_staff" else None
+    return db.unlocated(conn, created_by=mine, kind=kind, limit=limit, offset=offset)
+
+
+def locate_station(  # noqa: PLR0913 - the position and its confirmation
+    conn: psycopg.Connection[Any],
+    user: User,
+    station_id: int,
+    version: int,
+    position: tuple[float, float, str],
+    *,
+    move: bool = False,
+    confirm_not_duplicate: bool = False,
+    reason: str | None = None,
+) -> Outcome:
+    """Give an unlocated station its position (``lon``, ``lat``, ``crs``).
+
+    The position is converted to WGS-84 and checked like any edit's: inside the service
+    area, no similar station nearby (unless confirmed with a reason); the district comes
+    from the position (a position in no district keeps the one the file gave). The change
+    is audited ("located" unless a reason is given). The station stays a draft: it
+    follows the normal review flow. Field staff may place their own drafts only
+    (Forbidden otherwise). A station that already has a position is refused
+    (AlreadyLocated) unless ``move``, which is then an ordinary edit of its position
+    (a revision when field staff move a published station).
+    """
+    require_role(user, EDITORS)
+    lon, lat, crs = position
+    current = get_station(conn, station_id)
+    _check_version(current, version)
+    if current["lon"] is not None:
+        if not move:
+            raise _already_located(current)
+        return update_station(
+            conn,
+            user,
+            station_id,
+            version,
+            {"lon": lon, "lat": lat, "crs": crs},
+            confirm_not_duplicate=confirm_not_duplicate,
+            reason=reason,
+        )
+    changes_directly(user, current)  # Forbidden: another person's draft
+    audit_reason = _confirm_reason(confirm_not_duplicate, reason) or "located / 已定位"
+    values = _values(parse_station({**_as_input(current), "lon": lon, "lat": lat, "crs": crs}))
+    changes: dict[str, Any] = {"lon": values["lon"], "lat": values["lat"]}
+    if current["review_state"] == "rejected" and not user.can_publish:
+        changes["review_state"] = "pending_review"  # a corrected submission goes back
+    with conn.transaction():
+        set_actor(conn, user.name, audit_reason)
+        locked = _locked_at(conn, station_id, version)
+        if locked["lon"] is not None:
+            raise _already_located(locked)
+        _check_in_area(conn, values["lon"], values["lat"])
+        _check_duplicates(conn, values, confirmed=confirm_not_duplicate, exclude_ids=(station_id,))
+        district = _district(conn, values, current["district"])
+        if district != current["district"]:
+            changes["district"] = district
+        _write(conn, station_id, version, changes)
+    return _outcome(conn, user, station_id, None)
+
+
+def _already_located(current: dict[str, Any]) -> AlreadyLocated:
+    return AlreadyLocated(
+        f"站点 {current['id']} 已有位置（{current['lon']:.6f}, {current['lat']:.6f}）；"
+        '如要移动，请加 --move（API："move": true）',
+        f"station {current['id']} already has a position ({current['lon']:.6f}, "
+        f'{current["lat"]:.6f}); to move it, add --move (API: "move": true)',
+        details={"station_id": current["id"], "lon": current["lon"], "lat": current["lat"]},
+    )
 
 
 def review_queue(conn: psycopg.Connection[Any], user: User) -> list[dict[str, Any]]:

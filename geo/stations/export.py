@@ -2,7 +2,9 @@
 
 Coordinates can be written in WGS-84, GCJ-02 or BD-09. The CSV and XLSX columns are the
 ones ``yizhan import stations`` reads (``lng``/``lat``, ``services`` as a comma list), so an
-export can be imported again with the same ``--crs``.
+export can be imported again with the same ``--crs``. A station without a position (an
+unlocated draft) has empty ``lng``/``lat`` (no geometry in GeoJSON and GeoPackage), and
+imports again as one.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ def stations_frame(rows: list[dict[str, Any]], crs: CRSName) -> pd.DataFrame:
     frame = pd.DataFrame(rows)
     if frame.empty:
         frame = pd.DataFrame(columns=[*stations_sql.EXPORT_COLUMNS, "lon", "lat"])
+    # An unlocated station's None becomes NaN: an empty cell, no geometry.
     lng, lat = from_wgs84(frame["lon"].to_numpy(float), frame["lat"].to_numpy(float), crs)
     frame = frame.drop(columns=["lon", "lat"])
     frame["services"] = [",".join(s or []) for s in frame["services"]]
@@ -54,7 +57,7 @@ def export_stations(conn: psycopg.Connection[Any], out: Path, fmt: str, crs: str
     else:
         geo = gpd.GeoDataFrame(
             frame.assign(crs=name),
-            geometry=gpd.points_from_xy(frame["lng"], frame["lat"]),
+            geometry=_points(frame),
             # GCJ-02/BD-09 have no EPSG code: the file is tagged lon/lat WGS-84 and the
             # "crs" column says which system the numbers are really in.
             crs="EPSG:4326",
@@ -64,6 +67,13 @@ def export_stations(conn: psycopg.Connection[Any], out: Path, fmt: str, crs: str
             out.unlink()
         geo.to_file(out, driver=driver, layer="stations" if fmt == "gpkg" else None)
     return len(frame)
+
+
+def _points(frame: pd.DataFrame) -> Any:
+    """The stations' points; none for a station without a position."""
+    points = gpd.points_from_xy(frame["lng"], frame["lat"])
+    points[frame["lng"].isna().to_numpy()] = None
+    return points
 
 
 def _defuse_formulas(frame: pd.DataFrame) -> pd.DataFrame:

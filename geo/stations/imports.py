@@ -32,10 +32,13 @@ from geo.stations.model import StationInput
 from geo.vocab import KINDS
 
 
-def station_row(station: StationInput, *, is_demo: bool = False) -> dict[str, Any]:
-    """The database values of a validated station (positions in WGS-84)."""
+def station_row(
+    station: StationInput, *, is_demo: bool = False, located: bool = True
+) -> dict[str, Any]:
+    """The database values of a validated station (positions in WGS-84; None for an
+    address-only one, whose ``station`` lon/lat are a placeholder)."""
     values = station.model_dump()
-    lon, lat = station.wgs84()
+    lon, lat = station.wgs84() if located else (None, None)
     values.update(lon=lon, lat=lat, is_demo=is_demo)
     values.setdefault("review_state", "approved")
     values["services"] = list(values.get("services") or [])
@@ -105,13 +108,20 @@ def import_stations(  # noqa: PLR0913
         rows = [station_row(r.station, is_demo=is_demo) for r in records]
         _match_keyless(conn, records, rows)
         mismatches = _assign_districts(conn, records, rows)
+        drafts = [station_row(r.station, is_demo=is_demo, located=False) for r in read.unlocated]
+        _match_keyless(conn, read.unlocated, drafts)
+        _keep_positions(conn, drafts)
+        records += read.unlocated
+        rows += drafts
         proposals: list[tuple[dict[str, Any], dict[str, Any]]] = []
         if field_staff is not None:
             review_state = "pending_review"
             records, rows, proposals, refused = _field_staff_rows(conn, field_staff, records, rows)
             problems += refused
         for row in rows:
-            row["review_state"] = review_state
+            # A station without a position is a draft, whoever imports it.
+            row["review_state"] = review_state if row["lon"] is not None else "pending_review"
+        unlocated = sum(row["lon"] is None for row in rows)
         report = ImportReport("stations", str(path), problems=problems, dry_run=dry_run)
         if area is None:
             report.notes.append(
@@ -119,12 +129,14 @@ def import_stations(  # noqa: PLR0913
             )
         report.district_mismatches = mismatches
         report.notes += _mismatch_notes(mismatches)
+        report.notes += _unlocated_notes(unlocated)
         if check_duplicates:
             report.duplicates = _duplicates(conn, records, rows, progress)
         base = {
             "rows": read.total_rows,
             "valid": len(rows) + len(proposals),
             "problems": len(problems),
+            "unlocated": unlocated,
             "possible_duplicates": len(report.duplicates),
         }
         if proposals:
@@ -192,6 +204,35 @@ def _assign_districts(
             )
         row["district"] = district
     return mismatches
+
+
+def _keep_positions(conn: Any, drafts: list[dict[str, Any]]) -> None:
+    """Address-only rows of stations that were given a position since (placed by staff,
+    or by a file with coordinates) keep that position: they update the other fields,
+    and are no longer unlocated."""
+    stored = stations_sql.by_record_keys(
+        conn, [(r["source"], r["external_id"]) for r in drafts if "id" not in r]
+    )
+    by_id = stations_sql.keyless_by_ids(conn, [r["id"] for r in drafts if "id" in r])
+    for row in drafts:
+        current = (
+            by_id.get(row["id"]) if "id" in row else stored.get((row["source"], row["external_id"]))
+        )
+        if current is not None and current["lon"] is not None:
+            row.update(lon=current["lon"], lat=current["lat"], district=current["district"])
+
+
+def _unlocated_notes(unlocated: int) -> list[str]:
+    """A line on the rows kept without a position (none when there are none)."""
+    if not unlocated:
+        return []
+    return [
+        f"{unlocated} 行只有地址、没有坐标：已保存为待定位草稿（不公开、不计入覆盖率），"
+        "请用 `yizhan stations unlocated` 查看、`yizhan stations locate` 定位 / "
+        f"{unlocated} rows give an address but no coordinates: kept as unlocated drafts "
+        "(never public, not in coverage); list them with `yizhan stations unlocated` and "
+        "place them with `yizhan stations locate`"
+    ]
 
 
 def _same_district(given: str, district: str) -> bool:
@@ -293,6 +334,8 @@ def _duplicates(
     for i, (record, row) in enumerate(zip(records, rows, strict=True)):
         if progress is not None and i % PROGRESS_EVERY == 0:
             progress("checking", i, len(rows))
+        if row["lon"] is None:
+            continue  # no position to be near anything
         found = find_duplicates(
             conn,
             row,

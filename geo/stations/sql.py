@@ -82,16 +82,17 @@ def _select(columns: Iterable[str]) -> str:
 #: ``closed_on``, or closed from a ``closed_on`` still to come, as :data:`OPERATING_ON`.
 #: Needs :func:`public_params`.
 PUBLIC = """
-    review_state = 'approved' AND (opened_on IS NULL OR opened_on <= %(today)s)
+    geom IS NOT NULL AND review_state = 'approved' AND (opened_on IS NULL OR opened_on <= %(today)s)
     AND ((status = ANY(%(operating_statuses)s) AND (closed_on IS NULL OR closed_on > %(today)s))
          OR (status = ANY(%(closed_statuses)s) AND closed_on > %(today)s))
 """
 
 #: A station operates on ``%(as_of)s`` when it is approved, had opened by then and was not
 #: closed then (planned and under-construction stations never count). Needs
-#: ``status_params()`` and ``as_of``.
+#: ``status_params()`` and ``as_of``. Both predicates name ``geom IS NOT NULL`` too: an
+#: unlocated draft (migration 0010) can never be approved, and is never public either way.
 OPERATING_ON = """
-    review_state = 'approved' AND opened_on <= %(as_of)s
+    geom IS NOT NULL AND review_state = 'approved' AND opened_on <= %(as_of)s
     AND (status = ANY(%(operating_statuses)s)
          OR (status = ANY(%(closed_statuses)s) AND closed_on > %(as_of)s))
 """
@@ -122,7 +123,8 @@ _UPSERT = (
     + f", {_POINT})"
     " ON CONFLICT (source, external_id) DO UPDATE SET "
     + ", ".join(f"{c} = EXCLUDED.{c}" for c in IMPORT_COLUMNS if c not in RECORD_KEY)
-    + ", geom = EXCLUDED.geom"
+    # An address-only row never takes away the position a station was given since.
+    + ", geom = coalesce(EXCLUDED.geom, stations.geom)"
     " RETURNING id, (xmax = 0) AS inserted"
 )
 
@@ -130,7 +132,7 @@ _UPSERT = (
 _UPDATE_KEYLESS = (
     "UPDATE stations SET "
     + ", ".join(f"{c} = %s" for c in IMPORT_COLUMNS if c not in RECORD_KEY)
-    + f", geom = {_POINT}"
+    + f", geom = coalesce({_POINT}, geom)"
     " WHERE id = %s AND source IS NULL AND external_id IS NULL"
     " RETURNING id"
 )
@@ -152,7 +154,8 @@ class UpsertCounts:
 def upsert_many(conn: psycopg.Connection[Any], rows: Iterable[Mapping[str, Any]]) -> UpsertCounts:
     """Insert stations or update them by (source, external_id).
 
-    Each row maps the names in ``IMPORT_COLUMNS`` plus ``lon``/``lat`` (WGS-84). A row whose
+    Each row maps the names in ``IMPORT_COLUMNS`` plus ``lon``/``lat`` (WGS-84; both None
+    for an unlocated draft, which keeps a position stored since). A row whose
     values equal the stored ones changes nothing: no new version, no audit row. A row with
     an ``id`` updates that station, which has no record key (see :func:`keyless_by_ids`).
     """
@@ -269,6 +272,32 @@ def list_for_staff(
     )
     query = _VIEW + where + " ORDER BY updated_at DESC, id DESC LIMIT %s OFFSET %s"
     return conn.execute(query, (*params, limit, offset)).fetchall()
+
+
+def unlocated(
+    conn: psycopg.Connection[Any],
+    *,
+    created_by: str | None = None,
+    kind: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> tuple[list[dict[str, Any]], int]:
+    """Stations without a position (address-only drafts), oldest first, optionally only
+    one creator's or one kind; and how many match in all."""
+    where, params = _equal((("created_by", created_by), ("kind", kind)))
+    where = (where + " AND" if where else " WHERE") + " geom IS NULL"
+    rows = conn.execute(
+        "SELECT "
+        + _select(STAFF_COLUMNS)
+        + ", count(*) OVER () AS matched FROM stations"
+        + where
+        + " ORDER BY created_at, id LIMIT %s OFFSET %s",
+        (*params, limit, offset),
+    ).fetchall()
+    if rows:
+        return rows, int(rows[0]["matched"])
+    row = conn.execute("SELECT count(*) AS n FROM stations" + where, params).fetchone()
+    return rows, int(row["n"]) if row else 0
 
 
 def pending_review(conn: psycopg.Connection[Any], limit: int = 200) -> list[dict[str, Any]]:

@@ -58,7 +58,8 @@ def test_station_import_cli_lists_problem_rows_and_dry_run_writes_nothing(
     )
     assert out.returncode == 0, out.stderr
     assert "would_create" in out.stdout
-    assert "│ 3 " in out.stdout and "│ 4 " in out.stdout  # the two bad rows, by number
+    assert "unlocated" in out.stdout  # row 3, an address only, is kept as a draft
+    assert "│ 4 " in out.stdout  # the bad row, by number
     assert db.execute("SELECT count(*) AS n FROM stations").fetchone()["n"] == 0
     out = yizhan(
         "import",
@@ -71,7 +72,8 @@ def test_station_import_cli_lists_problem_rows_and_dry_run_writes_nothing(
         url=database_url,
     )
     assert out.returncode == 0, out.stderr
-    assert db.execute("SELECT count(*) AS n FROM stations").fetchone()["n"] == 1
+    assert db.execute("SELECT count(*) AS n FROM stations").fetchone()["n"] == 2
+    assert db.execute("SELECT count(*) AS n FROM stations WHERE geom IS NULL").fetchone()["n"] == 1
 
 
 @pytest.mark.parametrize(

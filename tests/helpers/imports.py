@@ -29,12 +29,13 @@ BOMB_HEADER = (
 
 def csv_rows(n: int, *, start: int = 0, bad: bool = False) -> bytes:
     """A CSV of ``n`` stations in Futian (ids from ``start``); with ``bad`` every row
-    lacks coordinates and carries a formula in its address."""
+    lacks its latitude (a problem row: an address-only row would be kept as an unlocated
+    draft) and carries a formula in its address."""
     lines = ["name,address,lng,lat,id"]
     for i in range(start, start + n):
         lon, lat = 114.03 + (i % 100) * 0.0003, 22.53 + (i // 100 % 100) * 0.0003
         if bad:
-            lines.append(f'驿站{i},=HYPERLINK("http://evil.example"),,,B{i}')
+            lines.append(f'驿站{i},=HYPERLINK("http://evil.example"),{lon:.6f},,B{i}')
         else:
             lines.append(f"驿站{i},福田区{i}号,{lon:.6f},{lat:.6f},S{i}")
     return ("\n".join(lines) + "\n").encode()

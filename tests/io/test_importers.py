@@ -156,12 +156,9 @@ def test_station_import_converts_gcj02_reports_rows_and_audits(db, tmp_path) -> 
     import_districts(_write_districts(tmp_path / "d.geojson"), name_field="qh", all_key=True)
     path, wgs = _stations_csv(tmp_path / "st.csv")
     report = import_stations(path, kind="love_station", crs="gcj02", actor="tester")
-    assert report.counts["created"] == 2
-    assert {p.row: p.code for p in report.problems} == {
-        4: "no_coordinates",
-        5: "invalid_field",
-        6: "outside_area",
-    }
+    assert report.counts["created"] == 3  # row 4, address only, as an unlocated draft
+    assert report.counts["unlocated"] == 1
+    assert {p.row: p.code for p in report.problems} == {5: "invalid_field", 6: "outside_area"}
     row = db.execute(
         "SELECT ST_X(geom) x, ST_Y(geom) y, services, external_id, source FROM stations "
         "WHERE name = '上沙爱心驿站'"
@@ -170,27 +167,27 @@ def test_station_import_converts_gcj02_reports_rows_and_audits(db, tmp_path) -> 
     assert row["services"] == ["drinking_water", "toilet"]
     assert (row["source"], row["external_id"]) == ("st", "B001")
     audit = db.execute("SELECT action, actor FROM station_audit").fetchall()
-    assert audit == [{"action": "create", "actor": "tester"}] * 2
+    assert audit == [{"action": "create", "actor": "tester"}] * 3
 
 
 def test_station_reimport_updates_by_source_id_without_duplicates(db, tmp_path) -> None:
     path, _ = _stations_csv(tmp_path / "st.csv")
     import_stations(path, kind="love_station", crs="gcj02")
     again = import_stations(path, kind="love_station", crs="gcj02")
-    assert again.counts["created"] == 0 and again.counts["unchanged"] == 3
+    assert again.counts["created"] == 0 and again.counts["unchanged"] == 4
     path.write_text(
         path.read_text(encoding="utf-8").replace("上沙村", "上沙村东"), encoding="utf-8"
     )
     changed = import_stations(path, kind="love_station", crs="gcj02")
     assert changed.counts["updated"] == 1
-    assert db.execute("SELECT count(*) AS n FROM stations").fetchone()["n"] == 3
+    assert db.execute("SELECT count(*) AS n FROM stations").fetchone()["n"] == 4
     assert db.execute("SELECT max(version) AS v FROM stations").fetchone()["v"] == 2
 
 
 def test_station_dry_run_writes_nothing(db, tmp_path) -> None:
     path, _ = _stations_csv(tmp_path / "st.csv")
     report = import_stations(path, kind="love_station", crs="gcj02", dry_run=True)
-    assert report.dry_run and report.counts["would_create"] == 3
+    assert report.dry_run and report.counts["would_create"] == 4
     assert db.execute("SELECT count(*) AS n FROM stations").fetchone()["n"] == 0
     assert db.execute("SELECT count(*) AS n FROM import_log").fetchone()["n"] == 0
 
@@ -217,7 +214,7 @@ def test_station_import_of_a_file_without_name_column_stores_nothing(db, tmp_pat
     with pytest.raises(InvalidFile) as err:
         import_stations(bad, kind="love_station", crs="gcj02")
     assert "foo" in err.value.zh
-    assert db.execute("SELECT count(*) AS n FROM stations").fetchone()["n"] == 3
+    assert db.execute("SELECT count(*) AS n FROM stations").fetchone()["n"] == 4
 
 
 def test_a_failure_inside_the_station_transaction_rolls_everything_back(

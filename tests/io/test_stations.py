@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import math
-from collections import Counter
 from pathlib import Path
 
 import pandas as pd
@@ -212,15 +211,20 @@ def test_title_rows_above_header_keep_spreadsheet_row_numbers(tmp_path: Path) ->
 # ------------------------------------------------------------------ row problems
 
 
-def test_address_only_rows_are_reported_not_dropped(tmp_path: Path) -> None:
-    text = "name,address,lng,lat\nA,人民路1号,,\nB,人民路2号,116.2,29.27\nC,,116.2,\n"
+def test_address_only_rows_are_kept_unlocated_and_rows_without_either_reported(
+    tmp_path: Path,
+) -> None:
+    text = "name,address,lng,lat\nA,人民路1号,,\nB,人民路2号,116.2,29.27\nC,,116.2,\nD,,,\n"
     result = read(write_csv(tmp_path / "s.csv", text))
     assert [r.row for r in result.records] == [3]
+    (kept,) = result.unlocated
+    assert (kept.row, kept.located, kept.station.address) == (2, False, "人民路1号")
+    assert kept.station.external_id.startswith("h:")  # name + address: the record key
     assert [(p.row, p.code, p.field) for p in result.problems] == [
-        (2, "no_coordinates", None), (4, "no_coordinates", "lat")
+        (4, "no_coordinates", "lat"), (5, "no_coordinates", None)
     ]  # fmt: skip
-    assert result.problems[0].values == {"name": "A", "address": "人民路1号"}
-    assert "没有坐标" in result.problems[0].reason_zh
+    assert result.problems[1].values == {"name": "D"}
+    assert "没有坐标也没有地址" in result.problems[1].reason_zh
 
 
 def test_bad_coordinates_are_reported(tmp_path: Path) -> None:
@@ -375,14 +379,14 @@ def real(name: str) -> Path:
 
 
 @pytest.mark.realcity
-def test_real_zhengzhou_reports_address_only_rows() -> None:
+def test_real_zhengzhou_keeps_address_only_rows_unlocated() -> None:
     result = read(real("zhengzhou-gcj02.csv"), crs="gcj02")
     assert result.total_rows == 82
     assert len(result.records) == 18
     assert [r.row for r in result.records] == list(range(2, 20))
-    assert len(result.problems) == 64
-    assert Counter(p.code for p in result.problems) == {"no_coordinates": 64}
-    assert [p.row for p in result.problems] == list(range(20, 84))
+    assert result.problems == []
+    assert [r.row for r in result.unlocated] == list(range(20, 84))
+    assert all(r.station.address and r.station.district for r in result.unlocated)
     assert result.columns["lon"] == "lng_gcj02" and result.columns["lat"] == "lat_gcj02"
     for rec in result.records:
         shift = metres(rec.given_lon, rec.given_lat, rec.station.lon, rec.station.lat)

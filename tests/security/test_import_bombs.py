@@ -290,7 +290,7 @@ def test_the_cli_lists_the_first_problems_and_writes_them_all(tmp_path: Path, db
     )  # fmt: skip
     assert out.returncode == 0, (out.stdout[-2000:], out.stderr[-2000:])
     assert "rows not imported: 20" in out.stdout and "and 17 more" in out.stdout
-    assert out.stdout.count("no coordinates (address only)") == 3
+    assert out.stdout.count("latitude is missing") == 3
     rows = list(csv.DictReader(io.StringIO(problems.read_text("utf-8-sig"))))
     assert [int(r["row"]) for r in rows] == list(range(4, 24))
     assert db.execute("SELECT count(*) AS n FROM stations").fetchone()["n"] == 2

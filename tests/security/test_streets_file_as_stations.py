@@ -73,7 +73,8 @@ def test_a_wkt_table_of_lines_is_refused(tmp_path: Path) -> None:
 
 
 def test_station_lists_still_read_with_their_problem_rows(tmp_path: Path) -> None:
-    # One line among points is a problem row, as before; so is an address-only row.
+    # One line among points is a problem row, as before; an address-only row is kept as an
+    # unlocated draft (#12 item 10).
     point = {"type": "Point", "coordinates": [114.05, 22.54]}
     read = read_stations(
         _geojson(tmp_path / "mixed.geojson", [point, LINE]), kind="love_station", crs="wgs84"
@@ -81,9 +82,8 @@ def test_station_lists_still_read_with_their_problem_rows(tmp_path: Path) -> Non
     assert len(read.records) == 1 and [p.code for p in read.problems] == ["not_point"]
     path = tmp_path / "list.csv"
     path.write_text("name,address,highway\n驿站,福华路 1 号,\n", "utf-8")
-    assert [p.code for p in read_stations(path, kind="love_station", crs="wgs84").problems] == [
-        "no_coordinates"
-    ]
+    kept = read_stations(path, kind="love_station", crs="wgs84")
+    assert kept.problems == [] and [r.station.address for r in kept.unlocated] == ["福华路 1 号"]
 
 
 def test_the_cli_exits_2_with_one_line(shared_data: Path, database_url: str, db) -> None:

@@ -42,11 +42,9 @@ def test_dry_run_reports_row_errors_and_duplicates_and_writes_nothing(client, st
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["dry_run"] is True
-    assert body["counts"]["would_create"] == 2 and body["counts"]["possible_duplicates"] == 1
-    assert {p["row"]: p["code"] for p in body["problems"]} == {
-        4: "no_coordinates",
-        5: "invalid_field",
-    }
+    assert body["counts"]["would_create"] == 3 and body["counts"]["possible_duplicates"] == 1
+    assert body["counts"]["unlocated"] == 1  # row 4: an address only, kept as a draft
+    assert {p["row"]: p["code"] for p in body["problems"]} == {5: "invalid_field"}
     [dup] = body["duplicates"]
     assert dup["row"] == 2 and dup["name"] == "新洲驿站"
     assert dup["candidates"][0]["name"] == "福田街道爱心驿站"
@@ -57,7 +55,7 @@ def test_dry_run_reports_row_errors_and_duplicates_and_writes_nothing(client, st
 def test_import_by_field_staff_waits_for_review_and_names_the_importer(client, staff, db):
     r = _upload(client, staff, _csv(_rows()))
     assert r.status_code == 200, r.text
-    assert r.json()["counts"]["created"] == 2
+    assert r.json()["counts"]["created"] == 3
     rows = db.execute("SELECT review_state, created_by, source FROM stations").fetchall()
     assert {(x["review_state"], x["created_by"], x["source"]) for x in rows} == {
         ("pending_review", "wang.field", "list")
