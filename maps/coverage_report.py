@@ -323,12 +323,14 @@ def _plan_note(plan: dict[str, Any]) -> str:
         )
     slivers = [str(p["rank"]) for p in plan["sites"] if p.get("sliver")]
     if slivers:
-        share_ = plan.get("slivers", {}).get("threshold_share", 0.0)
+        th = plan.get("slivers", {})
+        share_, floor = th.get("threshold_share", 0.0) * 100, th.get("threshold_m", 0.0)
         lines.append(
-            f"<p>新址 {escape('、'.join(slivers))} 新增的覆盖不足全部新增的 "
-            f"{share_ * 100:g}%（表中“新增很少”），建设前宜再斟酌。<br>"
-            f"Sites {escape(', '.join(slivers))} each add less than {share_ * 100:g}% of "
-            "what the plan adds (marked in the table): worth a second look.</p>"
+            f"<p>新址 {escape('、'.join(slivers))} 新增的覆盖既不足全部新增的 {share_:g}%，"
+            f"也不足 {floor:g} 米街道（或等值面积）（表中“新增很少”），建设前宜再斟酌。<br>"
+            f"Sites {escape(', '.join(slivers))} each add less than {share_:g}% of what the "
+            f"plan adds and less than {floor:g} m of street or its worth in area (marked in "
+            "the table): worth a second look.</p>"
         )
     return "".join(lines)
 

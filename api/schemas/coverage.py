@@ -195,7 +195,8 @@ class PlanSite(BaseModel):
     key_district_share: float | None = Field(description="cumulative, after this site")
     sliver: bool = Field(
         False,
-        description="adds less than YIZHAN_SITING_SLIVER_SHARE of the plan's added coverage",
+        description="adds less than both YIZHAN_SITING_SLIVER_SHARE of the plan's added "
+        "coverage and YIZHAN_SITING_SLIVER_M metres of street (or their worth in area)",
     )
 
 

@@ -140,19 +140,26 @@ def test_the_plans_full_coverage_is_all_reachable_demand_with_the_rest_beside_it
 
 def test_sliver_sites_are_marked_by_the_documented_threshold(city) -> None:
     rows = [
-        {"adds_main_street_m": 990.0, "adds_key_district_m2": 0.0},
-        {"adds_main_street_m": 5.0, "adds_key_district_m2": 100.0},  # 5 + 2 of 997 < 1 %
+        {"adds_main_street_m": 9900.0, "adds_key_district_m2": 0.0},
+        {"adds_main_street_m": 5.0, "adds_key_district_m2": 100.0},  # 5 + 2 m: both under
+        {"adds_main_street_m": 40.0, "adds_key_district_m2": 0.0},  # < 1 % and < 50 m
+        {"adds_main_street_m": 60.0, "adds_key_district_m2": 0.0},  # < 1 % but ≥ 50 m
         {"adds_main_street_m": 0.0, "adds_key_district_m2": 0.0},
     ]
-    marked = mark_slivers(rows, 1.0, 0.02, 0.01)
-    assert [r["sliver"] for r in marked] == [False, True, True]
-    # on the plan: with a threshold of 100 % every site but none of the whole is a sliver
-    loose = plan_question(AS_OF, distance_m=D, settings=SitingSettings(siting_sliver_share=1.0))
-    strict = plan_question(AS_OF, distance_m=D, settings=SitingSettings(siting_sliver_share=0))
-    assert all(s["sliver"] for s in plan(city, loose)["sites"])
-    answer = plan(city, strict)
-    assert not any(s["sliver"] for s in answer["sites"])
-    assert answer["slivers"] == {"sites": 0, "threshold_share": 0.0}
+    marked = mark_slivers(rows, 1.0, 0.02, 0.01, 50.0)
+    assert [r["sliver"] for r in marked] == [False, True, True, False, True]
+    # a plan of a hundred even sites (each 1 % of the whole, 100 m) has no sliver
+    even = [{"adds_main_street_m": 100.0, "adds_key_district_m2": 0.0}] * 100
+    assert not any(r["sliver"] for r in mark_slivers(even, 1.0, 0.02, 0.011, 50.0))
+    # on the plan: with thresholds nothing stays under, every site is a sliver; with 0, none
+    loose = SitingSettings(siting_sliver_share=1.0, siting_sliver_m=1e12)
+    strict = SitingSettings(siting_sliver_share=0.0)
+    assert all(
+        s["sliver"] for s in plan(city, plan_question(AS_OF, distance_m=D, settings=loose))["sites"]
+    )
+    answer = plan(city, plan_question(AS_OF, distance_m=D, settings=strict))
+    assert answer["sites"] and not any(s["sliver"] for s in answer["sites"])
+    assert answer["slivers"] == {"sites": 0, "threshold_share": 0.0, "threshold_m": 50.0}
 
 
 def test_gaps_are_grouped_by_street_in_json_html_and_xlsx(city, database_url, tmp_path) -> None:
@@ -195,3 +202,72 @@ def test_gaps_are_grouped_by_street_in_json_html_and_xlsx(city, database_url, tm
     assert summary["重点区域：无步行道可达、任何站点都无法覆盖（平方公里）"] == pytest.approx(
         1.5, rel=1e-3
     )
+
+
+@pytest.mark.realcity
+def test_futian_report_shows_what_no_station_can_reach(shared_data, database_url, db) -> None:
+    """On the real Futian network (main roads only) much of the key district has no
+    walkway within D: the report says how much, that full coverage of it cannot be
+    reached by any number of stations, and what the plan's sites leave over."""
+    import numpy as np
+
+    from maps.coverage_report import render_html
+    from tests.helpers.db import load_futian
+
+    load_futian(shared_data, database_url)
+    rng = np.random.default_rng(5)
+    for i, (x, y) in enumerate(
+        zip(rng.uniform(114.000, 114.037, 6), rng.uniform(22.520, 22.548, 6), strict=True)
+    ):
+        db.execute(
+            "INSERT INTO stations (kind, name, status, opened_on, services, review_state, geom)"
+            " VALUES ('love_station', %s, 'open', %s, '{}', 'approved',"
+            " ST_SetSRID(ST_MakePoint(%s, %s), 4326))",
+            (f"福田测试{i}", dt.date(2026, 1, 1), float(x), float(y)),
+        )
+    out = report_data(db, AS_OF, "love_station", 1000.0, plan_solver="greedy")
+    s, p = out["summary"], out["plan"]
+    print(
+        "Futian:",
+        json.dumps(
+            {
+                k: s[k]
+                for k in (
+                    "main_street_m",
+                    "main_street_covered_m",
+                    "main_street_unreachable_m",
+                    "main_street_attainable_share",
+                    "key_district_area_m2",
+                    "key_district_covered_m2",
+                    "key_district_uncovered_reachable_m2",
+                    "key_district_unreachable_m2",
+                    "key_district_share",
+                    "key_district_reachable_share",
+                    "key_district_attainable_share",
+                )
+            }
+        ),
+        "sites",
+        len(p["sites"]),
+        "slivers",
+        p["slivers"]["sites"],
+        "verified",
+        p["verified"]["key_district_share"],
+        "gap streets",
+        len(out["street_gaps_by_street"]),
+        p["pace"]["text"],
+    )
+    assert s["key_district_unreachable_m2"] > 1e6  # square kilometres without a walkway
+    assert s["key_district_attainable_share"] < 1
+    # the plan closes what it can; what it leaves is exactly what no station reaches
+    assert p["unreachable"]["never"]["key_district_m2"] == pytest.approx(
+        s["key_district_unreachable_m2"], rel=1e-6
+    )
+    assert p["verified"]["key_district_share"] == pytest.approx(
+        s["key_district_attainable_share"], abs=1e-5
+    )
+    key = next(t for t in out["targets"] if t["metric"] == "key_district_coverage")
+    assert key["attainable_met"] is False  # the default target: 100 % by end-2026
+    page = render_html(out)
+    assert "任何数量的新站点都无法达到该目标" in page and "覆盖全部可达需求需新建" in page
+    assert out["street_gaps_by_street"][0]["pieces"] >= 1
