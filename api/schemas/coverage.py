@@ -230,5 +230,11 @@ class PlanOut(BaseModel):
     predicted: dict[str, Any]
     verified: dict[str, Any] = Field(description="coverage measured with every site built")
     sites: list[PlanSite]
-    unreachable: dict[str, Any] = Field(description="demand no candidate reaches, with where")
+    slivers: dict[str, Any] | None = Field(
+        None, description="how many sites add only a sliver, and the thresholds used"
+    )
+    unreachable: dict[str, Any] = Field(
+        description="demand no candidate reaches, with where; never: no site anywhere "
+        "reaches it (no walkway within the distance), no_candidate: only these candidates miss it"
+    )
     pace: dict[str, Any]

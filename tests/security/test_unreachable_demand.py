@@ -271,3 +271,32 @@ def test_futian_report_shows_what_no_station_can_reach(shared_data, database_url
     page = render_html(out)
     assert "任何数量的新站点都无法达到该目标" in page and "覆盖全部可达需求需新建" in page
     assert out["street_gaps_by_street"][0]["pieces"] >= 1
+
+
+def test_the_api_carries_the_unreachable_lines_and_slivers(city, database_url) -> None:
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from tests.coverage.test_api import _login
+
+    with TestClient(create_app(database_url)) as c:
+        c.headers.update(_login(database_url, "li.planner", "planner"))
+        day, d = AS_OF.isoformat(), f"{D:g}"
+        run = c.post("/api/v1/coverage/runs", json={"as_of": day, "distance": D})
+        assert run.status_code == 200, run.text
+        s = run.json()["summary"]
+        assert s["key_district_unreachable_m2"] == pytest.approx(UNREACHABLE_M2, rel=1e-3)
+        assert s["key_district_attainable_share"] == pytest.approx(0.25, abs=1e-3)
+        assert c.post(
+            "/api/v1/coverage/trend/runs", params={"as_of": day, "distance": d}
+        ).status_code in (200, 202)
+        trend = c.get("/api/v1/coverage/trend", params={"as_of": day, "distance": d}).json()
+        key = next(t for t in trend["targets"] if t["metric"] == "key_district_coverage")
+        assert key["attainable_met"] is False and "无法达到" in key["reach_note"]
+        assert trend["points"][-1]["key_district_attainable_share"] == pytest.approx(0.25, abs=1e-3)
+        plan_ = c.get("/api/v1/coverage/plan", params={"as_of": day, "distance": d}).json()
+        assert plan_["sites"] and all("sliver" in site for site in plan_["sites"])
+        assert plan_["slivers"]["threshold_m"] == 50.0
+        assert plan_["unreachable"]["never"]["key_district_m2"] == pytest.approx(
+            UNREACHABLE_M2, rel=1e-3
+        )
