@@ -183,6 +183,20 @@ def unreachable(
     }
 
 
+def _amount_text(amounts: dict[str, Any] | None) -> tuple[str, str] | None:
+    """Street km and district km² of :func:`_amounts` in words (None when nothing)."""
+    if not amounts or not amounts["units"]:
+        return None
+    zh, en = [], []
+    if amounts["main_street_m"] > 0:
+        zh.append(f" {amounts['main_street_m'] / 1000:.2f} 公里主要街道")
+        en.append(f"{amounts['main_street_m'] / 1000:.2f} km of main streets")
+    if amounts["key_district_m2"] > 0:
+        zh.append(f" {amounts['key_district_m2'] / 1e6:.3f} 平方公里重点区域")
+        en.append(f"{amounts['key_district_m2'] / 1e6:.3f} km² of key districts")
+    return ("、".join(zh), " and ".join(en)) if zh else None
+
+
 def _amounts(demand: Demand, idx: NDArray[np.int64]) -> dict[str, Any]:
     return {
         "units": int(idx.size),
@@ -220,20 +234,17 @@ def pace(
             f"{n_sites} {what_en} by {deadline}: {per_month:.1f} a month from {today} "
             f"({months:.1f} months left)"
         )
-    if left and left["units"]:
-        zh += (
-            f"；仍有 {left['main_street_m'] / 1000:.2f} 公里主要街道、"
-            f"{left['key_district_m2'] / 1e6:.3f} 平方公里重点区域无法由这些候选点覆盖"
-            f"（其中无步行道可达的 {left['never']['main_street_m'] / 1000:.2f} 公里、"
-            f"{left['never']['key_district_m2'] / 1e6:.3f} 平方公里任何站点都无法覆盖）"
-        )
-        en += (
-            f"; {left['main_street_m'] / 1000:.2f} km of main streets and "
-            f"{left['key_district_m2'] / 1e6:.3f} km² of key districts stay uncovered by "
-            f"these candidates ({left['never']['main_street_m'] / 1000:.2f} km and "
-            f"{left['never']['key_district_m2'] / 1e6:.3f} km² have no walkway within reach: "
-            "no station anywhere covers them)"
-        )
+    for part, (why_zh, why_en) in (
+        (
+            "never",
+            ("无步行道可达，任何站点都无法覆盖", "no walkway within reach: no station covers"),
+        ),
+        ("no_candidate", ("这些候选点无法覆盖", "these candidates do not reach")),
+    ):
+        amount = _amount_text((left or {}).get(part))
+        if amount:
+            zh += f"；另有{amount[0]}{why_zh}"
+            en += f"; {why_en} {amount[1]}"
     return {
         "sites": n_sites,
         "today": today.isoformat(),
