@@ -15,7 +15,7 @@ import psycopg
 import shapely
 
 from geo import clock
-from geo.coverage import service, trend
+from geo.coverage import figures, service, trend
 from geo.coverage.city import load_city
 from geo.db import coverage as coverage_db
 from geo.siting import plan as siting_plan
@@ -37,9 +37,11 @@ def report_data(
     plan_time_limit_s: float = 30.0,
 ) -> dict[str, Any]:
     """The report's content for ``kind`` as of ``as_of``, with the recommended sites for
-    full coverage (LSCP). Everything in it is counted from ``as_of`` and the data, never
-    from the day the report is made: re-running last month's report gives last month's
-    figures (only ``generated_at`` differs)."""
+    full coverage of the reachable demand (LSCP); demand no station could reach is its own
+    line (summary, districts, streets, targets, plan) and gaps are grouped by street.
+    Everything in it is counted from ``as_of`` and the data, never from the day the report
+    is made: re-running last month's report gives last month's figures (only
+    ``generated_at`` differs)."""
     q = service.question(as_of, kind, distance_m)
     city = load_city(conn, cell_m=q.cell_m)
     snap = service.run(conn, q, city=city)
@@ -97,6 +99,9 @@ def report_data(
         "targets": progress["targets"],
         "count_targets": trend.count_targets(conn, as_of),
         "street_gaps": [f["properties"] for f in layers["street_gap"]],
+        "street_gaps_by_street": figures.gaps_by_street(
+            [f["properties"] for f in layers["street_gap"]], figs["streets"]
+        ),
         "area_gaps": [f["properties"] for f in layers["area_gap"]],
         "plan": plan,
         "map": {**layers, "key_districts": key, "stations": stations, "sites": plan["sites"]},

@@ -153,6 +153,10 @@ class SitingSettings(BaseSettings):
     siting_spacing_m: float = 100.0  # generated candidates: metres apart
     siting_piece_m: float = 25.0  # uncovered main streets are cut into pieces of this
     siting_time_limit_s: float = 60.0  # HiGHS time limit
+    # A site is marked as a sliver when what it adds (street m × street weight + m² × area
+    # weight) is under both this share of what the whole plan adds and siting_sliver_m.
+    siting_sliver_share: float = Field(default=0.01, ge=0, le=1)
+    siting_sliver_m: float = Field(default=50.0, ge=0)  # 50 m of street, or one 50 m cell
 
 
 class AccountSettings(BaseSettings):

@@ -8,6 +8,7 @@ text: escaped in the tables, set as ``textContent`` on the map.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from html import escape
 from importlib import resources
@@ -17,7 +18,7 @@ from typing import Any
 
 import xstatic.pkg.leaflet as xleaflet
 
-from geo.spreadsheet import cell_text
+from geo.spreadsheet import Cell, shown, write_sheet
 from geo.units import DAYS_PER_MONTH
 
 STATUS_COLOUR = {
@@ -57,155 +58,259 @@ def _leaflet() -> tuple[str, str]:
     return (base / "leaflet.js").read_text("utf-8"), (base / "leaflet.css").read_text("utf-8")
 
 
-def _table(head: list[str], rows: list[list[Any]], cls: str = "") -> str:
+def _table(head: list[str], rows: list[list[Any]], kinds: list[str], cls: str = "") -> str:
     th = "".join(f"<th>{escape(h)}</th>" for h in head)
     body = "".join(
-        "<tr>" + "".join(f"<td>{escape(str(c))}</td>" for c in r) + "</tr>" for r in rows
+        "<tr>"
+        + "".join(f"<td>{escape(shown(c, k))}</td>" for c, k in zip(r, kinds, strict=True))
+        + "</tr>"
+        for r in rows
     )
     return f'<table class="{cls}"><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>'
 
 
 # -- tables (shared by HTML and XLSX) -------------------------------------------------
 
+#: A table: header, rows of typed values (shares as 0…1, metres, dates), and per column
+#: what it holds (a key of geo.spreadsheet.NUMBER_FORMATS; a Cell overrides one value).
+Table = tuple[list[str], list[list[Any]], list[str]]
 
-def tables(report: dict[str, Any]) -> dict[str, tuple[list[str], list[list[Any]]]]:
-    """Every table of the report as (header, rows), keyed by its Chinese title."""
+
+def _date(text: str | None) -> dt.date | None:
+    return dt.date.fromisoformat(text) if text else None
+
+
+def _km_of(metres: float | None) -> float | None:
+    return None if metres is None else metres / 1000
+
+
+def _km2_of(m2: float | None) -> float | None:
+    return None if m2 is None else m2 / 1e6
+
+
+def _summary_table(report: dict[str, Any]) -> Table:
     s = report["summary"]
-    targets = [*report["targets"], *report["count_targets"]]
+    rows: list[list[Any]] = [
+        ["截至日期", Cell(_date(report["as_of"]), "date")],
+        ["站点类型", report["kind_zh"]],
+        ["服务距离（米）", Cell(s["distance_m"], "m")],
+        ["计算方式", s["mode_label"]],
+        ["运营中站点", Cell(s["stations"], "int")],
+        ["主要街道总长（公里）", Cell(_km_of(s["main_street_m"]), "km")],
+        ["已覆盖主要街道（公里）", Cell(_km_of(s["main_street_covered_m"]), "km")],
+        ["主要街道覆盖率", Cell(s["main_street_share"], "pct")],
+        ["重点区域覆盖率", Cell(s["key_district_share"], "pct")],
+        ["不在步行路网上的主要街道（公里）", Cell(_km_of(s["main_street_off_network_m"]), "km")],
+        [
+            "不可步行、不计入的主要街道（公里）",
+            Cell(_km_of(s.get("not_walkable_main_m", 0.0)), "km"),
+        ],
+    ]
+    if "main_street_unreachable_m" in s:  # snapshots of figures version 2 on
+        rows += [
+            [
+                "主要街道：未覆盖但可达（公里）",
+                Cell(_km_of(s["main_street_uncovered_reachable_m"]), "km"),
+            ],
+            [
+                "主要街道：无步行道可达、任何站点都无法覆盖（公里）",
+                Cell(_km_of(s["main_street_unreachable_m"]), "km"),
+            ],
+            ["可达主要街道的覆盖率", Cell(s["main_street_reachable_share"], "pct")],
+            ["主要街道最高可达覆盖率", Cell(s["main_street_attainable_share"], "pct")],
+            ["重点区域面积（平方公里）", Cell(_km2_of(s["key_district_area_m2"]), "km2")],
+            ["重点区域已覆盖（平方公里）", Cell(_km2_of(s["key_district_covered_m2"]), "km2")],
+            [
+                "重点区域：未覆盖但可达（平方公里）",
+                Cell(_km2_of(s["key_district_uncovered_reachable_m2"]), "km2"),
+            ],
+            [
+                "重点区域：无步行道可达、任何站点都无法覆盖（平方公里）",
+                Cell(_km2_of(s["key_district_unreachable_m2"]), "km2"),
+            ],
+            ["可达重点区域的覆盖率", Cell(s["key_district_reachable_share"], "pct")],
+            ["重点区域最高可达覆盖率", Cell(s["key_district_attainable_share"], "pct")],
+        ]
+    rows.append(["开放但无开放日期、未计入的站点", Cell(s.get("undated_open_stations", 0), "int")])
+    if s.get("note"):
+        rows.append(["说明", s["note"]])
+    return ["指标", "数值"], rows, ["text", "text"]
+
+
+def _target_table(report: dict[str, Any]) -> Table:
+    head = [
+        "类型",
+        "指标",
+        "目标",
+        "截止日期",
+        "当前",
+        "截止日达到",
+        "近期速度/月",
+        "所需速度/月",
+        "预计完成",
+        "状态",
+        "最高可达",
+        "可达需求覆盖率",
+        "说明",
+    ]
+    rows = []
+    for t in [*report["targets"], *report["count_targets"]]:
+        k = "num1" if t["metric"] == "new_stations" else "pct"
+        rows.append(
+            [
+                t["kind"],
+                METRIC_ZH.get(t["metric"], t["metric"]),
+                Cell(t["value"], k),
+                _date(t["deadline"]),
+                Cell(t["current"], k),
+                Cell(t["reached"], k),
+                Cell(t["pace_per_month"], k),
+                Cell(t["needed_per_month"], k),
+                _date(t["projected_date"]),
+                t["status_label"],
+                t.get("attainable"),
+                t.get("current_of_reachable"),
+                "；".join(x for x in (t.get("reach_note"), t["projection"]) if x),
+            ]
+        )
+    kinds = ["text", "text", "text", "date", "text", "text", "text", "text", "date", "text"]
+    return head, rows, [*kinds, "pct", "pct", "text"]
+
+
+def _district_table(report: dict[str, Any]) -> Table:
+    head = [
+        "区域",
+        "重点区域",
+        "主要街道（公里）",
+        "已覆盖（公里）",
+        "未覆盖但可达（公里）",
+        "无法到达（公里）",
+        "主要街道覆盖率",
+        "面积（平方公里）",
+        "已覆盖面积（平方公里）",
+        "未覆盖但可达面积（平方公里）",
+        "无法到达面积（平方公里）",
+        "面积覆盖率",
+        "最高可达面积覆盖率",
+    ]
+    rows = [
+        [
+            d["district"],
+            "是" if d["is_key"] else "",
+            _km_of(d["main_street_m"]),
+            _km_of(d["main_street_covered_m"]),
+            _km_of(d.get("main_street_uncovered_reachable_m")),
+            _km_of(d.get("main_street_unreachable_m")),
+            d["main_street_share"],
+            _km2_of(d.get("area_m2")),
+            _km2_of(d.get("area_covered_m2")),
+            _km2_of(d.get("area_uncovered_reachable_m2")),
+            _km2_of(d.get("area_unreachable_m2")),
+            d.get("area_share"),
+            d.get("area_attainable_share"),
+        ]
+        for d in report["districts"]
+    ]
+    kinds = ["text", "text", "km", "km", "km", "km", "pct", "km2", "km2", "km2", "km2", "pct"]
+    return head, rows, [*kinds, "pct"]
+
+
+def _sites_table(report: dict[str, Any]) -> Table:
+    head = [
+        "序号",
+        "经度",
+        "纬度",
+        "服务街道",
+        "所在区域",
+        "新增街道覆盖（米）",
+        "新增重点区域覆盖（平方米）",
+        "累计主要街道覆盖率",
+        "累计重点区域覆盖率",
+        "新增很少",
+    ]
+    rows = [
+        [
+            p["rank"],
+            p["lon"],
+            p["lat"],
+            p["street"],
+            p["district"],
+            p["adds_main_street_m"],
+            p["adds_key_district_m2"],
+            p["main_street_share"],
+            p["key_district_share"],
+            "是" if p.get("sliver") else "",
+        ]
+        for p in report["plan"]["sites"]
+    ]
+    return head, rows, ["int", "coord", "coord", "text", "text", "m", "m2", "pct", "pct", "text"]
+
+
+def tables(report: dict[str, Any]) -> dict[str, Table]:
+    """Every table of the report as (header, typed rows, column kinds), keyed by its
+    Chinese title."""
     return {
-        "概要": (
-            ["指标", "数值"],
-            [
-                ["截至日期", report["as_of"]],
-                ["站点类型", report["kind_zh"]],
-                ["服务距离（米）", f"{s['distance_m']:g}"],
-                ["计算方式", s["mode_label"]],
-                ["运营中站点", s["stations"]],
-                ["主要街道总长（公里）", _km(s["main_street_m"])],
-                ["已覆盖主要街道（公里）", _km(s["main_street_covered_m"])],
-                ["主要街道覆盖率", _pct(s["main_street_share"])],
-                ["重点区域覆盖率", _pct(s["key_district_share"])],
-                ["不在步行路网上的主要街道（公里）", _km(s["main_street_off_network_m"])],
-                ["不可步行、不计入的主要街道（公里）", _km(s.get("not_walkable_main_m", 0.0))],
-                ["开放但无开放日期、未计入的站点", s.get("undated_open_stations", 0)],
-                *([["说明", s["note"]]] if s.get("note") else []),
-            ],
-        ),
-        "目标进度": (
-            [
-                "类型",
-                "指标",
-                "目标",
-                "截止日期",
-                "当前",
-                "截止日达到",
-                "近期速度/月",
-                "所需速度/月",
-                "预计完成",
-                "状态",
-                "说明",
-            ],
-            [
-                [
-                    t["kind"],
-                    METRIC_ZH.get(t["metric"], t["metric"]),
-                    _fmt_target(t, t["value"]),
-                    t["deadline"],
-                    _fmt_target(t, t["current"]),
-                    _fmt_target(t, t["reached"]),
-                    _fmt_target(t, t["pace_per_month"]),
-                    _fmt_target(t, t["needed_per_month"]),
-                    t["projected_date"] or "—",
-                    t["status_label"],
-                    t["projection"],
-                ]
-                for t in targets
-            ],
-        ),
+        "概要": _summary_table(report),
+        "目标进度": _target_table(report),
         "月度趋势": (
             ["日期", "运营站点", "主要街道覆盖率", "重点区域覆盖率"],
             [
-                [
-                    p["as_of"],
-                    p["stations"],
-                    _pct(p["main_street_share"]),
-                    _pct(p["key_district_share"]),
-                ]
+                [_date(p["as_of"]), p["stations"], p["main_street_share"], p["key_district_share"]]
                 for p in report["trend"]
             ],
+            ["date", "int", "pct", "pct"],
         ),
-        "分区": (
-            [
-                "区域",
-                "重点区域",
-                "主要街道（公里）",
-                "已覆盖（公里）",
-                "主要街道覆盖率",
-                "面积覆盖率",
-            ],
+        "分区": _district_table(report),
+        "街道缺口": (
+            ["街道", "区域", "未覆盖（公里）", "其中无法到达（公里）", "段数", "最长一段（米）"],
             [
                 [
-                    d["district"],
-                    "是" if d["is_key"] else "",
-                    _km(d["main_street_m"]),
-                    _km(d["main_street_covered_m"]),
-                    _pct(d["main_street_share"]),
-                    _pct(d.get("area_share")),
+                    g["street"],
+                    "、".join(g["districts"]),
+                    _km_of(g["uncovered_m"]),
+                    _km_of(g["unreachable_m"]),
+                    g["pieces"],
+                    g["longest_m"],
                 ]
-                for d in report["districts"]
+                for g in report.get("street_gaps_by_street", [])
             ],
-        ),
-        "街道缺口": (
-            ["街道", "区域", "未覆盖长度（米）", "位置（中点）"],
-            [
-                [g["street"], g["district"], f"{g['measure']:.0f}", w]
-                for g, w in zip(report["street_gaps"], report["street_gap_where"], strict=True)
-            ],
+            ["text", "text", "km", "km", "int", "m"],
         ),
         "区域缺口": (
             ["区域", "未覆盖面积（平方公里）"],
-            [[g["district"], f"{g['measure'] / 1e6:.3f}"] for g in report["area_gaps"]],
+            [[g["district"], _km2_of(g["measure"])] for g in report["area_gaps"]],
+            ["text", "km2"],
         ),
-        "建议新址": (
-            [
-                "序号",
-                "经度",
-                "纬度",
-                "服务街道",
-                "所在区域",
-                "新增街道覆盖（米）",
-                "新增重点区域覆盖（平方米）",
-                "累计主要街道覆盖率",
-                "累计重点区域覆盖率",
-            ],
-            [
-                [
-                    p["rank"],
-                    f"{p['lon']:.6f}",
-                    f"{p['lat']:.6f}",
-                    p["street"],
-                    p["district"],
-                    f"{p['adds_main_street_m']:.0f}",
-                    f"{p['adds_key_district_m2']:.0f}",
-                    _pct(p["main_street_share"]),
-                    _pct(p["key_district_share"]),
-                ]
-                for p in report["plan"]["sites"]
-            ],
-        ),
+        "建议新址": _sites_table(report),
         "不可步行道路": (
             ["街道", "道路等级", "原因", "reason", "长度（公里）"],
             [
-                [r["street"], r["highway"], r["reason_zh"], r["reason_en"], _km(r["length_m"])]
+                [r["street"], r["highway"], r["reason_zh"], r["reason_en"], _km_of(r["length_m"])]
                 for r in report.get("not_walkable", [])
             ],
+            ["text", "text", "text", "text", "km"],
         ),
         "街道": (
-            ["街道", "长度（公里）", "已覆盖（公里）", "覆盖率"],
             [
-                [r["street"], _km(r["length_m"]), _km(r["covered_m"]), _pct(r["share"])]
+                "街道",
+                "长度（公里）",
+                "已覆盖（公里）",
+                "未覆盖但可达（公里）",
+                "无法到达（公里）",
+                "覆盖率",
+            ],
+            [
+                [
+                    r["street"],
+                    _km_of(r["length_m"]),
+                    _km_of(r["covered_m"]),
+                    _km_of(r.get("uncovered_reachable_m")),
+                    _km_of(r.get("unreachable_m")),
+                    r["share"],
+                ]
                 for r in report["streets"]
             ],
+            ["text", "km", "km", "km", "km", "pct"],
         ),
     }
 
@@ -225,6 +330,28 @@ def _plan_note(plan: dict[str, Any]) -> str:
             f"<p>无候选点可达的缺口 {u['units']} 处（街道 {u['main_street_m']:.0f} 米，"
             f"面积 {u['key_district_m2'] / 1e6:.3f} 平方公里），需另行研究。</p>"
         )
+    never = u.get("never")
+    if never and never["units"]:
+        lines.append(
+            '<p class="unreachable">“全覆盖”指覆盖全部可达需求。其中无步行道可达、'
+            f"任何数量的站点都无法覆盖的：主要街道 {never['main_street_m'] / 1000:.2f} 公里，"
+            f"重点区域 {never['key_district_m2'] / 1e6:.3f} 平方公里。<br>"
+            "“Full coverage” means all reachable demand. No number of stations can cover "
+            f"{never['main_street_m'] / 1000:.2f} km of main streets and "
+            f"{never['key_district_m2'] / 1e6:.3f} km² of key districts (no walkway within "
+            "reach).</p>"
+        )
+    slivers = [str(p["rank"]) for p in plan["sites"] if p.get("sliver")]
+    if slivers:
+        th = plan.get("slivers", {})
+        share_, floor = th.get("threshold_share", 0.0) * 100, th.get("threshold_m", 0.0)
+        lines.append(
+            f"<p>新址 {escape('、'.join(slivers))} 新增的覆盖既不足全部新增的 {share_:g}%，"
+            f"也不足 {floor:g} 米街道（或等值面积）（表中“新增很少”），建设前宜再斟酌。<br>"
+            f"Sites {escape(', '.join(slivers))} each add less than {share_:g}% of what the "
+            f"plan adds and less than {floor:g} m of street or its worth in area (marked in "
+            "the table): worth a second look.</p>"
+        )
     return "".join(lines)
 
 
@@ -239,8 +366,6 @@ def _fmt_target(t: dict[str, Any], value: float | None) -> str:
 
 def trend_svg(report: dict[str, Any], width: int = 720, height: int = 260) -> str:
     """Monthly coverage as an inline SVG line chart, projected to the deadline."""
-    import datetime as dt
-
     points = report["trend"]
     if not points:
         return "<p>暂无趋势数据</p>"
@@ -334,6 +459,14 @@ def render_html(report: dict[str, Any]) -> str:
         ("运营中站点", str(s["stations"])),
         ("主要街道未覆盖（公里）", _km(s["main_street_m"] - s["main_street_covered_m"])),
     ]
+    if s.get("key_district_unreachable_m2") is not None:
+        headline += [
+            ("重点区域最高可达覆盖率", _pct(s["key_district_attainable_share"])),
+            (
+                "重点区域无步行道可达（平方公里）",
+                f"{s['key_district_unreachable_m2'] / 1e6:.3f}",
+            ),
+        ]
     cards = "".join(
         f'<div class="card"><div class="v">{escape(v)}</div><div class="k">{escape(k)}</div></div>'
         for k, v in headline
@@ -345,7 +478,14 @@ def render_html(report: dict[str, Any]) -> str:
         f'<span class="badge" style="background:{STATUS_COLOUR[t["status"]]}">'
         f"{escape(t['status_label'])}</span> 当前 {escape(_fmt_target(t, t['current']))}，"
         f"目标 {escape(_fmt_target(t, t['value']))}（{escape(t['deadline'])}）。"
-        f"{escape(t['projection'])}</li>"
+        f"{escape(t['projection'])}"
+        + (
+            f'<br><b class="unattainable">{escape(t["reach_note"])}</b><br>'
+            f"{escape(t['reach_note_en'])}"
+            if t.get("attainable_met") is False
+            else (f"<br>{escape(t['reach_note'])}" if t.get("reach_note") else "")
+        )
+        + "</li>"
         for t in [*report["targets"], *report["count_targets"]]
     )
     sections = "".join(
@@ -414,23 +554,18 @@ def write_html(report: dict[str, Any], path: str | Path) -> Path:
 def write_xlsx(report: dict[str, Any], path: str | Path) -> Path:
     """The report's tables, one sheet each, in an XLSX workbook.
 
-    Every cell goes through :func:`geo.spreadsheet.cell_text`: a name that reads as a
-    formula is written as text.
+    Numbers and dates are typed cells with number formats (shares as numbers shown in %,
+    kilometres, coordinates with 6 decimals, dates as dates); each sheet has a frozen
+    header row, an autofilter and fitted widths (:func:`geo.spreadsheet.write_sheet`).
+    Text goes through :func:`geo.spreadsheet.cell_text`: a name that reads as a formula
+    is written as text.
     """
     from openpyxl import Workbook
-    from openpyxl.styles import Font
 
     wb = Workbook()
     wb.remove(wb.active)
-    for name, (head, rows) in tables(report).items():
-        ws = wb.create_sheet(name)
-        ws.append([cell_text(h) for h in head])
-        for cell in ws[1]:
-            cell.font = Font(bold=True)
-        for r in rows:
-            ws.append([cell_text(c) for c in r])
-        for col, h in zip(ws.columns, head, strict=False):
-            ws.column_dimensions[col[0].column_letter].width = max(10, len(h) * 2 + 2)
+    for name, (head, rows, kinds) in tables(report).items():
+        write_sheet(wb.create_sheet(name), head, rows, kinds)
     path = Path(path)
     wb.save(path)
     return path

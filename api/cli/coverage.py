@@ -5,6 +5,7 @@ Mounted by ``api/cli/__init__.py``.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -103,6 +104,8 @@ def coverage_trend(
             f"{t['metric']} {pct(t['value'])} @ {t['deadline']}: {pct(t['current'])} → "
             f"{t['status_label']}\n  {t['projection']}\n  {t['projection_en']}"
         )
+        if t.get("attainable_met") is False:
+            console.print(f"  [yellow]{t['reach_note']}\n  {t['reach_note_en']}[/yellow]")
 
 
 @report_app.command("coverage")
@@ -112,6 +115,10 @@ def report_coverage(
     kind: KindOpt = "love_station",
     distance: DistanceOpt = None,
     xlsx: Annotated[Path | None, typer.Option(help="同时输出 XLSX / also write XLSX")] = None,
+    json_out: Annotated[
+        Path | None,
+        typer.Option("--json", help="同时输出报告内容 JSON / also write the report as JSON"),
+    ] = None,
 ) -> None:
     """Write the planners' coverage report: one self-contained HTML file (opens offline)."""
     # Lazy: psycopg, geopandas and scipy would slow every start-up of the CLI.
@@ -125,3 +132,8 @@ def report_coverage(
     if xlsx is not None:
         write_xlsx(report, xlsx)
         console.print(f"表格已写入 / workbook written: {xlsx}")
+    if json_out is not None:
+        json_out.write_text(
+            json.dumps(report, ensure_ascii=False, indent=1, default=str), encoding="utf-8"
+        )
+        console.print(f"JSON 已写入 / JSON written: {json_out}")

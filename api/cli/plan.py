@@ -67,7 +67,12 @@ def _print_sites(sites: list[dict[str, Any]]) -> None:
     numbers whole (never cut to ``121.…``), the names folded when they must be."""
     table = Table(
         title="建议新址 recommended sites（按建设顺序 in build order）",
-        caption="每格两行：主要街道 / 重点区域  two lines each: main streets / key districts",
+        caption="每格两行：主要街道 / 重点区域  two lines each: main streets / key districts"
+        + (
+            "\n* 新增覆盖很少（不足全部新增的阈值）  * adds only a sliver of the plan's coverage"
+            if any(s.get("sliver") for s in sites)
+            else ""
+        ),
         padding=(0, 1),
     )
     table.add_column("#", no_wrap=True, justify="right")
@@ -78,7 +83,7 @@ def _print_sites(sites: list[dict[str, Any]]) -> None:
     table.add_column("候选 candidate", overflow="fold", ratio=1)
     for s in sites:
         table.add_row(
-            str(s["rank"]),
+            f"{s['rank']}{'*' if s.get('sliver') else ''}",
             f"{s['lon']:.6f}\n{s['lat']:.6f}",
             f"{s['street']}\n{s['district']}",
             f"{s['adds_main_street_m']:.0f} m\n{s['adds_key_district_m2']:.0f} m²",
@@ -96,6 +101,13 @@ def _print_unreachable(u: dict[str, Any]) -> None:
         f"街道 street {u['main_street_m']:.0f} m，面积 area {u['key_district_m2']:.0f} m²"
         "[/yellow]"
     )
+    never = u.get("never")
+    if never and never["units"]:
+        console.print(
+            f"[yellow]其中无步行道可达、任何站点都无法覆盖 of which no station anywhere can "
+            f"cover (no walkway within reach)：街道 street {never['main_street_m']:.0f} m，"
+            f"面积 area {never['key_district_m2']:.0f} m²[/yellow]"
+        )
     for item in u["listed"][:LISTED]:
         console.print(
             f"  {item['kind']} {item['street'] or ''} {item['district']} "

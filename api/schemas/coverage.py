@@ -36,9 +36,25 @@ class Summary(BaseModel):
         description="main streets nobody walks on (elevated, motorway, foot=no …): "
         "not in main_street_m, listed in not_walkable",
     )
+    main_street_unreachable_m: float | None = Field(
+        None, description="uncovered main streets with no walkway within the distance"
+    )
+    main_street_uncovered_reachable_m: float | None = None
+    main_street_reachable_share: float | None = Field(
+        None, description="covered share of the main streets a station could reach"
+    )
+    main_street_attainable_share: float | None = Field(
+        None, description="the most any number of stations could cover (reachable / all)"
+    )
     key_district_area_m2: float
     key_district_covered_m2: float
     key_district_share: float | None
+    key_district_unreachable_m2: float | None = Field(
+        None, description="key-district area with no walkway within the distance"
+    )
+    key_district_uncovered_reachable_m2: float | None = None
+    key_district_reachable_share: float | None = None
+    key_district_attainable_share: float | None = None
     key_districts: int
     cells: int
     note: str | None = Field(None, description="why coverage is 0, e.g. before the first station")
@@ -53,9 +69,17 @@ class DistrictRow(BaseModel):
     main_street_m: float
     main_street_covered_m: float
     main_street_share: float | None
+    main_street_unreachable_m: float | None = None
+    main_street_uncovered_reachable_m: float | None = None
+    main_street_reachable_share: float | None = None
+    main_street_attainable_share: float | None = None
     area_m2: float | None = None
     area_covered_m2: float | None = None
     area_share: float | None = None
+    area_unreachable_m2: float | None = None
+    area_uncovered_reachable_m2: float | None = None
+    area_reachable_share: float | None = None
+    area_attainable_share: float | None = None
 
 
 class StreetRow(BaseModel):
@@ -65,6 +89,8 @@ class StreetRow(BaseModel):
     length_m: float
     covered_m: float
     share: float | None
+    uncovered_reachable_m: float | None = None
+    unreachable_m: float | None = Field(None, description="no walkway within the distance")
 
 
 class NotWalkableRow(BaseModel):
@@ -114,6 +140,14 @@ class TrendPoint(BaseModel):
     stations: int
     main_street_share: float | None
     key_district_share: float | None
+    main_street_attainable_share: float | None = Field(
+        None, description="the most any number of stations could cover (reachable / all)"
+    )
+    key_district_attainable_share: float | None = None
+    main_street_reachable_share: float | None = Field(
+        None, description="covered share of the demand a station could reach"
+    )
+    key_district_reachable_share: float | None = None
     snapshot_id: int
 
 
@@ -135,6 +169,17 @@ class TargetProgress(BaseModel):
     status_label: str
     projection: str = Field(description="where it stands, in words (Chinese)")
     projection_en: str
+    attainable: float | None = Field(
+        None, description="coverage targets: the most any number of new stations could reach"
+    )
+    current_of_reachable: float | None = Field(
+        None, description="coverage targets: covered share of the reachable demand"
+    )
+    attainable_met: bool | None = Field(
+        None, description="false: no number of new stations can meet the target"
+    )
+    reach_note: str = ""
+    reach_note_en: str = ""
 
 
 class TrendOut(BaseModel):
@@ -170,6 +215,11 @@ class PlanSite(BaseModel):
     adds_key_district_m2: float
     main_street_share: float | None = Field(description="cumulative, after this site")
     key_district_share: float | None = Field(description="cumulative, after this site")
+    sliver: bool = Field(
+        False,
+        description="adds less than both YIZHAN_SITING_SLIVER_SHARE of the plan's added "
+        "coverage and YIZHAN_SITING_SLIVER_M metres of street (or their worth in area)",
+    )
 
 
 class PlanOut(BaseModel):
@@ -202,5 +252,11 @@ class PlanOut(BaseModel):
     predicted: dict[str, Any]
     verified: dict[str, Any] = Field(description="coverage measured with every site built")
     sites: list[PlanSite]
-    unreachable: dict[str, Any] = Field(description="demand no candidate reaches, with where")
+    slivers: dict[str, Any] | None = Field(
+        None, description="how many sites add only a sliver, and the thresholds used"
+    )
+    unreachable: dict[str, Any] = Field(
+        description="demand no candidate reaches, with where; never: no site anywhere "
+        "reaches it (no walkway within the distance), no_candidate: only these candidates miss it"
+    )
     pace: dict[str, Any]

@@ -20,6 +20,9 @@ from geo.coverage.evaluate import Coverage
 from geo.coverage.geometry import substrings
 from geo.vocab import NOT_WALKABLE_REASONS
 
+# Part of every snapshot's fingerprint: snapshots stored by code that computed fewer
+# figures are computed again rather than shown with figures missing.
+FIGURES_VERSION = 2
 OUTSIDE = "（区域外）outside districts"
 UNNAMED = "（无名）unnamed"
 
@@ -70,11 +73,60 @@ def _by_district(city: City, iv: Intervals) -> NDArray[np.float64]:
     return out
 
 
+def reachable(city: City, distance_m: float) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+    """Which off-network street samples and which grid cells a station could ever cover.
+
+    A station stands on the walk network; the best it can do for a point is to stand where
+    the point snaps, so a point whose nearest walkway is farther than ``distance_m`` (or
+    that has none) is covered by no station at all, however many are built. Main streets
+    on the walk network are always reachable (a station can stand on them).
+
+    Returns
+    -------
+    (samples, cells)
+        Boolean masks over ``city.sample_*`` and ``city.cell_*``.
+    """
+    s, c = city.sample_snap, city.cell_snap
+    return (s.edge >= 0) & (s.offset <= distance_m), (c.edge >= 0) & (c.offset <= distance_m)
+
+
+def unreachable_streets(city: City, cov: Coverage) -> Intervals:
+    """Uncovered stretches of main streets that no station could cover: the off-network
+    sample pieces with no walkway within D (see :func:`reachable`)."""
+    samples, _ = reachable(city, cov.distance_m)
+    gaps = _uncovered_samples(city, cov)
+    never = np.flatnonzero(gaps & ~samples)
+    return Intervals(city.sample_owner[never], city.sample_lo[never], city.sample_hi[never])
+
+
+def _uncovered_samples(city: City, cov: Coverage) -> NDArray[np.bool_]:
+    """Off-network sample pieces whose middle lies in no covered interval."""
+    n = city.sample_owner.size
+    iv = cov.main_covered
+    if n == 0 or iv.edge.size == 0:
+        return np.ones(n, dtype=bool)
+    span = float(city.main_length.max()) + 1.0
+    key = iv.edge * span + iv.lo  # covered intervals are sorted by street, then lo
+    mid = (city.sample_lo + city.sample_hi) / 2
+    at = np.searchsorted(key, city.sample_owner * span + mid, side="right") - 1
+    atc = np.clip(at, 0, None)
+    inside = (at >= 0) & (iv.edge[atc] == city.sample_owner) & (iv.hi[atc] >= mid)
+    return np.asarray(~inside)
+
+
 def figures(city: City, cov: Coverage) -> dict[str, Any]:
-    """Headline figures, per-district and per-street tables (JSON-ready)."""
+    """Headline figures, per-district and per-street tables (JSON-ready).
+
+    Besides covered and uncovered, each measure says how much of the uncovered part no
+    station could ever cover (``*_unreachable_*``, see :func:`reachable`), the share of
+    the reachable part that is covered (``*_reachable_share``) and the most any number of
+    new stations could reach (``*_attainable_share``: reachable / whole).
+    """
     total_m = float(city.main_length.sum())
     covered_m = float((cov.main_covered.hi - cov.main_covered.lo).sum())
     off_network = float(city.main_length[city.main_edge < 0].sum())
+    never = unreachable_streets(city, cov)
+    never_m = float((never.hi - never.lo).sum())
     n_d = len(city.district_name)
     d_total = _by_district(
         city,
@@ -83,10 +135,17 @@ def figures(city: City, cov: Coverage) -> dict[str, Any]:
         ),
     )
     d_covered = _by_district(city, cov.main_covered)
+    d_never = _by_district(city, never)
     cell_area = cell_areas(city)
+    _, cell_ok = reachable(city, cov.distance_m)
     a_total = np.bincount(city.cell_owner, weights=cell_area, minlength=n_d)
     a_covered = np.bincount(
         city.cell_owner, weights=np.where(cov.cell_covered, cell_area, 0.0), minlength=n_d
+    )
+    a_never = np.bincount(
+        city.cell_owner,
+        weights=np.where(~cov.cell_covered & ~cell_ok, cell_area, 0.0),
+        minlength=n_d,
     )
     districts = []
     for i in range(n_d + 1):
@@ -99,15 +158,18 @@ def figures(city: City, cov: Coverage) -> dict[str, Any]:
             "main_street_m": round(float(d_total[i]), 2),
             "main_street_covered_m": round(float(d_covered[i]), 2),
             "main_street_share": share(d_covered[i], d_total[i]),
+            **_split("main_street", d_total[i], d_covered[i], d_never[i], 2),
         }
         if is_district and city.district_key[i]:
             row.update(
                 area_m2=round(float(a_total[i]), 1),
                 area_covered_m2=round(float(a_covered[i]), 1),
                 area_share=share(a_covered[i], a_total[i]),
+                **_split("area", a_total[i], a_covered[i], a_never[i], 1, unit="m2"),
             )
         districts.append(row)
     key_total, key_cov = float(a_total.sum()), float(a_covered.sum())
+    key_never = float(a_never.sum())
     return {
         "summary": {
             "stations": cov.n_stations,
@@ -117,14 +179,16 @@ def figures(city: City, cov: Coverage) -> dict[str, Any]:
             "main_street_share": share(covered_m, total_m),
             "main_street_off_network_m": round(off_network, 2),
             "not_walkable_main_m": round(sum(r["length_m"] for r in city.not_walkable), 2),
+            **_split("main_street", total_m, covered_m, never_m, 2),
             "key_district_area_m2": round(key_total, 1),
             "key_district_covered_m2": round(key_cov, 1),
             "key_district_share": share(key_cov, key_total),
+            **_split("key_district", key_total, key_cov, key_never, 1, unit="m2"),
             "key_districts": int(city.district_key.sum()),
             "cells": len(city.cell_owner),
         },
         "districts": districts,
-        "streets": _streets(city, cov),
+        "streets": _streets(city, cov, never),
         "not_walkable": not_walkable_rows(city.not_walkable),
     }
 
@@ -145,16 +209,37 @@ def not_walkable_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def _streets(city: City, cov: Coverage) -> list[dict[str, Any]]:
+def _split(
+    prefix: str, total: float, covered: float, never: float, digits: int, unit: str = "m"
+) -> dict[str, Any]:
+    """Uncovered-but-reachable and unreachable amounts of one measure, the covered share of
+    the reachable part and the most that any number of stations could reach."""
+    reach = max(float(total) - float(never), 0.0)
+    return {
+        f"{prefix}_unreachable_{unit}": round(float(never), digits),
+        f"{prefix}_uncovered_reachable_{unit}": round(max(reach - float(covered), 0.0), digits),
+        f"{prefix}_reachable_share": share(min(float(covered), reach), reach),
+        f"{prefix}_attainable_share": share(reach, total),
+    }
+
+
+def _streets(city: City, cov: Coverage, never: Intervals) -> list[dict[str, Any]]:
     names = pd.Series(city.main_name).replace("", UNNAMED)
+    n = len(city.main_id)
     covered = np.bincount(
-        cov.main_covered.edge,
-        weights=cov.main_covered.hi - cov.main_covered.lo,
-        minlength=len(city.main_id),
+        cov.main_covered.edge, weights=cov.main_covered.hi - cov.main_covered.lo, minlength=n
     )
+    unreachable = np.bincount(never.edge, weights=never.hi - never.lo, minlength=n)
     table = (
-        pd.DataFrame({"street": names, "length_m": city.main_length, "covered_m": covered})
-        .groupby("street", sort=False)[["length_m", "covered_m"]]
+        pd.DataFrame(
+            {
+                "street": names,
+                "length_m": city.main_length,
+                "covered_m": covered,
+                "unreachable_m": unreachable,
+            }
+        )
+        .groupby("street", sort=False)[["length_m", "covered_m", "unreachable_m"]]
         .sum()
         .reset_index()
     )
@@ -166,6 +251,10 @@ def _streets(city: City, cov: Coverage) -> list[dict[str, Any]]:
             "length_m": round(float(r.length_m), 2),
             "covered_m": round(float(r.covered_m), 2),
             "share": None if pd.isna(r.share) else round(float(r.share), 6),
+            "uncovered_reachable_m": round(
+                max(float(r.length_m - r.covered_m - r.unreachable_m), 0.0), 2
+            ),
+            "unreachable_m": round(float(r.unreachable_m), 2),
         }
         for r in table.itertuples()
     ]
@@ -248,3 +337,36 @@ def _area_gaps(city: City, cov: Coverage) -> list[dict[str, Any]]:
             )
     rows.sort(key=lambda r: -r["measure"])
     return rows
+
+
+def gaps_by_street(
+    gaps: list[dict[str, Any]], streets: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Uncovered stretches (``street``, ``district``, ``measure`` in m) grouped by street
+    name: uncovered metres, number of pieces, the longest piece, the districts they lie in
+    and how much of it no station could reach (from the per-street table), largest first.
+    """
+    never = {s["street"]: s.get("unreachable_m") for s in streets}
+    groups: dict[str, dict[str, Any]] = {}
+    for g in gaps:
+        name = g["street"] or UNNAMED
+        row = groups.setdefault(
+            name,
+            {
+                "street": name,
+                "uncovered_m": 0.0,
+                "pieces": 0,
+                "longest_m": 0.0,
+                "districts": [],
+                "unreachable_m": never.get(name),
+            },
+        )
+        row["uncovered_m"] += float(g["measure"])
+        row["pieces"] += 1
+        row["longest_m"] = max(row["longest_m"], float(g["measure"]))
+        if g["district"] not in row["districts"]:
+            row["districts"].append(g["district"])
+    out = sorted(groups.values(), key=lambda r: (-r["uncovered_m"], r["street"]))
+    for r in out:
+        r["uncovered_m"] = round(r["uncovered_m"], 2)
+    return out

@@ -21,7 +21,7 @@ import shapely.geometry
 from geo import clock
 from geo.coverage.city import City, load_city
 from geo.coverage.evaluate import MODES, evaluate
-from geo.coverage.figures import figures, geometries
+from geo.coverage.figures import FIGURES_VERSION, figures, geometries
 from geo.db import coverage as coverage_db
 from geo.errors import InvalidInput, NotFound
 from geo.settings import get_settings
@@ -122,7 +122,7 @@ def fingerprint(conn: psycopg.Connection[Any], q: Question, network: str | None 
     """The fingerprint of the inputs of ``q`` (pass ``network`` to reuse its part)."""
     net = network if network is not None else coverage_db.network_fingerprint(conn)
     stations = stations_sql.stations_fingerprint(conn, q.kind, q.as_of)
-    return hashlib.md5(f"{net}|{stations}".encode()).hexdigest()
+    return hashlib.md5(f"{net}|{stations}|figures {FIGURES_VERSION}".encode()).hexdigest()
 
 
 def stored(conn: psycopg.Connection[Any], q: Question) -> dict[str, Any]:

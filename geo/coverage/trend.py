@@ -40,6 +40,10 @@ METRICS = {
     "main_street_coverage": "main_street_share",
     "key_district_coverage": "key_district_share",
 }
+# The most of each metric that any number of stations could reach (demand with no walkway
+# within the service distance is out of reach), and the covered share of that reachable part.
+ATTAINABLE = {m: f.replace("_share", "_attainable_share") for m, f in METRICS.items()}
+OF_REACHABLE = {m: f.replace("_share", "_reachable_share") for m, f in METRICS.items()}
 STATUS_LABELS = {
     "met": "已完成 / met",
     "on_track": "按期可完成 / on track",
@@ -110,6 +114,7 @@ def coverage_trend(
                 "stations": s["stations"],
                 "main_street_share": s["main_street_share"],
                 "key_district_share": s["key_district_share"],
+                **{f: s.get(f) for f in (*ATTAINABLE.values(), *OF_REACHABLE.values())},
                 "snapshot_id": snap["id"],
             }
         )
@@ -152,7 +157,56 @@ def _coverage_targets(
             for p in points
             if p[METRICS[t["metric"]]] is not None
         ]
-        out.append({**_target_head(t), **project(series, as_of, float(t["value"]), t["deadline"])})
+        verdict = project(series, as_of, float(t["value"]), t["deadline"])
+        last = points[-1] if points else {}
+        reach = reach_verdict(
+            float(t["value"]),
+            last.get(ATTAINABLE[t["metric"]]),
+            last.get(OF_REACHABLE[t["metric"]]),
+        )
+        if reach["attainable_met"] is False and verdict["status"] in ("on_track", "at_risk"):
+            verdict = {**verdict, "status": "off_track", "status_label": STATUS_LABELS["off_track"]}
+        out.append({**_target_head(t), **verdict, **reach})
+    return out
+
+
+def reach_verdict(
+    target: float, attainable: float | None, of_reachable: float | None
+) -> dict[str, Any]:
+    """A coverage target judged against the reachable demand as well as the whole.
+
+    ``attainable`` is the most of the whole that any number of new stations could cover;
+    a target above it cannot be met by building, and the text says so plainly.
+    """
+    out: dict[str, Any] = {
+        "attainable": attainable,
+        "current_of_reachable": of_reachable,
+        "attainable_met": None,
+        "reach_note": "",
+        "reach_note_en": "",
+    }
+    if attainable is None:
+        return out
+    most = f"{attainable * 100:.1f}%"
+    now = "—" if of_reachable is None else f"{of_reachable * 100:.1f}%"
+    if target > attainable + 1e-9:
+        out["attainable_met"] = False
+        out["reach_note"] = (
+            f"任何数量的新站点都无法达到该目标：无步行道可达的需求除外，最多只能覆盖 {most}；"
+            f"可达需求的覆盖率为 {now}"
+        )
+        out["reach_note_en"] = (
+            f"no number of new stations can meet this target: with the demand that no "
+            f"walkway reaches left out, at most {most} can be covered; {now} of the "
+            "reachable demand is covered"
+        )
+    else:
+        out["attainable_met"] = True
+        out["reach_note"] = f"按全部需求计；可达需求的覆盖率为 {now}（最多可达 {most}）"
+        out["reach_note_en"] = (
+            f"judged against all demand; {now} of the reachable demand is covered "
+            f"(at most {most} is reachable)"
+        )
     return out
 
 

@@ -264,6 +264,8 @@ def xlsx_cell(value: Any) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if isinstance(value, dt.datetime) and value.time() == dt.time():
+        return value.date().isoformat()  # a date cell (openpyxl reads it as a datetime)
     if isinstance(value, dt.datetime | dt.date | dt.time | bool | int | float):
         return str(value)
     return str(value).strip()

@@ -116,11 +116,47 @@ def site_rows(
     return rows
 
 
+def mark_slivers(
+    rows: list[dict[str, Any]],
+    street_weight: float,
+    area_weight: float,
+    share: float,
+    floor: float,
+) -> list[dict[str, Any]]:
+    """Each site with ``sliver``: what it adds (street m × ``street_weight`` + m² ×
+    ``area_weight``, the plan's own objective) is less than ``share`` of what the whole
+    plan adds and less than ``floor`` (in the same unit: metres of street). Such a site is
+    worth a second look before it is built. Both conditions, so that in a plan of a
+    hundred sites, each adding its one percent, no site is called a sliver."""
+    added = [
+        r["adds_main_street_m"] * street_weight + r["adds_key_district_m2"] * area_weight
+        for r in rows
+    ]
+    limit = min(share * sum(added), floor)
+    return [{**r, "sliver": a < limit} for r, a in zip(rows, added, strict=True)]
+
+
+def never_reachable(demand: Demand, distance_m: float) -> NDArray[np.bool_]:
+    """Demand units that no site anywhere could cover: no walkway within ``distance_m``
+    (the rule of :func:`geo.coverage.figures.reachable`)."""
+    on = demand.on_edges
+    return np.asarray((on.edge < 0) | (on.offset > distance_m))
+
+
 def unreachable(
-    city: City, demand: Demand, problem: CoverageProblem, lonlat: NDArray[np.object_]
+    city: City,
+    demand: Demand,
+    problem: CoverageProblem,
+    lonlat: NDArray[np.object_],
+    distance_m: float,
 ) -> dict[str, Any]:
-    """Demand no candidate reaches, with where it lies (listed largest first)."""
+    """Demand no candidate reaches, with where it lies (listed largest first), split into
+    what no site anywhere could reach (``never``: no walkway within D) and what only these
+    candidates miss (``no_candidate``)."""
     idx = problem.unreachable
+    never = never_reachable(demand, distance_m)
+    all_never = idx[never[idx]]
+    missed = idx[~never[idx]]
     weight = demand.street_m[idx] + demand.area_m2[idx]
     order = idx[np.argsort(-weight, kind="stable")][:MAX_UNREACHABLE_LISTED]
     district = _districts_of(city, demand.where[order])
@@ -133,6 +169,7 @@ def unreachable(
             "lat": round(float(p.y), 7),
             "main_street_m": round(float(demand.street_m[i]), 2),
             "key_district_m2": round(float(demand.area_m2[i]), 1),
+            "never": bool(never[i]),
         }
         for n, (i, p) in enumerate(zip(order, lonlat[order], strict=True))
     ]
@@ -140,17 +177,51 @@ def unreachable(
         "units": int(idx.size),
         "main_street_m": round(float(demand.street_m[idx].sum()), 2),
         "key_district_m2": round(float(demand.area_m2[idx].sum()), 1),
+        "never": _amounts(demand, all_never),
+        "no_candidate": _amounts(demand, missed),
         "listed": items,
     }
 
 
-def pace(n_sites: int, today: dt.date, deadline: dt.date, full: bool) -> dict[str, Any]:
-    """How many sites a month it takes to build ``n_sites`` from ``today`` to ``deadline``."""
+def _amount_text(amounts: dict[str, Any] | None) -> tuple[str, str] | None:
+    """Street km and district km² of :func:`_amounts` in words (None when nothing)."""
+    if not amounts or not amounts["units"]:
+        return None
+    zh, en = [], []
+    if amounts["main_street_m"] > 0:
+        zh.append(f" {amounts['main_street_m'] / 1000:.2f} 公里主要街道")
+        en.append(f"{amounts['main_street_m'] / 1000:.2f} km of main streets")
+    if amounts["key_district_m2"] > 0:
+        zh.append(f" {amounts['key_district_m2'] / 1e6:.3f} 平方公里重点区域")
+        en.append(f"{amounts['key_district_m2'] / 1e6:.3f} km² of key districts")
+    return ("、".join(zh), " and ".join(en)) if zh else None
+
+
+def _amounts(demand: Demand, idx: NDArray[np.int64]) -> dict[str, Any]:
+    return {
+        "units": int(idx.size),
+        "main_street_m": round(float(demand.street_m[idx].sum()), 2),
+        "key_district_m2": round(float(demand.area_m2[idx].sum()), 1),
+    }
+
+
+def pace(
+    n_sites: int,
+    today: dt.date,
+    deadline: dt.date,
+    full: bool,
+    left: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """How many sites a month it takes to build ``n_sites`` from ``today`` to ``deadline``.
+
+    "Full coverage" is all the demand a site can reach; ``left`` (the demand no site
+    reaches, :func:`unreachable`) is said next to it.
+    """
     days = (deadline - today).days
     months = days / DAYS_PER_MONTH
     per_month = n_sites / months if days > 0 else None
-    what_zh = "实现全覆盖需新建" if full else "新建"
-    what_en = "new stations are needed for full coverage" if full else "new stations"
+    what_zh = "覆盖全部可达需求需新建" if full else "新建"
+    what_en = "new stations are needed to cover all reachable demand" if full else "new stations"
     if per_month is None:
         zh = f"{what_zh} {n_sites} 座；截止日期 {deadline} 已过"
         en = f"{n_sites} {what_en}; the deadline {deadline} has passed"
@@ -163,6 +234,17 @@ def pace(n_sites: int, today: dt.date, deadline: dt.date, full: bool) -> dict[st
             f"{n_sites} {what_en} by {deadline}: {per_month:.1f} a month from {today} "
             f"({months:.1f} months left)"
         )
+    for part, (why_zh, why_en) in (
+        (
+            "never",
+            ("无步行道可达，任何站点都无法覆盖", "no walkway within reach: no station covers"),
+        ),
+        ("no_candidate", ("这些候选点无法覆盖", "these candidates do not reach")),
+    ):
+        amount = _amount_text((left or {}).get(part))
+        if amount:
+            zh += f"；另有{amount[0]}{why_zh}"
+            en += f"; {why_en} {amount[1]}"
     return {
         "sites": n_sites,
         "today": today.isoformat(),
@@ -195,11 +277,20 @@ def plan_answer(  # noqa: PLR0913
     before = shares(city, before_cov)
     where = city.to_lonlat(demand.where)
     rows = site_rows(city, before, demand, problem, result, sites, lonlat) if result else []
+    st = pq.settings
+    rows = mark_slivers(
+        rows,
+        st.siting_street_weight,
+        st.siting_area_weight,
+        st.siting_sliver_share,
+        st.siting_sliver_m,
+    )
     lon = np.array([r["lon"] for r in rows], dtype=float)
     lat = np.array([r["lat"] for r in rows], dtype=float)
     after = evaluate(
         city, np.r_[stations["lon"], lon], np.r_[stations["lat"], lat], q.distance_m, "walking"
     )
+    left = unreachable(city, demand, problem, where, q.distance_m)
     predicted = {
         "main_street_share": rows[-1]["main_street_share"] if rows else before["main_street_share"],
         "key_district_share": (
@@ -233,8 +324,13 @@ def plan_answer(  # noqa: PLR0913
         "predicted": predicted,
         "verified": shares(city, after),
         "sites": rows,
-        "unreachable": unreachable(city, demand, problem, where),
-        "pace": pace(len(rows), today, deadline, full=pq.k is None),
+        "slivers": {
+            "sites": sum(r["sliver"] for r in rows),
+            "threshold_share": st.siting_sliver_share,
+            "threshold_m": st.siting_sliver_m,
+        },
+        "unreachable": left,
+        "pace": pace(len(rows), today, deadline, full=pq.k is None, left=left),
     }
 
 

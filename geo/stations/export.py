@@ -18,11 +18,13 @@ import psycopg
 
 from geo.crs import CRSName, from_wgs84, parse_crs
 from geo.errors import InvalidInput
-from geo.spreadsheet import cell_text
+from geo.spreadsheet import cell_text, write_sheet
 from geo.stations import sql as stations_sql
 
 Format = Literal["geojson", "gpkg", "csv", "xlsx"]
 FORMATS: tuple[str, ...] = ("geojson", "gpkg", "csv", "xlsx")
+#: XLSX number formats of the typed columns (others are text).
+XLSX_KINDS = {"id": "int", "lng": "coord", "lat": "coord", "opened_on": "date", "closed_on": "date"}
 
 
 def stations_frame(rows: list[dict[str, Any]], crs: CRSName) -> pd.DataFrame:
@@ -48,12 +50,10 @@ def export_stations(conn: psycopg.Connection[Any], out: Path, fmt: str, crs: str
     name = parse_crs(crs)
     frame = stations_frame(stations_sql.all_stations(conn), name)
     out.parent.mkdir(parents=True, exist_ok=True)
-    if fmt in ("csv", "xlsx"):
-        frame = _defuse_formulas(frame)
     if fmt == "csv":
-        frame.to_csv(out, index=False, encoding="utf-8-sig")
+        _defuse_formulas(frame).to_csv(out, index=False, encoding="utf-8-sig")
     elif fmt == "xlsx":
-        frame.to_excel(out, index=False, sheet_name="stations")
+        _write_xlsx(frame, out)  # write_sheet defuses the text cells
     else:
         geo = gpd.GeoDataFrame(
             frame.assign(crs=name),
@@ -84,3 +84,26 @@ def _defuse_formulas(frame: pd.DataFrame) -> pd.DataFrame:
         if not pd.api.types.is_numeric_dtype(out[col]):
             out[col] = [cell_text(v) for v in out[col]]
     return out
+
+
+def _write_xlsx(frame: pd.DataFrame, out: Path) -> None:
+    """The stations as one sheet: ids, coordinates (6 decimals) and dates as typed cells,
+    frozen header, autofilter, fitted widths; text that reads as a formula gets an
+    apostrophe (:func:`geo.spreadsheet.write_sheet`)."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "stations"
+    head = [str(c) for c in frame.columns]
+    kinds = [XLSX_KINDS.get(c, "text") for c in head]
+    rows = ([_plain(v) for v in row] for row in frame.itertuples(index=False, name=None))
+    write_sheet(ws, head, rows, kinds)
+    wb.save(out)
+
+
+def _plain(value: Any) -> Any:
+    """A frame value as a cell value: numpy scalars as Python numbers, NaN/NaT as empty."""
+    if value is None or (not isinstance(value, str | list) and pd.isna(value)):
+        return None
+    return value.item() if hasattr(value, "item") else value

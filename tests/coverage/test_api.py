@@ -65,7 +65,14 @@ def test_a_planner_run_is_then_served_publicly_with_districts_and_streets(
     assert body["snapshot_id"] == run.json()["snapshot_id"]
     assert body["summary"]["main_street_covered_m"] == pytest.approx(2370.0, abs=1e-3)
     assert body["streets"] == [
-        {"street": "主街", "length_m": 3000.0, "covered_m": 2370.0, "share": 0.79}
+        {
+            "street": "主街",
+            "length_m": 3000.0,
+            "covered_m": 2370.0,
+            "share": 0.79,
+            "uncovered_reachable_m": 630.0,
+            "unreachable_m": 0.0,
+        }
     ]
     assert {d["district"] for d in body["districts"]} >= {"示范区"}
     gaps = client.get("/api/v1/coverage/gaps", params={"as_of": AS_OF}).json()
