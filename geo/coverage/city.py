@@ -49,6 +49,7 @@ class City:
     sample_lo: Floats
     sample_hi: Floats
     sample_snap: Snap
+    sample_point: Geoms  # the sample's midpoint (metric), the point that is snapped
     # districts and the grid of their cells (key districts only)
     district_name: NDArray[np.object_]
     district_key: NDArray[np.bool_]
@@ -124,6 +125,7 @@ def load_city(conn: psycopg.Connection[Any], *, cell_m: float, sample_m: float =
         sample_lo=lo,
         sample_hi=hi,
         sample_snap=sample_snap,
+        sample_point=mids,
         district_name=dist["name"],
         district_key=dist["is_key"],
         district_geom=district_geom,
