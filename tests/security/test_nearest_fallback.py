@@ -85,8 +85,37 @@ def test_station_on_the_same_piece_beyond_the_walk_is_not_ranked_by_straight_lin
     assert s["distance_m"] == pytest.approx(1522, abs=1.0)
 
 
-def test_the_map_page_marks_a_straight_line_distance() -> None:
-    from pathlib import Path
+@pytest.mark.browser
+def test_the_map_page_says_which_station_is_by_straight_line(db, database_url) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    from tests.helpers.browser import launch
+    from tests.helpers.live import running_server
 
-    script = (Path(__file__).parents[2] / "maps" / "static" / "map.js").read_text("utf-8")
-    assert "distance_note" in script and "lineOnly" in script
+    load_network(db, NODES, EDGES)
+    add_station(db, "岛站", 350, 45)
+    add_station(db, "路边站", 340, 2)
+    lon, lat = ll(*PERSON)
+    with (
+        running_server(database_url, YIZHAN_BASEMAP="none") as base,
+        sync_api.sync_playwright() as p,
+    ):
+        browser = launch(p)
+        try:
+            context = browser.new_context(
+                viewport={"width": 360, "height": 640},
+                geolocation={"longitude": lon, "latitude": lat},
+                permissions=["geolocation"],
+                locale="zh-CN",
+            )
+            page = context.new_page()
+            page.goto(base + "/")
+            page.get_by_role("button", name="定位我").click()
+            page.wait_for_selector("#results li")
+            rows = page.locator("#results li").all_text_contents()
+            assert "路边站" in rows[0] and "直线距离" not in rows[0]
+            assert "岛站" in rows[1] and "直线距离：步行网络不连通" in rows[1]
+            page.locator("#results li").nth(1).click()
+            page.locator("#sheet").wait_for(state="visible")
+            assert "直线距离" in (page.locator("#sheet-distance").text_content() or "")
+        finally:
+            browser.close()
