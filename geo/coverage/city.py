@@ -53,6 +53,7 @@ class City:
     sample_snap: Snap
     # main streets by class or name that nobody walks on: out of the figures, listed apart
     not_walkable: list[dict[str, Any]]
+    sample_point: Geoms  # the sample's midpoint (metric), the point that is snapped
     # districts and the grid of their cells (key districts only)
     district_name: NDArray[np.object_]
     district_key: NDArray[np.bool_]
@@ -129,6 +130,7 @@ def load_city(conn: psycopg.Connection[Any], *, cell_m: float, sample_m: float =
         sample_hi=hi,
         sample_snap=sample_snap,
         not_walkable=coverage_db.not_walkable_main(conn),
+        sample_point=mids,
         district_name=dist["name"],
         district_key=dist["is_key"],
         district_geom=district_geom,

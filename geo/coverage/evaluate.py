@@ -23,7 +23,8 @@ from scipy.spatial import cKDTree
 
 from geo.coverage.city import City
 from geo.coverage.engine import Intervals, complement, covered_intervals, merge, point_distances
-from geo.network.graph import reach
+from geo.network.graph import Reach, Snap, reach
+from geo.network.straight import nearest_straight
 
 MODES = ("walking", "straight_line")
 
@@ -66,15 +67,32 @@ def _walking(
     main_of_edge = np.full(city.network.graph.n_edges, -1, dtype=np.int64)
     main_of_edge[city.main_edge[walkable]] = walkable
     on_edges = covered_intervals(r, city.main_edge[walkable])
-    sample_ok = point_distances(r, city.sample_snap) <= distance_m
+    sample_ok = _point_walk(r, points, stations, city.sample_point, city.sample_snap) <= distance_m
     covered = merge(
         np.r_[main_of_edge[on_edges.edge], city.sample_owner[sample_ok]],
         np.r_[on_edges.lo, city.sample_lo[sample_ok]],
         np.r_[on_edges.hi, city.sample_hi[sample_ok]],
     )
-    cells = point_distances(r, city.cell_snap) <= distance_m
+    cells = _point_walk(r, points, stations, city.cell_centre, city.cell_snap) <= distance_m
     reachable = int(np.sum(stations.offset < distance_m))
     return covered, cells, reachable
+
+
+def _point_walk(  # noqa: PLR0913
+    r: Reach,
+    stations: NDArray[np.object_],
+    station_snap: Snap,
+    points: NDArray[np.object_],
+    snaps: Snap,
+) -> NDArray[np.float64]:
+    """Walk from the nearest station to each point: through the network, or the straight
+    line where the two are closer to each other than to the street
+    (:mod:`geo.network.straight`). Walk edges themselves gain nothing from the rule, so
+    the covered intervals along them stay as the engine finds them."""
+    s_xy = shapely.get_coordinates(stations) if len(stations) else np.empty((0, 2))
+    p_xy = shapely.get_coordinates(points) if len(points) else np.empty((0, 2))
+    straight = nearest_straight(s_xy, station_snap.offset, p_xy, snaps.offset, r.limit)
+    return np.minimum(point_distances(r, snaps), straight)
 
 
 def _straight_line(

@@ -5,7 +5,8 @@ of nodes ``0..n-1`` and edges ``(source, target, length)``. A point (station, ca
 grid-cell centre, sample on a street, a person) is *snapped* onto an edge (a
 :class:`Snap`): ``edge``, the distance ``along`` it from its source node, and the
 straight-line ``offset`` from the point to the edge. The offset counts as walking
-distance.
+distance; two points closer to each other than to the street walk the straight line
+between them instead (the rule of :mod:`geo.network.straight`).
 
 Three searches, all scipy's bounded Dijkstra on the same CSR arcs (:attr:`Graph.arcs`):
 
@@ -26,7 +27,7 @@ from functools import cached_property
 import numpy as np
 from numpy.typing import NDArray
 from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import dijkstra
+from scipy.sparse.csgraph import connected_components, dijkstra
 
 Floats = NDArray[np.float64]
 Ints = NDArray[np.int64]
@@ -73,6 +74,21 @@ class Graph:
         )
         indptr = np.r_[0, np.cumsum(np.bincount(rows, minlength=self.n_nodes))]
         return indptr.astype(np.int64), cols, weight
+
+    @cached_property
+    def node_piece(self) -> Ints:
+        """The connected piece (0..) of every node: two points whose edges lie on
+        different pieces cannot reach each other by walking."""
+        if self.n_nodes == 0:
+            return np.zeros(0, dtype=np.int64)
+        _, label = connected_components(self.matrix, directed=False)
+        return np.asarray(label, dtype=np.int64)
+
+    def edge_piece(self, edge: Ints) -> Ints:
+        """The connected piece of each given edge (-1 for -1: on no edge)."""
+        edge = np.asarray(edge, dtype=np.int64)
+        piece = self.node_piece[self.source[np.maximum(edge, 0)]] if self.n_edges else edge
+        return np.where(edge >= 0, piece, -1)
 
     @cached_property
     def matrix(self) -> csr_matrix:

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.sparse.csgraph import connected_components
 
 from geo.network.graph import Graph
 from geo.network.walk import WalkNetwork
@@ -47,8 +46,7 @@ def pieces(graph: Graph) -> Pieces:
     """The connected pieces of ``graph``, by edges, with their lengths."""
     if graph.n_edges == 0:
         return Pieces(np.zeros(0, dtype=np.int64), np.zeros(0))
-    _, node_piece = connected_components(graph.matrix, directed=False)
-    _, edge_piece = np.unique(node_piece[graph.source], return_inverse=True)
+    _, edge_piece = np.unique(graph.node_piece[graph.source], return_inverse=True)
     edge_piece = edge_piece.reshape(-1).astype(np.int64)
     return Pieces(edge_piece, np.bincount(edge_piece, weights=graph.length).astype(np.float64))
 

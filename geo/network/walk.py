@@ -13,7 +13,9 @@ A walking distance from a point A to a point B is exact along the network:
             + partial edge from a node to B's foot point + snap(B)
 
 where snap is the straight distance to the nearest walk edge and the partial lengths are
-the edge's stored geodesic length split at the foot point (see :mod:`geo.network.graph`).
+the edge's stored geodesic length split at the foot point (see :mod:`geo.network.graph`);
+except where A and B are closer to each other than to the street (``|AB| <= snap(A) +
+snap(B)``): then the walk is the straight line (:mod:`geo.network.straight`).
 
 Snapping is a pure function of a position and the network, so the snaps of station
 positions are remembered per network (:meth:`WalkNetwork.snap_remembered`): the same
@@ -98,6 +100,7 @@ class WalkNetwork:
         )
         graph = Graph.from_ids(edges["source"], edges["target"], edges["length_m"])
         graph.arcs  # noqa: B018 -- built once here, not on the first request
+        graph.node_piece  # noqa: B018 -- likewise
         return cls(
             version=version,
             epsg=epsg,

@@ -77,8 +77,13 @@ def uncovered_demand(city: City, cov: Coverage, piece_m: float) -> Demand:
         mid / np.where(length > 0, length, 1.0),
         normalized=True,
     )
+    xy = np.r_[
+        np.full((n_s, 2), np.nan),
+        _xy(city.sample_point[samples]),
+        _xy(city.cell_centre[cells]),
+    ]
     return Demand(
-        on_edges=EdgeDemand(e.astype(np.int64), lo, hi, offset),
+        on_edges=EdgeDemand(e.astype(np.int64), lo, hi, offset, xy),
         kind=np.r_[
             np.full(n_s, STREET), np.full(samples.size, OFF_NETWORK), np.full(cells.size, CELL)
         ].astype(np.int64),
@@ -90,6 +95,11 @@ def uncovered_demand(city: City, cov: Coverage, piece_m: float) -> Demand:
         area_m2=np.r_[np.zeros(n_s + samples.size), cell_areas(city)[cells]],
         where=np.r_[street_points, city.cell_centre[cells]],
     )
+
+
+def _xy(points: NDArray[np.object_]) -> Floats:
+    """Coordinates (n x 2) of points, also for none."""
+    return shapely.get_coordinates(points) if len(points) else np.empty((0, 2))
 
 
 def _street_pieces(city: City, gaps: Intervals, piece_m: float) -> tuple[Ints, Floats, Floats]:

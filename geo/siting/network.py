@@ -12,7 +12,9 @@ in :mod:`geo.coverage.engine`, ``min(d(u) + x, d(v) + len - x, offset_c + |x - a
 as covered by the candidate when its **farthest** point is within D; that maximum is found
 exactly, since the minimum of slope ±1 pieces peaks only at the ends of the stretch or
 where a rising piece meets a falling one. So a covered unit is covered whole: building
-every site of a plan covers every unit the plan says it covers.
+every site of a plan covers every unit the plan says it covers. A point unit and a
+candidate closer to each other than to the street walk the straight line between them
+(:mod:`geo.network.straight`, the rule coverage and the nearest lookup use too).
 
 Node distances come from :func:`geo.network.graph.node_distances` (scipy's Dijkstra with
 ``limit = D`` from one virtual node per candidate), for a batch of candidates at a time:
@@ -28,6 +30,7 @@ from numpy.typing import NDArray
 from scipy.sparse import csr_matrix
 
 from geo.network.graph import Graph, Snap, node_distances
+from geo.network.straight import straight_pairs
 
 Floats = NDArray[np.float64]
 Ints = NDArray[np.int64]
@@ -48,6 +51,9 @@ class EdgeDemand:
     lo: Floats
     hi: Floats
     offset: Floats
+    #: Metric position (n x 2) of each point unit, NaN for stretches; None: not known,
+    #: and the straight-line rule is not applied.
+    xy: Floats | None = None
 
     def __len__(self) -> int:
         return int(self.edge.size)
@@ -62,10 +68,48 @@ class DistanceTable:
     distance: Floats
 
 
-def distance_table(
-    graph: Graph, candidates: Snap, demand: EdgeDemand, limit: float, *, batch: int = 128
+def distance_table(  # noqa: PLR0913
+    graph: Graph,
+    candidates: Snap,
+    demand: EdgeDemand,
+    limit: float,
+    *,
+    candidate_xy: Floats | None = None,
+    batch: int = 128,
 ) -> DistanceTable:
-    """Every (demand unit, candidate) pair whose farthest point is within ``limit``."""
+    """Every (demand unit, candidate) pair whose farthest point is within ``limit``.
+
+    With ``candidate_xy`` and ``demand.xy`` (metric positions), a point unit and a
+    candidate closer to each other than to the street walk the straight line between
+    them (the rule of :mod:`geo.network.straight`, as coverage measures). A stretch of a
+    walk edge gains nothing from it: no point of an edge is closer to a candidate than
+    the candidate's own offset.
+    """
+    table = _network_table(graph, candidates, demand, limit, batch)
+    if candidate_xy is None or demand.xy is None:
+        return table
+    point = demand.hi <= demand.lo
+    d_xy = np.where(point[:, None], demand.xy, np.nan)
+    c, u, d = straight_pairs(candidate_xy, candidates.offset, d_xy, demand.offset, limit)
+    if c.size == 0:
+        return table
+    return _min_per_pair(
+        DistanceTable(np.r_[table.demand, u], np.r_[table.candidate, c], np.r_[table.distance, d])
+    )
+
+
+def _min_per_pair(t: DistanceTable) -> DistanceTable:
+    """One row per (demand, candidate) pair, the shortest distance."""
+    order = np.lexsort((t.distance, t.candidate, t.demand))
+    dem, cand, dist = t.demand[order], t.candidate[order], t.distance[order]
+    first = np.r_[True, (dem[1:] != dem[:-1]) | (cand[1:] != cand[:-1])]
+    return DistanceTable(dem[first], cand[first], dist[first])
+
+
+def _network_table(
+    graph: Graph, candidates: Snap, demand: EdgeDemand, limit: float, batch: int
+) -> DistanceTable:
+    """The pairs within ``limit`` through the snaps and the network."""
     parts: list[DistanceTable] = []
     usable = np.flatnonzero((candidates.edge >= 0) & (candidates.offset <= limit))
     on_edge = demand.edge >= 0

@@ -234,8 +234,11 @@ def _reach(
     reaches gets one more candidate of its own, on the network where it joins it (a cell
     on a stretch of footway that no grid point snaps to is still a place one can build)."""
     net = city.network
-    cand_snap = net.snap_points(np.asarray(sites.geometry.values))
-    table = distance_table(net.graph, cand_snap, demand.on_edges, distance_m)
+    cand_points = np.asarray(sites.geometry.values)
+    cand_snap = net.snap_points(cand_points)
+    table = distance_table(
+        net.graph, cand_snap, demand.on_edges, distance_m, candidate_xy=_xy(cand_points)
+    )
     if not gap_sites:
         return sites, table
     on = demand.on_edges
@@ -259,10 +262,7 @@ def _reach(
         crs=city.epsg,
     )
     more = distance_table(
-        net.graph,
-        net.snap_points(points),
-        on,
-        distance_m,
+        net.graph, net.snap_points(points), on, distance_m, candidate_xy=_xy(points)
     )
     all_sites = gpd.GeoDataFrame(
         gpd.pd.concat([sites, extra], ignore_index=True), geometry="geometry", crs=city.epsg
@@ -272,6 +272,11 @@ def _reach(
         np.r_[table.candidate, more.candidate + len(sites)],
         np.r_[table.distance, more.distance],
     )
+
+
+def _xy(points: np.ndarray) -> np.ndarray:
+    """Coordinates (n x 2) of points, also for none."""
+    return shapely.get_coordinates(points) if len(points) else np.empty((0, 2))
 
 
 def _solve(problem: CoverageProblem, pq: PlanQuestion) -> Any:

@@ -5,6 +5,20 @@ loaded (straight-line otherwise, and the answer says which). Candidates come fro
 straight-line KNN query; because walking is never shorter than the straight line, the
 ranking is exact once the ``limit``-th walking distance is no longer than the straight
 distance of the farthest candidate fetched. Until then the candidate set grows (bounded).
+
+Two rules of #12 (items 5 and 1):
+
+* A person closer to a station than both are to the street walks the straight line
+  (:mod:`geo.network.straight`): standing at a station set back 93 m from the street is
+  0 m from it, not 186 m. That distance is a walk (``distance_kind`` ``walk``).
+* A station within ``max_distance`` in a straight line that stands on another piece of
+  the walk network than the person (a footway cut off by a missing node) cannot be
+  reached by the network at all: it is listed and ranked by its straight-line distance,
+  marked ``distance_kind`` ``straight`` with a note, so a person 35 m from a station is
+  never told there is none. A station on the person's own piece whose walk is longer
+  than ``max_distance`` is *not* listed by its straight line: the network does reach it,
+  just not within ``max_distance`` (a river or a rail line lies between), and ranking it
+  by the crow-fly would put it ahead of a station round the corner.
 """
 
 from __future__ import annotations
@@ -23,11 +37,16 @@ from geo.crs import CRSName, from_wgs84
 from geo.errors import NotFound, YizhanError
 from geo.navigation import Navigation, links
 from geo.network import walk
+from geo.network.straight import straight_is_walk
 from geo.settings import LookupSettings
 from geo.stations import sql as stations_sql
 
 MAX_CANDIDATES = 2000
 MAX_LIMIT = 50
+CUT_OFF_NOTE = "步行网络中此站点与您所在的路段不相连，按直线距离排序"
+CUT_OFF_NOTE_EN = (
+    "the walk network does not connect your street to this station: straight-line distance"
+)
 
 
 class PublicStation(BaseModel):
@@ -54,12 +73,17 @@ class PublicStation(BaseModel):
 
 
 class NearbyStation(PublicStation):
-    """A station with its distance from the person."""
+    """A station with its distance from the person, and whether that distance is a walk
+    (``walk``) or a straight line (``straight``: no walk network, or the walk network
+    cannot reach the station from the person; ``distance_note`` says why)."""
 
     straight_m: float
     walking_m: float | None
     distance_m: float
     walking_min: float
+    distance_kind: Literal["walk", "straight"]
+    distance_note: str | None = None
+    distance_note_en: str | None = None
 
 
 class NearestAnswer(BaseModel):
@@ -221,14 +245,18 @@ def nearest(
             and (not q.open_now or _open_now(r["opening_hours"], q.at, tz))
         ]
         straight = np.array([rows[i]["straight_m"] for i in keep], dtype=float)
+        cut_off = np.zeros(len(keep), dtype=bool)
         if basis == "walking" and keep:
             assert net is not None and origin is not None
             lon = [rows[i]["lon"] for i in keep]
             lat = [rows[i]["lat"] for i in keep]
-            walking = net.walking_m(
-                origin, net.snap_remembered(lon, lat), _walk_budget(q, unseen_m, last)
-            )
-            dist = walking
+            targets = net.snap_remembered(lon, lat)
+            walking = net.walking_m(origin, targets, _walk_budget(q, unseen_m, last))
+            at_hand = straight_is_walk(straight, origin.offset[0], targets.offset)
+            walking = np.where(at_hand, straight, walking)
+            pieces = net.graph.edge_piece(targets.edge)
+            cut_off = ~at_hand & (pieces != net.graph.edge_piece(origin.edge)[0])
+            dist = np.where(cut_off, straight, walking)
         else:
             walking = np.full(len(keep), np.nan)
             dist = straight
@@ -245,13 +273,17 @@ def nearest(
         row = rows[keep[j]]
         d = float(dist[j])
         base = public_station(row, crs=q.crs, when=q.at, tz=tz, origin=origin_ll)
+        by_walk = basis == "walking" and not cut_off[j]
         found.append(
             NearbyStation(
                 **base,
                 straight_m=round(float(straight[j]), 1),
-                walking_m=None if basis == "straight_line" else round(float(walking[j]), 1),
+                walking_m=round(float(walking[j]), 1) if by_walk else None,
                 distance_m=round(d, 1),
                 walking_min=round(d / speed, 1),
+                distance_kind="walk" if by_walk else "straight",
+                distance_note=CUT_OFF_NOTE if cut_off[j] else None,
+                distance_note_en=CUT_OFF_NOTE_EN if cut_off[j] else None,
             )
         )
     x, y = from_wgs84(q.lon, q.lat, q.crs)

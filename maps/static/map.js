@@ -15,7 +15,8 @@
       walking: "按步行距离", straight: "按直线距离", m: "{d} 米", km: "{d} 公里",
       walk: "步行约 {t} 分钟", open: "开放中", closed: "未开放", unknown: "开放时间未知",
       opensAt: "{t} 开放", closesAt: "{t} 关闭", you: "您的位置", phone: "电话 ",
-      hours: "开放时间：", lang: "English", langCode: "zh-CN"
+      hours: "开放时间：", lang: "English", langCode: "zh-CN",
+      lineOnly: "直线距离：步行网络不连通"
     },
     en: {
       title: "Yizhan · nearest station", locate: "Locate me", hint: "or tap the map where you are",
@@ -27,7 +28,8 @@
       straight: "straight-line distance", m: "{d} m", km: "{d} km", walk: "{t} min walk",
       open: "Open", closed: "Closed", unknown: "Hours unknown", opensAt: "opens {t}",
       closesAt: "closes {t}", you: "You are here", phone: "Phone ", hours: "Hours: ",
-      lang: "中文", langCode: "en"
+      lang: "中文", langCode: "en",
+      lineOnly: "straight line: the walk network does not connect"
     }
   };
   var FILTER_SERVICES = ["drinking_water", "toilet", "hot_water", "phone_charging",
@@ -181,6 +183,12 @@
   function distanceText(m) {
     return m < 1000 ? t("m", { d: Math.round(m) }) : t("km", { d: (m / 1000).toFixed(1) });
   }
+  // A station the walk network cannot reach from here is ranked by straight line (#12).
+  function stationDistance(s) {
+    var text = distanceText(s.distance_m) + " · " +
+      t("walk", { t: Math.max(1, Math.round(s.walking_min)) });
+    return s.distance_note ? text + " · " + t("lineOnly") : text;
+  }
   function clock(iso) { return iso ? iso.slice(11, 16) : ""; }
   function openText(s) {
     if (s.open_now === true) {
@@ -206,8 +214,7 @@
       li.dataset.id = String(s.id);
       li.appendChild(el("span", "name", (i + 1) + ". " + s.name));
       var meta = el("span", "meta");
-      meta.appendChild(el("span", null, distanceText(s.distance_m) + " · " +
-        t("walk", { t: Math.max(1, Math.round(s.walking_min)) }) + " · "));
+      meta.appendChild(el("span", s.distance_note ? "straight" : null, stationDistance(s) + " · "));
       var o = openText(s);
       meta.appendChild(el("span", o[1], o[0]));
       li.appendChild(meta);
@@ -233,8 +240,7 @@
   function openSheet(s) {
     $("sheet-name").textContent = s.name;
     $("sheet-kind").textContent = label(CONFIG.kinds, s.kind) + (s.district ? " · " + s.district : "");
-    $("sheet-distance").textContent = distanceText(s.distance_m) + " · " +
-      t("walk", { t: Math.max(1, Math.round(s.walking_min)) });
+    $("sheet-distance").textContent = stationDistance(s);
     var o = openText(s);
     $("sheet-open").textContent = o[0];
     $("sheet-open").className = o[1];

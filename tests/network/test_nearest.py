@@ -209,7 +209,8 @@ def test_walk_network_version_changes_with_every_change_to_the_edges(db, city) -
 def test_nearest_order_equals_a_brute_force_walk_to_every_station(db, city) -> None:
     """Candidates come in rounds of a straight-line KNN with a bounded walk; the answer
     must equal measuring the walk to every station and sorting, also from positions far
-    from the streets where many rounds are needed."""
+    from the streets where many rounds are needed. The walk is the straight line where
+    the two are closer to each other than to the street (#12 item 5)."""
     import numpy as np
 
     from geo.network import walk
@@ -232,7 +233,16 @@ def test_nearest_order_equals_a_brute_force_walk_to_every_station(db, city) -> N
                 max_distance_m=max_m,
             )  # fmt: skip
             got = lookup.nearest(db, q, settings)
-            walks = net.walking_m(net.snap(lon, lat), everywhere, max_m)
+            origin = net.snap(lon, lat)
+            walks = net.walking_m(origin, everywhere, max_m)
+            # #12 item 5: closer to each other than to the street, the straight line
+            _, _, straight = GEOD.inv(
+                np.full(len(rows), lon), np.full(len(rows), lat),
+                [r["lon"] for r in rows], [r["lat"] for r in rows],
+            )  # fmt: skip
+            straight = np.asarray(straight)
+            at_hand = (straight <= origin.offset[0] + everywhere.offset) & (straight <= max_m)
+            walks = np.where(at_hand, straight, walks)
             best = sorted((w, r["id"]) for w, r in zip(walks, rows, strict=True) if w < np.inf)
             expected = [round(w, 1) for w, _ in best[:limit]]
             assert [s.distance_m for s in got.stations] == pytest.approx(expected, abs=0.15)

@@ -150,12 +150,16 @@ def test_lscp_on_a_grid_reaches_full_coverage_once_built(grid) -> None:
 
 
 def test_mclp_on_a_grid_gains_what_it_predicts(grid) -> None:
-    out = plan(grid, plan_question(AS_OF, distance_m=400, k=2, spacing_m=100))
+    # 410 m, not 400: on this grid every walk is a multiple of 25 m, and a cell centre at
+    # exactly D is a knife edge the plan leaves out on purpose (geo/siting/network.py,
+    # _TOLERANCE), so at 400 m the real gain can exceed the prediction by such cells.
+    d = 410.0
+    out = plan(grid, plan_question(AS_OF, distance_m=d, k=2, spacing_m=100))
     before = out["before"]
     gain_m = sum(s["adds_main_street_m"] for s in out["sites"])
     gain_a = sum(s["adds_key_district_m2"] for s in out["sites"])
     _build(grid, out["sites"])
-    s = _coverage(grid, 400)
+    s = _coverage(grid, d)
     # cells are counted exactly as the engine counts them
     assert s["key_district_covered_m2"] - before["key_district_covered_m2"] == pytest.approx(
         gain_a, abs=1.0
