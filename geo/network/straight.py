@@ -19,6 +19,13 @@ make every distance a crow-fly and the walk network pointless (a river, a rail l
 walled compound between two points would no longer count). The rule above only applies
 where the network has nothing to say: within the points' own distance from it.
 
+**Only near the walkways:** the rule applies only to points within
+:data:`RULE_MAX_OFFSET_M` of a walk edge. A point farther from every walkway stands where
+the data has none (water, a park, a hillside, land beyond the street file): a crow-fly
+there would cover a bay from a candidate site on its shore, and a plan would put
+stations where nobody can walk. Such a point keeps the network's walk (and demand with no
+walkway within the service distance stays unreachable, #12 item 12).
+
 Two consequences, used by coverage and siting:
 
 * A point *on* a walk edge (offset 0) is never closer to a station than the station's
@@ -41,12 +48,18 @@ from scipy.spatial import cKDTree
 Floats = NDArray[np.float64]
 Ints = NDArray[np.int64]
 
+#: Farthest a point may stand from the walk network for the rule to apply to it (metres).
+RULE_MAX_OFFSET_M = 500.0  # as far as a station may stand and still join (YIZHAN_WALK_MAX_SNAP_M)
+
 
 def straight_is_walk(
     straight: ArrayLike, offset_a: ArrayLike, offset_b: ArrayLike
 ) -> NDArray[np.bool_]:
-    """Whether the straight line is the walk: ``straight <= offset_a + offset_b``."""
-    return np.asarray(np.asarray(straight) <= np.asarray(offset_a) + np.asarray(offset_b))
+    """Whether the straight line is the walk: ``straight <= offset_a + offset_b``, both
+    offsets within :data:`RULE_MAX_OFFSET_M`."""
+    a, b = np.asarray(offset_a), np.asarray(offset_b)
+    near = (a <= RULE_MAX_OFFSET_M) & (b <= RULE_MAX_OFFSET_M)
+    return np.asarray((np.asarray(straight) <= a + b) & near)
 
 
 def walk_m(
@@ -69,6 +82,10 @@ def straight_pairs(
     a_ok = np.flatnonzero(np.isfinite(a_xy).all(axis=1) & np.isfinite(a_offset))
     b_ok = np.flatnonzero(np.isfinite(b_xy).all(axis=1) & np.isfinite(b_offset))
     empty = (np.array([], np.int64), np.array([], np.int64), np.array([], np.float64))
+    if a_ok.size == 0 or b_ok.size == 0:
+        return empty
+    a_ok = a_ok[a_offset[a_ok] <= RULE_MAX_OFFSET_M]
+    b_ok = b_ok[b_offset[b_ok] <= RULE_MAX_OFFSET_M]
     if a_ok.size == 0 or b_ok.size == 0:
         return empty
     reach = min(limit, float(a_offset[a_ok].max()) + float(b_offset[b_ok].max()))

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from geo.coverage import service
 from geo.network.graph import Graph, Snap
-from geo.network.straight import straight_pairs, walk_m
+from geo.network.straight import RULE_MAX_OFFSET_M, straight_pairs, walk_m
 from geo.siting.network import EdgeDemand, distance_table
 from tests.helpers import cities
 from tests.helpers.nearest_city import add_station, ll, load_network
@@ -136,3 +136,14 @@ def test_the_rule_is_the_straight_line_only_within_the_two_offsets() -> None:
         np.array([10.0, 10.0]), 1000.0,
     )  # fmt: skip
     assert (i.tolist(), j.tolist(), d.tolist()) == ([0], [0], [30.0])
+
+
+def test_no_straight_line_where_the_data_has_no_walkway(db) -> None:
+    # A station 900 m from the only street, its cells around it (also ~900 m off): farther
+    # from every walkway than RULE_MAX_OFFSET_M, so the crow-fly does not count there (a
+    # site on a bay's shore must not cover the bay); through the street it is > 1000 m.
+    cities.load_streets(db, [{"name": "长街", "coords": [(0, 0), (3000, 0)]}])
+    cities.load_district(db, "海湾", (0, 800, 200, 1000))
+    cities.add_station(db, 100, 900)
+    assert RULE_MAX_OFFSET_M < 800
+    assert _cover(db, 1000.0)["key_district_share"] == 0.0

@@ -58,12 +58,10 @@ def test_futian_full_plan_once_built_covers_everything(futian) -> None:
     seconds = time.perf_counter() - started
     assert out["before"]["main_street_share"] < 0.9 and out["sites"]
     # Futian's streets file holds the main roads only: much of the district (hills, parks,
-    # the bay shore) lies over D from any walkable street. Since #12 item 5 a candidate on
-    # the district grid reaches the cells around it in a straight line (they are closer to
-    # each other than to any street), so no candidate-less demand is left there; whatever
-    # is unreachable is reported, and nothing else is left open.
+    # the bay shore) lies over D from any walkable street. Those cells are reported, and
+    # nothing else is left open.
     u = out["unreachable"]
-    assert u["main_street_m"] == 0
+    assert u["main_street_m"] == 0 and u["listed"]
     reachable = 1 - u["key_district_m2"] / out["before"]["key_district_area_m2"]
     assert out["verified"]["main_street_share"] == pytest.approx(1.0, abs=1e-6)
     assert out["verified"]["key_district_share"] == pytest.approx(reachable, abs=1e-5)
