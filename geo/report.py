@@ -18,6 +18,8 @@ from geo import clock
 from geo.coverage import figures, service, trend
 from geo.coverage.city import load_city
 from geo.db import coverage as coverage_db
+from geo.health import data_health
+from geo.settings import LookupSettings
 from geo.siting import plan as siting_plan
 from geo.stations import sql as stations_sql
 from geo.vocab import KINDS
@@ -35,13 +37,16 @@ def report_data(
     *,
     plan_solver: str = "highs",
     plan_time_limit_s: float = 30.0,
+    lookup: LookupSettings | None = None,
 ) -> dict[str, Any]:
     """The report's content for ``kind`` as of ``as_of``, with the recommended sites for
     full coverage of the reachable demand (LSCP); demand no station could reach is its own
     line (summary, districts, streets, targets, plan) and gaps are grouped by street.
     Everything in it is counted from ``as_of`` and the data, never from the day the report
     is made: re-running last month's report gives last month's figures (only
-    ``generated_at`` differs)."""
+    ``generated_at`` differs). Its data health (:mod:`geo.health`, judged with ``lookup``,
+    default the settings of the environment) says what of the stored data may make a
+    figure wrong."""
     q = service.question(as_of, kind, distance_m)
     city = load_city(conn, cell_m=q.cell_m)
     snap = service.run(conn, q, city=city)
@@ -106,6 +111,7 @@ def report_data(
         "plan": plan,
         "map": {**layers, "key_districts": key, "stations": stations, "sites": plan["sites"]},
         "street_gap_where": [_where(f["geometry"]) for f in layers["street_gap"]],
+        "data_health": data_health(conn, lookup or LookupSettings(), today=as_of),
     }
 
 

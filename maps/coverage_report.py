@@ -37,6 +37,7 @@ METRIC_ZH = {
 }
 
 
+HEALTH_LEVEL_ZH = {"ok": "正常 ok", "info": "提示 info", "warn": "注意 warn"}
 NOT_WALKABLE_NOTE = (
     "<p>以下道路无人步行或骑电动车通行（高架、高速、禁止行人等），不计入主要街道总长，"
     "也不是覆盖缺口。 / Not walkable: roads nobody walks or rides an e-bike on (elevated "
@@ -282,6 +283,21 @@ def tables(report: dict[str, Any]) -> dict[str, Table]:
             ["text", "km2"],
         ),
         "建议新址": _sites_table(report),
+        "数据健康": (
+            ["级别", "项目", "说明", "description", "数值", "明细"],
+            [
+                [
+                    HEALTH_LEVEL_ZH[f["level"]],
+                    f["key"],
+                    f["zh"],
+                    f["en"],
+                    Cell(f["figure"], "int"),
+                    "；".join(f["items"]) + (f"；另有 {f['more']} 项" if f["more"] else ""),
+                ]
+                for f in report.get("data_health", [])
+            ],
+            ["text", "text", "text", "text", "text", "text"],
+        ),
         "不可步行道路": (
             ["街道", "道路等级", "原因", "reason", "长度（公里）"],
             [
@@ -500,6 +516,7 @@ def render_html(report: dict[str, Any]) -> str:
             "街道缺口",
             "区域缺口",
             "建议新址",
+            "数据健康",
             "不可步行道路",
             "街道",
         )

@@ -15,6 +15,9 @@ def _template(name: str) -> Template:
     return Template(resources.files("maps").joinpath("templates", name).read_text("utf-8"))
 
 
+HEALTH_MARK = {"ok": "✓ 正常", "info": "· 提示", "warn": "! 注意"}
+
+
 def render_home(summary: dict[str, Any]) -> str:
     """The home page with the loaded city's figures."""
     rows = [
@@ -40,6 +43,13 @@ def render_home(summary: dict[str, Any]) -> str:
     table = "\n".join(
         f"<tr><th>{escape(str(k))}</th><td>{escape(str(v))}</td></tr>" for k, v in rows
     )
+    health = summary.get("data_health") or []
+    if health:
+        table += '\n<tr><th colspan="2">数据健康 data health</th></tr>' + "\n".join(
+            f'<tr class="health-{escape(f["level"])}"><th>{escape(HEALTH_MARK[f["level"]])}</th>'
+            f"<td>{escape(f['zh'])}<br><small>{escape(f['en'])}</small></td></tr>"
+            for f in health
+        )
     return _template("home.html").substitute(table=table)
 
 

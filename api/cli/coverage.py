@@ -124,9 +124,10 @@ def report_coverage(
     # Lazy: psycopg, geopandas and scipy would slow every start-up of the CLI.
     from geo.db.connection import connect
     from geo.report import report_data
+    from geo.settings import get_settings
 
     with connect(autocommit=True) as conn:
-        report = report_data(conn, as_of_date(as_of), kind, distance)
+        report = report_data(conn, as_of_date(as_of), kind, distance, lookup=get_settings().lookup)
     write_html(report, out)
     console.print(f"报告已写入 / report written: {out}")
     if xlsx is not None:

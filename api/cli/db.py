@@ -57,8 +57,8 @@ def db_status() -> None:
     from geo.db import network
     from geo.db.connection import connect, database_url
     from geo.db.migrate import applied, available
+    from geo.health import data_health
     from geo.stations import sql as stations
-    from geo.stations.reach import network_health
 
     if not _external():
         c = _cluster()
@@ -77,30 +77,21 @@ def db_status() -> None:
         if done:
             console.print(network.counts(conn))
             console.print({"stations": stations.counts_by_kind(conn)})
-            _, unlocated = stations.unlocated(conn, limit=1)
-            console.print(
-                f"未定位的站点 / unlocated stations: {unlocated}"
-                + (" (yizhan stations unlocated)" if unlocated else "")
-            )
-            _print_pieces(network_health(conn, get_settings().lookup))
+            _print_health(data_health(conn, get_settings().lookup))
 
 
-def _print_pieces(health: dict[str, Any] | None) -> None:
-    """The walk network's pieces and the public stations on small ones."""
-    if health is None:
-        console.print("步行网络 / walk network: 未导入 none loaded")
-        return
-    console.print(
-        f"步行网络 / walk network: {health['pieces']} 块 pieces, 最大块占长度 largest piece "
-        f"{health['largest_piece_share']:.1%} of the length"
-    )
-    small = health["stations_on_small_pieces"]
-    limit = f"{health['small_piece_m']:.0f}"
-    console.print(
-        f"位于小于 {limit} 米孤块上的站点 / stations on pieces under {limit} m: {len(small)}"
-    )
-    for s in small:
-        console.print(f"  #{s['id']} {s['name']} ({s['kind']}): {s['piece_m']:.0f} m", markup=False)
+def _print_health(findings: list[dict[str, Any]]) -> None:
+    """The data health (geo.health): one line per finding, marked ✓ ok, · info, ! warn."""
+    from geo.health import LEVEL_MARK
+
+    console.print("数据健康 / data health:")
+    for f in findings:
+        console.print(f"  {LEVEL_MARK[f['level']]} {f['zh']}", markup=False)
+        console.print(f"    {f['en']}", markup=False, style="dim")
+        for item in f["items"]:
+            console.print(f"      {item}", markup=False)
+        if f["more"]:
+            console.print(f"      … 另有 {f['more']} 项 / and {f['more']} more", markup=False)
 
 
 @db_app.command("migrate")

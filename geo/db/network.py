@@ -412,3 +412,29 @@ def log_import(
         "INSERT INTO import_log (what, file, actor, counts, options) VALUES (%s, %s, %s, %s, %s)",
         (what, file, actor, Jsonb(counts), Jsonb(options)),
     )
+
+
+def not_walkable_totals(conn: psycopg.Connection[Any]) -> list[dict[str, Any]]:
+    """Streets out of the walk network because nobody walks on them (migration 0011), per
+    reason: how many and how long, and how many of them are main streets by class or name
+    (out of the main-street figures)."""
+    rows = conn.execute(
+        """SELECT not_walkable AS reason, count(*) AS streets,
+                  coalesce(sum(length_m), 0) AS length_m,
+                  count(*) FILTER (WHERE excluded_main) AS main_streets,
+                  coalesce(sum(length_m) FILTER (WHERE excluded_main), 0) AS main_m
+             FROM streets WHERE not_walkable IS NOT NULL
+            GROUP BY not_walkable ORDER BY sum(length_m) DESC, not_walkable"""
+    ).fetchall()
+    return [dict(r) for r in rows]
+
+
+def last_import(conn: psycopg.Connection[Any], what: str) -> dict[str, Any] | None:
+    """The newest entry of the import log for ``what`` (``streets``, ``districts``,
+    ``stations``): file, actor, when and its counts; None when there is none."""
+    row = conn.execute(
+        "SELECT file, actor, at, counts FROM import_log WHERE what = %s"
+        " ORDER BY at DESC, id DESC LIMIT 1",
+        (what,),
+    ).fetchone()
+    return dict(row) if row else None

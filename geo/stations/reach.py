@@ -9,6 +9,7 @@ end at the piece's ends, so coverage and the nearest lookup cannot see past them
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import psycopg
@@ -36,6 +37,7 @@ def network_health(
     conn: psycopg.Connection[Any],
     settings: LookupSettings,
     net: WalkNetwork | None = None,
+    today: dt.date | None = None,
 ) -> dict[str, Any] | None:
     """The walk network's pieces and the public stations on small ones.
 
@@ -49,6 +51,9 @@ def network_health(
     net : WalkNetwork, optional
         The network to judge (an import judges the one it is storing); by default the
         stored one.
+    today : date, optional
+        Whose public stations: those public on this day (default the city's today; a
+        report passes its as-of date).
 
     Returns
     -------
@@ -65,7 +70,7 @@ def network_health(
         found = _stored_pieces(net)
     else:
         found = pieces_mod.pieces(net.graph)
-    stations = sql.public_positions(conn)
+    stations = sql.public_positions(conn, today)
     small = pieces_mod.on_small_pieces(
         net,
         found,

@@ -704,9 +704,12 @@ def nearest(
 _PUBLIC_POSITIONS = f"SELECT id, name, kind, {_LON_LAT} FROM stations WHERE {PUBLIC} ORDER BY id"
 
 
-def public_positions(conn: psycopg.Connection[Any]) -> list[dict[str, Any]]:
-    """Every public station's id, name, kind and WGS-84 lon/lat, by id."""
-    return list(conn.execute(_PUBLIC_POSITIONS, public_params()).fetchall())
+def public_positions(
+    conn: psycopg.Connection[Any], today: dt.date | None = None
+) -> list[dict[str, Any]]:
+    """Every station public on ``today`` (default the city's today): id, name, kind and
+    WGS-84 lon/lat, by id."""
+    return list(conn.execute(_PUBLIC_POSITIONS, public_params(today)).fetchall())
 
 
 def station(conn: psycopg.Connection[Any], station_id: int) -> dict[str, Any] | None:
@@ -835,3 +838,15 @@ def stations_fingerprint(conn: psycopg.Connection[Any], kind: str, as_of: dt.dat
         _kind_on(kind, as_of),
     ).fetchone()
     return str(row["f"]) if row else ""
+
+
+def health_counts(conn: psycopg.Connection[Any]) -> dict[str, int]:
+    """Stations the data-health check counts: ``unlocated`` (no position yet) and
+    ``without_district`` (a position outside every loaded district; 0 with no districts)."""
+    row = conn.execute(
+        """SELECT count(*) FILTER (WHERE geom IS NULL) AS unlocated,
+                  count(*) FILTER (WHERE geom IS NOT NULL AND district IS NULL
+                                   AND EXISTS (SELECT 1 FROM districts)) AS without_district
+             FROM stations"""
+    ).fetchone()
+    return {k: int(v) for k, v in dict(row or {}).items()}

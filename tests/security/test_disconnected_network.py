@@ -114,7 +114,7 @@ def test_db_status_shows_the_pieces(db, database_url, tmp_path, stations) -> Non
     import_streets(_write(tmp_path / "s.geojson"))
     out = yizhan("db", "status", url=database_url)
     assert out.returncode == 0, out.stderr
-    assert "2 块 pieces" in out.stdout
+    assert "步行路网共 2 块" in out.stdout
     assert f"{_share():.1%}" in out.stdout
-    assert f"#{stations['island']} 孤岛驿站 (love_station): 100 m" in out.stdout
+    assert f"#{stations['island']} 孤岛驿站：100 m" in out.stdout
     assert "stations on pieces under 1000 m: 1" in out.stdout
