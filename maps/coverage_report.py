@@ -147,7 +147,7 @@ def tables(report: dict[str, Any]) -> dict[str, tuple[list[str], list[list[Any]]
             ],
         ),
         "街道缺口": (
-            ["街道", "区域", "未覆盖长度（米）", "位置（中点）"],
+            ["街道", "区域", "未覆盖长度（米）", "位置（中点，WGS-84）"],
             [
                 [g["street"], g["district"], f"{g['measure']:.0f}", w]
                 for g, w in zip(report["street_gaps"], report["street_gap_where"], strict=True)
@@ -160,8 +160,10 @@ def tables(report: dict[str, Any]) -> dict[str, tuple[list[str], list[list[Any]]
         "建议新址": (
             [
                 "序号",
-                "经度",
-                "纬度",
+                "经度（WGS-84）",
+                "纬度（WGS-84）",
+                "经度（GCJ-02 高德）",
+                "纬度（GCJ-02 高德）",
                 "服务街道",
                 "所在区域",
                 "新增街道覆盖（米）",
@@ -174,6 +176,8 @@ def tables(report: dict[str, Any]) -> dict[str, tuple[list[str], list[list[Any]]
                     p["rank"],
                     f"{p['lon']:.6f}",
                     f"{p['lat']:.6f}",
+                    f"{p['x']:.6f}",
+                    f"{p['y']:.6f}",
                     p["street"],
                     p["district"],
                     f"{p['adds_main_street_m']:.0f}",
