@@ -174,6 +174,10 @@ def test_the_cli_stops_with_status_2_and_force_imports(db, streets, database_url
     forced = yizhan(*args, "--force", url=database_url)
     assert forced.returncode == 0, forced.stdout + forced.stderr
     assert "--force" in forced.stdout and _stations(db) == 12
+    right = yizhan(
+        "import", "stations", path, "--kind", "love_station", "--crs", "gcj02", url=database_url
+    )
+    assert right.returncode == 0 and "the declared datum gcj02 fits the streets" in right.stdout
 
 
 def test_the_api_answers_422_and_force_true_imports_in_the_request_and_as_a_job(
