@@ -26,14 +26,15 @@ from tests.helpers.cities import load_streets, lonlat
 from tests.helpers.cli import yizhan
 from tests.helpers.imports import upload, wait_for_job
 
-# A sparse grid of streets 400 m apart over 2.4 × 2.4 km (as a main-roads export is).
+# A sparse grid of streets 400 m apart over 4.8 × 4.8 km (as a main-roads export is).
 GRID = [
-    {"name": f"横{i}路", "coords": [(0.0, 400.0 * i), (2400.0, 400.0 * i)]} for i in range(7)
-] + [{"name": f"纵{i}路", "coords": [(400.0 * i, 0.0), (400.0 * i, 2400.0)]} for i in range(7)]
+    {"name": f"横{i}路", "coords": [(0.0, 400.0 * i), (4800.0, 400.0 * i)]} for i in range(13)
+] + [{"name": f"纵{i}路", "coords": [(400.0 * i, 0.0), (400.0 * i, 4800.0)]} for i in range(13)]
 
-# Twelve stations 8–15 m beside the streets, in WGS-84 (lon, lat).
+# Twelve stations 8–15 m beside the streets in the grid's middle, in WGS-84 (lon, lat):
+# moved 600 m by a wrong datum they are still inside the streets' area.
 TRUE = [
-    lonlat(x, y)
+    lonlat(x + 1200.0, y + 1200.0)
     for x, y in [
         (150, 410),
         (610, 812),
@@ -159,6 +160,22 @@ def test_too_few_rows_near_the_streets_skip_the_check(db, streets, database_url,
     report = import_stations(path, kind="love_station", crs="wgs84", url=database_url)
     assert report.datum["outcome"] == "skipped" and report.counts["created"] == 5
     assert any("too few rows near the streets" in n for n in report.notes)
+
+
+def test_a_right_list_reaching_beyond_the_streets_is_not_taken_for_another_datum(
+    db, streets, database_url, tmp_path
+) -> None:
+    """Stations east of the loaded streets come closer to them in any datum that moves
+    them west; only the rows among the streets judge the datum."""
+    beyond = [lonlat(4800.0 + 300.0 + 90.0 * i, 500.0 + 310.0 * i) for i in range(12)]
+    lines = ["id,name,lng,lat"] + [
+        f"s{i},{i}号驿站,{x:.7f},{y:.7f}" for i, (x, y) in enumerate([*TRUE, *beyond])
+    ]
+    path = tmp_path / "s.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    report = import_stations(path, kind="love_station", crs="wgs84", url=database_url)
+    assert report.counts["created"] == 24
+    assert report.datum["outcome"] == "fits" and report.datum["rows_compared"] == 12
 
 
 def test_the_cli_stops_with_status_2_and_force_imports(db, streets, database_url, tmp_path):
