@@ -157,7 +157,7 @@ class AccountSettings(BaseSettings):
     token_ttl_s: int = 8 * 3600  # bearer tokens and page sessions expire after this
     login_window_s: int = Field(default=900, ge=1)  # failed logins are counted over this
     login_lock_s: int = Field(default=900, ge=1)  # how long a lock lasts
-    login_max_failures_user: int = Field(default=6, ge=1)  # one account from one address
+    login_max_failures_user: int = Field(default=5, ge=1)  # one account from one address
     login_max_failures_client: int = Field(default=20, ge=1)  # one address, all accounts
     login_max_failures_account: int = Field(default=50, ge=1)  # one account, all addresses
     login_backoff_max_s: int = Field(default=300, ge=1)  # the longest account backoff
@@ -176,12 +176,12 @@ class StationSettings(BaseSettings):
     duplicate_name_radius_m: float = 200.0  # a similar name this close: a possible duplicate
     duplicate_name_similarity: float = 0.4  # pg_trgm similarity of name keys that counts
     # Station imports check the declared datum against the walk network
-    # (geo.stations.datum): rows within this of the network under some datum count,
+    # (geo.stations.datum): rows inside the network's hull and within this of it count,
     datum_check_near_m: float = Field(default=2000.0, gt=0)
     # at least this many of them, else the check is skipped;
     datum_check_min_rows: int = Field(default=6, ge=1)
-    # another datum is likely when the declared one's median snap distance is at least
-    # this many metres and that datum's is at most 1/ratio of it.
+    # another datum is likely when the declared one's median (or mean) snap distance is
+    # at least this many metres and that datum's is at most 1/ratio of it.
     datum_check_min_m: float = Field(default=20.0, ge=0)
     datum_check_ratio: float = Field(default=2.0, gt=1)
 

@@ -52,9 +52,10 @@ Outcome = Literal["fits", "mismatch", "skipped"]
 
 @dataclass
 class DatumCheck:
-    """What the check found: ``outcome`` (``fits``, ``mismatch`` or ``skipped``), the
-    median snap distance under each datum, the rows compared and, on a mismatch, the
-    datum the file is likely in. ``forced`` when the import went on regardless."""
+    """What the check found: ``outcome`` (``fits``, ``mismatch`` or ``skipped``, with its
+    ``reason``), the median and mean snap distance under each datum, the rows compared
+    and, on a mismatch, the datum the file is likely in. ``forced`` when the import went
+    on regardless."""
 
     declared: str
     outcome: Outcome
