@@ -24,6 +24,7 @@ log = logging.getLogger("yizhan.api")
 STATUS: dict[type[errors.YizhanError], int] = {
     errors.InvalidInput: 422,
     errors.UnknownCRS: 422,
+    errors.DatumMismatch: 422,
     errors.InvalidFile: 422,
     errors.NotFound: 404,
     errors.Forbidden: 403,

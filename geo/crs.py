@@ -21,6 +21,8 @@ from geo.errors import UnknownCRS
 
 CRSName = Literal["wgs84", "gcj02", "bd09"]
 CRS_NAMES: tuple[str, ...] = ("wgs84", "gcj02", "bd09")
+#: How each datum is named where people read positions (table headers, file labels).
+CRS_LABELS: dict[str, str] = {"wgs84": "WGS-84", "gcj02": "GCJ-02", "bd09": "BD-09"}
 
 _CRS_ALIASES = {
     "wgs84": "wgs84",

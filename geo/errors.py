@@ -78,6 +78,13 @@ class UnknownCRS(InvalidInput):
     code = "unknown_crs"
 
 
+class DatumMismatch(InvalidInput):
+    """A station file fits the streets far better in another datum than the declared one
+    (``details``: the medians per datum and the likely one); ``--force`` imports anyway."""
+
+    code = "datum_mismatch"
+
+
 class NotFound(YizhanError):
     """What was asked for does not exist."""
 

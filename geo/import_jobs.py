@@ -89,6 +89,8 @@ class ImportOptions:
     #: The importer's name when they may not publish (field staff): their rows may only
     #: change stations they registered (``geo.stations.imports``).
     field_staff: str | None = None
+    #: Import even when the rows fit the streets far better in another datum.
+    force: bool = False
 
     def check(self) -> None:
         """Refuse an unknown kind before a job is queued for it."""
@@ -124,6 +126,7 @@ def summary(report: ImportReport, listed: int) -> dict[str, Any]:
         "duplicates": report.duplicates[:listed],
         "duplicates_total": len(report.duplicates),
         "notes": report.notes,
+        "datum": report.datum,
     }
 
 
@@ -145,6 +148,7 @@ def _import(
         encoding=options.encoding,
         review_state=options.review_state,
         field_staff=options.field_staff,
+        force=options.force,
         actor=actor,
         url=url,
         limits=limits,

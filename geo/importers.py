@@ -67,6 +67,9 @@ class ImportReport:
     #: one their position lies in (reported, still imported with the position's):
     #: ``{"row", "name", "file_district", "district"}``.
     district_mismatches: list[dict[str, Any]] = field(default_factory=list)
+    #: Station imports: the declared datum judged against the walk network
+    #: (:class:`geo.stations.datum.DatumCheck` as a dict), None for other imports.
+    datum: dict[str, Any] | None = None
     seconds: float = 0.0
     dry_run: bool = False
 

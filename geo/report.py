@@ -21,6 +21,7 @@ from geo.db import coverage as coverage_db
 from geo.health import data_health
 from geo.settings import LookupSettings
 from geo.siting import plan as siting_plan
+from geo.siting.present import with_crs
 from geo.stations import sql as stations_sql
 from geo.vocab import KINDS
 
@@ -61,7 +62,8 @@ def report_data(
         time_limit_s=plan_time_limit_s,
         cell_m=q.cell_m,
     )
-    plan = siting_plan.plan(conn, pq, city=city)
+    # Sites in WGS-84 (lon, lat) and GCJ-02 (x, y), each named where it is shown.
+    plan = with_crs(siting_plan.plan(conn, pq, city=city), "gcj02")
     geoms = coverage_db.snapshot_geoms(conn, snap["id"])
     figs = snap["figures"]
     share = {d["district"]: d.get("area_share") for d in figs["districts"]}
@@ -95,6 +97,8 @@ def report_data(
         "kind": kind,
         "kind_zh": KINDS[kind].zh,
         "as_of": as_of.isoformat(),
+        # Positions (map layers, gaps, sites' lon/lat) are WGS-84; sites also in GCJ-02.
+        "positions_crs": "wgs84",
         "generated_at": clock.now().isoformat(timespec="seconds"),
         "summary": figs["summary"],
         "districts": figs["districts"],
@@ -116,6 +120,6 @@ def report_data(
 
 
 def _where(geometry: dict[str, Any]) -> str:
-    """A stretch's position for a table: its middle point in WGS-84."""
+    """A stretch's position for a table: its middle point, named WGS-84."""
     mid = shapely.line_interpolate_point(shapely.geometry.shape(geometry), 0.5, normalized=True)
-    return f"{mid.y:.5f}N, {mid.x:.5f}E"
+    return f"{mid.y:.5f}N, {mid.x:.5f}E (WGS-84)"

@@ -195,6 +195,15 @@ class StationSettings(BaseSettings):
     duplicate_radius_m: float = 50.0  # same kind this close: a possible duplicate
     duplicate_name_radius_m: float = 200.0  # a similar name this close: a possible duplicate
     duplicate_name_similarity: float = 0.4  # pg_trgm similarity of name keys that counts
+    # Station imports check the declared datum against the walk network
+    # (geo.stations.datum): rows inside the network's hull and within this of it count,
+    datum_check_near_m: float = Field(default=2000.0, gt=0)
+    # at least this many of them, else the check is skipped;
+    datum_check_min_rows: int = Field(default=6, ge=1)
+    # another datum is likely when the declared one's median (or mean) snap distance is
+    # at least this many metres and that datum's is at most 1/ratio of it.
+    datum_check_min_m: float = Field(default=20.0, ge=0)
+    datum_check_ratio: float = Field(default=2.0, gt=1)
 
 
 class ImportSettings(BaseSettings):

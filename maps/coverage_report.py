@@ -219,8 +219,10 @@ def _district_table(report: dict[str, Any]) -> Table:
 def _sites_table(report: dict[str, Any]) -> Table:
     head = [
         "序号",
-        "经度",
-        "纬度",
+        "经度（WGS-84）",
+        "纬度（WGS-84）",
+        "经度（GCJ-02 高德）",
+        "纬度（GCJ-02 高德）",
         "服务街道",
         "所在区域",
         "新增街道覆盖（米）",
@@ -234,6 +236,8 @@ def _sites_table(report: dict[str, Any]) -> Table:
             p["rank"],
             p["lon"],
             p["lat"],
+            p.get("x"),
+            p.get("y"),
             p["street"],
             p["district"],
             p["adds_main_street_m"],
@@ -244,7 +248,8 @@ def _sites_table(report: dict[str, Any]) -> Table:
         ]
         for p in report["plan"]["sites"]
     ]
-    return head, rows, ["int", "coord", "coord", "text", "text", "m", "m2", "pct", "pct", "text"]
+    kinds = ["int", "coord", "coord", "coord", "coord", "text", "text", "m", "m2", "pct", "pct"]
+    return head, rows, [*kinds, "text"]
 
 
 def tables(report: dict[str, Any]) -> dict[str, Table]:

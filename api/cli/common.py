@@ -70,6 +70,10 @@ def print_import_report(report: ImportReport, *, problems_out: Path | None = Non
     console.print(table)
     for note in report.notes:
         console.print(f"[dim]note: {note}[/dim]")
+    if report.datum is not None and report.datum["outcome"] == "fits":
+        from geo.stations.datum import DatumCheck
+
+        console.print(f"[dim]datum: {DatumCheck(**report.datum).note()}[/dim]")
     if report.problems:
         codes = ", ".join(f"{code} {n}" for code, n in report.problem_codes().items())
         title = f"未导入的行 / rows not imported: {len(report.problems)} ({codes})"

@@ -16,9 +16,18 @@ export_app = typer.Typer(help="导出数据 / export data", no_args_is_help=True
 def export_stations(
     out: Annotated[Path, typer.Option("--out", help="输出文件 / output file")],
     format: Annotated[str, typer.Option(help="geojson | gpkg | csv | xlsx")] = "geojson",
-    crs: Annotated[str, typer.Option(help="坐标系 / coordinates: wgs84 | gcj02 | bd09")] = "wgs84",
+    crs: Annotated[
+        str,
+        typer.Option(
+            help="坐标系 / coordinates: wgs84 | gcj02 | bd09 (GeoJSON: wgs84 only; a GCJ-02/"
+            "BD-09 gpkg is labelled with that datum, never EPSG:4326)"
+        ),
+    ] = "wgs84",
 ) -> None:
-    """Export every station (all statuses) with coordinates in the chosen system."""
+    """Export every station (all statuses) with coordinates in the chosen system.
+
+    GeoJSON is WGS-84 only (RFC 7946); GCJ-02 and BD-09 go to gpkg (a spatial reference
+    system named for the datum), csv or xlsx (a ``crs`` column)."""
     # Lazy: psycopg and geopandas would slow every start-up of the CLI.
     from geo.db.connection import connect
     from geo.stations.export import export_stations as run

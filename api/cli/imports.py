@@ -112,12 +112,21 @@ def import_stations(  # noqa: PLR0913 - one parameter per option
         Path | None,
         typer.Option(help="把全部问题行写入 CSV / write every problem row to this CSV file"),
     ] = None,
+    force: Annotated[
+        bool,
+        typer.Option(
+            help="坐标在另一坐标系下与路网更吻合时仍按 --crs 导入 / import even when the "
+            "points fit the streets far better in another datum"
+        ),
+    ] = False,
 ) -> None:
     """Import stations; rows with problems are listed by row number and not stored.
 
     The report lists the first YIZHAN_IMPORT_REPORT_PROBLEMS problems; --problems-out
-    writes them all. Files over YIZHAN_IMPORT_MAX_ROWS rows or
-    YIZHAN_IMPORT_MAX_DECOMPRESSED_BYTES bytes unpacked are refused.
+    writes them all. When the points fit the stored streets far better in another datum
+    than --crs, the import stops and names it; --force imports anyway. Files over
+    YIZHAN_IMPORT_MAX_ROWS rows or YIZHAN_IMPORT_MAX_DECOMPRESSED_BYTES bytes unpacked
+    are refused.
     """
     # lazy: geopandas slows every start-up
     from geo.importers import problem_record, problems_csv
@@ -133,6 +142,7 @@ def import_stations(  # noqa: PLR0913 - one parameter per option
             lon_field=lon_field,
             lat_field=lat_field,
             encoding=encoding,
+            force=force,
             progress=lambda phase, done, total: update(done, total or done),
         )
     if problems_out is not None:

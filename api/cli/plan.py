@@ -62,9 +62,22 @@ def _print_file_problems(problems: list[dict[str, Any]]) -> None:
     _more(min(LISTED, len(problems)), len(problems), "行", "rows")
 
 
-def _print_sites(sites: list[dict[str, Any]]) -> None:
+def _in_crs(items: list[dict[str, Any]], crs: str) -> list[tuple[float, float]]:
+    """The items' WGS-84 ``lon``/``lat`` in ``crs``."""
+    from geo.crs import from_wgs84
+
+    if not items:
+        return []
+    x, y = from_wgs84([i["lon"] for i in items], [i["lat"] for i in items], crs)
+    return [(float(a), float(b)) for a, b in zip(x, y, strict=True)]
+
+
+def _print_sites(sites: list[dict[str, Any]], crs: str) -> None:
     """The sites in build order; two lines per site so that it reads at 80 columns: the
-    numbers whole (never cut to ``121.…``), the names folded when they must be."""
+    numbers whole (never cut to ``121.…``), the names folded when they must be. The
+    positions are in ``crs``, named in the column's header."""
+    from geo.crs import CRS_LABELS
+
     table = Table(
         title="建议新址 recommended sites（按建设顺序 in build order）",
         caption="每格两行：主要街道 / 重点区域  two lines each: main streets / key districts"
@@ -76,15 +89,15 @@ def _print_sites(sites: list[dict[str, Any]]) -> None:
         padding=(0, 1),
     )
     table.add_column("#", no_wrap=True, justify="right")
-    table.add_column("经度 lon\n纬度 lat", no_wrap=True, justify="right")
+    table.add_column(f"经度 lon\n纬度 lat\n{CRS_LABELS[crs]}", no_wrap=True, justify="right")
     table.add_column("街道 street\n区域 district", overflow="fold", ratio=1)
     table.add_column("新增 adds\nm / m²", no_wrap=True, justify="right")
     table.add_column("累计 total\n覆盖率", no_wrap=True, justify="right")
     table.add_column("候选 candidate", overflow="fold", ratio=1)
-    for s in sites:
+    for s, (x, y) in zip(sites, _in_crs(sites, crs), strict=True):
         table.add_row(
             f"{s['rank']}{'*' if s.get('sliver') else ''}",
-            f"{s['lon']:.6f}\n{s['lat']:.6f}",
+            f"{x:.6f}\n{y:.6f}",
             f"{s['street']}\n{s['district']}",
             f"{s['adds_main_street_m']:.0f} m\n{s['adds_key_district_m2']:.0f} m²",
             f"{pct(s['main_street_share'])}\n{pct(s['key_district_share'])}",
@@ -93,7 +106,9 @@ def _print_sites(sites: list[dict[str, Any]]) -> None:
     console.print(table)
 
 
-def _print_unreachable(u: dict[str, Any]) -> None:
+def _print_unreachable(u: dict[str, Any], crs: str) -> None:
+    from geo.crs import CRS_LABELS
+
     if not u["units"]:
         return
     console.print(
@@ -108,26 +123,27 @@ def _print_unreachable(u: dict[str, Any]) -> None:
             f"cover (no walkway within reach)：街道 street {never['main_street_m']:.0f} m，"
             f"面积 area {never['key_district_m2']:.0f} m²[/yellow]"
         )
-    for item in u["listed"][:LISTED]:
+    listed = u["listed"][:LISTED]
+    for item, (x, y) in zip(listed, _in_crs(listed, crs), strict=True):
         console.print(
             f"  {item['kind']} {item['street'] or ''} {item['district']} "
-            f"({item['lon']:.6f}, {item['lat']:.6f})"
+            f"({x:.6f}, {y:.6f} {CRS_LABELS[crs]})"
         )
     _more(min(LISTED, len(u["listed"])), u["units"], "处", "units")
 
 
-def _print_plan(out: dict[str, Any]) -> None:
+def _print_plan(out: dict[str, Any], crs: str) -> None:
     b, v = out["before"], out["verified"]
     _print_header(out)
     _print_file_problems(out["candidates"]["file_problems"])
-    _print_sites(out["sites"])
+    _print_sites(out["sites"], crs)
     console.print(
         f"覆盖率 coverage：主要街道 main streets {pct(b['main_street_share'])} → "
         f"{pct(v['main_street_share'])}，重点区域 key districts "
         f"{pct(b['key_district_share'])} → {pct(v['key_district_share'])}"
         "（建成全部新址后由覆盖引擎复算 / measured by the coverage engine with every site built）"
     )
-    _print_unreachable(out["unreachable"])
+    _print_unreachable(out["unreachable"], crs)
     console.print(out["pace"]["text"])
     console.print(out["pace"]["text_en"])
 
@@ -145,8 +161,22 @@ def plan(  # noqa: PLR0913
         Path | None, typer.Option(help="候选点文件 CSV/XLSX/GeoJSON / candidate sites file")
     ] = None,
     crs: Annotated[
-        str, typer.Option(help="候选点文件坐标系 / datum of the file: wgs84|gcj02|bd09")
+        str,
+        typer.Option(
+            help="坐标系：候选点文件按此读取，新址按此显示和写出 / datum: the candidates file "
+            "is read in it, the sites printed and written in it: wgs84|gcj02|bd09"
+        ),
     ] = "wgs84",
+    candidates_crs: Annotated[
+        str | None,
+        typer.Option(help="候选点文件另用的坐标系 / the candidates file's datum, if not --crs"),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="把新址写入 CSV/XLSX（按 --crs）/ write the sites to .csv or .xlsx"
+        ),
+    ] = None,
     spacing: Annotated[
         float | None,
         typer.Option(help="生成候选点间距（米）/ generate candidates this many metres apart"),
@@ -160,9 +190,12 @@ def plan(  # noqa: PLR0913
     ] = None,
 ) -> None:
     """Where new stations should go: the fewest that close every gap (--full), or the best
-    k (--k K). Existing stations stay; candidates from --candidates and/or --spacing."""
+    k (--k K). Existing stations stay; candidates from --candidates and/or --spacing.
+    Positions are printed, and written with --out, in --crs (named in the header)."""
     # Lazy: psycopg, geopandas, scipy and highspy would slow every start-up of the CLI.
+    from geo.crs import CRS_LABELS, parse_crs
     from geo.db.connection import connect
+    from geo.siting.export import check_out, write_sites
     from geo.siting.plan import plan as make_plan
     from geo.siting.plan import plan_question
 
@@ -171,6 +204,9 @@ def plan(  # noqa: PLR0913
             "请指定 --full（全覆盖）或 --k 数量（二选一）",
             "give either --full (full coverage) or --k N (the best N sites), not both",
         )
+    datum = parse_crs(crs)
+    if out is not None:
+        check_out(out)
     pq = plan_question(
         as_of_date(as_of),
         kind=kind,
@@ -181,7 +217,14 @@ def plan(  # noqa: PLR0913
         spacing_m=spacing,
         piece_m=piece_m,
         candidates_file=candidates,
-        candidates_crs=crs,
+        candidates_crs=parse_crs(candidates_crs) if candidates_crs else datum,
     )
     with connect(autocommit=True) as conn:
-        _print_plan(make_plan(conn, pq))
+        answer = make_plan(conn, pq)
+    _print_plan(answer, datum)
+    if out is not None:
+        n = write_sites(answer, out, datum)
+        console.print(
+            f"已写出 {n} 个新址（{CRS_LABELS[datum]}）/ wrote {n} sites in "
+            f"{CRS_LABELS[datum]}: {out}"
+        )

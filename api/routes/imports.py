@@ -83,6 +83,15 @@ def import_file(  # noqa: PLR0913 - one parameter per form field
         str | None,
         Form(max_length=40, description="文件编码 / encoding: utf-8 | gbk | big5 | shift_jis"),
     ] = None,
+    force: Annotated[
+        bool,
+        Form(
+            description=(
+                "坐标与路网在另一坐标系下明显更吻合时仍按声明的坐标系导入 / import even "
+                "when the rows fit the streets far better in another datum"
+            )
+        ),
+    ] = False,
     run_async: Annotated[
         bool,
         Query(
@@ -105,6 +114,7 @@ def import_file(  # noqa: PLR0913 - one parameter per form field
         encoding=encoding or None,
         review_state="approved" if user.can_publish else "pending_review",
         field_staff=None if user.can_publish else user.name,
+        force=force,
     )
     options.check()
     settings = request.app.state.settings.imports

@@ -32,6 +32,13 @@ class ImportOut(BaseModel):
     duplicates: list[dict[str, Any]] = Field(description="the first possible duplicates")
     duplicates_total: int
     notes: list[str]
+    datum: dict[str, Any] | None = Field(
+        default=None,
+        description=(
+            "坐标系检查 / the declared datum judged against the walk network: outcome "
+            "(fits, mismatch, skipped), reason, medians_m per datum, rows_compared, likely, forced"
+        ),
+    )
     job_id: str
     problems_url: str = Field(description="every problem row as CSV / 全部问题行（CSV）")
 

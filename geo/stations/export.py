@@ -5,6 +5,18 @@ ones ``yizhan import stations`` reads (``lng``/``lat``, ``services`` as a comma 
 export can be imported again with the same ``--crs``. A station without a position (an
 unlocated draft) has empty ``lng``/``lat`` (no geometry in GeoJSON and GeoPackage), and
 imports again as one.
+
+A file never claims a datum its numbers are not in (#12 item 9). GCJ-02 and BD-09 have
+no EPSG code, and a GIS takes the numbers of a file tagged EPSG:4326 (or any GeoJSON:
+RFC 7946 knows only WGS-84, and GDAL reads a ``crs`` member it cannot resolve as
+EPSG:4326 too) as WGS-84, 300–600 m from where they are. So:
+
+- GeoJSON is written in WGS-84 only; GCJ-02 or BD-09 GeoJSON is refused with a message
+  naming the formats that can carry them;
+- a GeoPackage in GCJ-02 or BD-09 gets its own spatial reference system, named so
+  (``GCJ-02 (Amap/Tencent)``, ``BD-09 (Baidu)``, organisation ``NONE``), never 4326,
+  and every feature a ``crs`` property;
+- CSV and XLSX carry a ``crs`` column.
 """
 
 from __future__ import annotations
@@ -15,6 +27,7 @@ from typing import Any, Literal
 import geopandas as gpd
 import pandas as pd
 import psycopg
+from pyproj import CRS
 
 from geo.crs import CRSName, from_wgs84, parse_crs
 from geo.errors import InvalidInput
@@ -25,6 +38,25 @@ Format = Literal["geojson", "gpkg", "csv", "xlsx"]
 FORMATS: tuple[str, ...] = ("geojson", "gpkg", "csv", "xlsx")
 #: XLSX number formats of the typed columns (others are text).
 XLSX_KINDS = {"id": "int", "lng": "coord", "lat": "coord", "opened_on": "date", "closed_on": "date"}
+
+#: The name of each datum's own spatial reference system in a GeoPackage.
+SRS_NAMES = {"gcj02": "GCJ-02 (Amap/Tencent)", "bd09": "BD-09 (Baidu)"}
+
+
+def datum_srs(crs: CRSName) -> CRS:
+    """The spatial reference system a file in ``crs`` is labelled with: EPSG:4326 for
+    WGS-84; for GCJ-02 and BD-09 a geographic system of their own name (WGS 84's
+    ellipsoid, its own datum name, no authority code), so no reader mistakes it for 4326."""
+    if crs == "wgs84":
+        return CRS.from_epsg(4326)
+    name = SRS_NAMES[crs]
+    deg = 'ANGLEUNIT["degree",0.0174532925199433]'
+    return CRS.from_wkt(
+        f'GEOGCRS["{name}",DATUM["{name} datum",'
+        'ELLIPSOID["WGS 84",6378137,298.257223563,LENGTHUNIT["metre",1]]],'
+        f'PRIMEM["Greenwich",0,{deg}],CS[ellipsoidal,2],'
+        f'AXIS["longitude",east,ORDER[1],{deg}],AXIS["latitude",north,ORDER[2],{deg}]]'
+    )
 
 
 def stations_frame(rows: list[dict[str, Any]], crs: CRSName) -> pd.DataFrame:
@@ -48,20 +80,25 @@ def export_stations(conn: psycopg.Connection[Any], out: Path, fmt: str, crs: str
             f"unknown export format '{fmt}': use one of {', '.join(FORMATS)}",
         )
     name = parse_crs(crs)
+    if fmt == "geojson" and name != "wgs84":
+        raise InvalidInput(
+            f"GeoJSON 只能使用 WGS-84（RFC 7946），任何 GIS 都会把其中的坐标当作 WGS-84；"
+            f"{name} 坐标请导出为 gpkg（标注为 {SRS_NAMES[name]}）、csv 或 xlsx，"
+            "或使用 --crs wgs84",
+            f"GeoJSON is WGS-84 only (RFC 7946): every GIS reads its numbers as WGS-84. "
+            f"For {name} coordinates export --format gpkg (labelled {SRS_NAMES[name]}), csv "
+            "or xlsx, or use --crs wgs84",
+            details={"format": fmt, "crs": name},
+        )
     frame = stations_frame(stations_sql.all_stations(conn), name)
     out.parent.mkdir(parents=True, exist_ok=True)
+    frame["crs"] = name
     if fmt == "csv":
         _defuse_formulas(frame).to_csv(out, index=False, encoding="utf-8-sig")
     elif fmt == "xlsx":
         _write_xlsx(frame, out)  # write_sheet defuses the text cells
     else:
-        geo = gpd.GeoDataFrame(
-            frame.assign(crs=name),
-            geometry=_points(frame),
-            # GCJ-02/BD-09 have no EPSG code: the file is tagged lon/lat WGS-84 and the
-            # "crs" column says which system the numbers are really in.
-            crs="EPSG:4326",
-        )
+        geo = gpd.GeoDataFrame(frame, geometry=_points(frame), crs=datum_srs(name))
         driver = "GeoJSON" if fmt == "geojson" else "GPKG"
         if out.exists():
             out.unlink()

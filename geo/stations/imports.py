@@ -18,15 +18,18 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from geo.crs import parse_crs
 from geo.db import network as network_db
 from geo.db.connection import connect, set_actor
 from geo.errors import InvalidInput
 from geo.importers import ImportProgress, ImportReport
 from geo.io.limits import ReadLimits
 from geo.io.stations import PROGRESS_EVERY, RowProblem, StationRecord, read_stations
+from geo.network import walk
 from geo.settings import get_settings
 from geo.stations import revisions
 from geo.stations import sql as stations_sql
+from geo.stations.datum import DatumCheck, check_datum
 from geo.stations.edits import find_duplicates
 from geo.stations.model import StationInput
 from geo.vocab import KINDS
@@ -65,6 +68,7 @@ def import_stations(  # noqa: PLR0913
     limits: ReadLimits | None = None,
     progress: ImportProgress | None = None,
     finish: Callable[[Any, ImportReport], None] | None = None,
+    force: bool = False,
 ) -> ImportReport:
     """Import a station list; rows with problems are reported and not stored.
 
@@ -81,6 +85,11 @@ def import_stations(  # noqa: PLR0913
     total. ``finish`` is called with the connection and the report inside the import's
     transaction, after the stations are written (a dry run: in a transaction of its
     own), so what it records commits or rolls back with them.
+
+    The declared ``crs`` is checked against the stored walk network
+    (:mod:`geo.stations.datum`): when the rows fit it far better in another datum the
+    import stops with :class:`~geo.errors.DatumMismatch` before anything is stored,
+    unless ``force``; a dry run reports the finding in its notes instead.
     """
     if kind not in KINDS:
         raise InvalidInput(
@@ -106,6 +115,7 @@ def import_stations(  # noqa: PLR0913
         records = list(read.records)
         problems = list(read.problems)
         rows = [station_row(r.station, is_demo=is_demo) for r in records]
+        datum = _check_datum(conn, rows, crs, force=force, dry_run=dry_run)
         _match_keyless(conn, records, rows)
         mismatches = _assign_districts(conn, records, rows)
         drafts = [station_row(r.station, is_demo=is_demo, located=False) for r in read.unlocated]
@@ -127,6 +137,7 @@ def import_stations(  # noqa: PLR0913
             report.notes.append(
                 "no districts loaded: positions were not checked against the city's area"
             )
+        _report_datum(report, datum)
         report.district_mismatches = mismatches
         report.notes += _mismatch_notes(mismatches)
         report.notes += _unlocated_notes(unlocated)
@@ -169,12 +180,39 @@ def import_stations(  # noqa: PLR0913
                     str(path),
                     actor,
                     report.counts,
-                    {"kind": kind, "crs": crs, "source": source},
+                    {"kind": kind, "crs": crs, "source": source, "force": force},
                 )
                 if finish is not None:
                     finish(conn, report)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _check_datum(
+    conn: Any, rows: list[dict[str, Any]], crs: str, *, force: bool, dry_run: bool
+) -> DatumCheck:
+    """The declared datum judged against the stored walk network; raises
+    :class:`~geo.errors.DatumMismatch` on a mismatch unless ``force`` or ``dry_run``."""
+    found = check_datum(
+        walk.load(conn),
+        [r["lon"] for r in rows],
+        [r["lat"] for r in rows],
+        parse_crs(crs),
+        get_settings().stations,
+    )
+    if found.outcome == "mismatch":
+        if force:
+            found.forced = True
+        elif not dry_run:
+            raise found.error()
+    return found
+
+
+def _report_datum(report: ImportReport, datum: DatumCheck) -> None:
+    """The datum check into the report; a note unless the declared datum fits."""
+    report.datum = datum.as_dict()
+    if datum.outcome != "fits":
+        report.notes.append(datum.note(dry_run=report.dry_run))
 
 
 #: Columns a matching import row may propose to change on a published station.

@@ -9,6 +9,7 @@ import re
 import pytest
 from openpyxl import load_workbook
 
+from geo.crs import from_wgs84_point
 from geo.db import targets as targets_db
 from tests.helpers.browser import ARTIFACTS, launch
 from tests.helpers.cities import MAIN_STREET, add_station, load_district, load_streets
@@ -100,11 +101,13 @@ def test_report_xlsx_has_the_same_tables(report_files) -> None:
         "街道缺口",
         "区域缺口",
         "建议新址",
+        "数据健康",
         "不可步行道路",
         "街道",
     ]
+    head = [c.value for c in wb["建议新址"][1]]
     sites = list(wb["建议新址"].iter_rows(min_row=2, values_only=True))
-    assert sites and sites[-1][7] == pytest.approx(1.0)  # cumulative main-street coverage
+    assert sites and sites[-1][head.index("累计主要街道覆盖率")] == pytest.approx(1.0)
     trend = [r[0] for r in wb["月度趋势"].iter_rows(min_row=2, values_only=True)]
     assert trend[0].date() == dt.date(2026, 6, 30)
     assert trend[-1].date() == dt.date.fromisoformat(AS_OF)
@@ -112,6 +115,26 @@ def test_report_xlsx_has_the_same_tables(report_files) -> None:
     assert streets == {"主街", "北街"}
     targets = [r[1] for r in wb["目标进度"].iter_rows(min_row=2, values_only=True)]
     assert "新建（提升）站点数" in targets and "主要街道覆盖率" in targets
+
+
+def test_report_positions_name_their_datum_and_sites_come_in_gcj02_too(report_files) -> None:
+    """#12 item 9: every position in the report says which datum it is in."""
+    wb = load_workbook(report_files[1])
+    head = [c.value for c in wb["建议新址"][1]]
+    assert head[1:5] == [
+        "经度（WGS-84）",
+        "纬度（WGS-84）",
+        "经度（GCJ-02 高德）",
+        "纬度（GCJ-02 高德）",
+    ]
+    for row in wb["建议新址"].iter_rows(min_row=2, values_only=True):
+        x, y = from_wgs84_point(float(row[1]), float(row[2]), "gcj02")
+        assert (float(row[3]), float(row[4])) == pytest.approx((x, y), abs=2e-6)
+    for sheet in wb.worksheets:  # gaps are grouped by street: no sheet has a bare position
+        for title in (str(c.value) for c in sheet[1]):
+            assert not title.startswith(("经度", "纬度")) or "WGS-84" in title or "GCJ-02" in title
+    html = report_files[0].read_text("utf-8")
+    assert "经度（WGS-84）" in html and "经度（GCJ-02 高德）" in html
 
 
 @pytest.mark.browser

@@ -94,10 +94,11 @@ def test_report_coordinates_are_numbers_with_six_decimals(report_xlsx) -> None:
     rows = list(sites.iter_rows(min_row=2))
     assert rows
     for r in rows:
-        lon, lat = r[head["经度"] - 1], r[head["纬度"] - 1]
-        assert lon.data_type == "n" and lon.number_format == "0.000000"
-        assert lat.data_type == "n" and lat.number_format == "0.000000"
-        assert 113 < lon.value < 115 and 22 < lat.value < 23
+        for datum in ("WGS-84", "GCJ-02 高德"):
+            lon, lat = r[head[f"经度（{datum}）"] - 1], r[head[f"纬度（{datum}）"] - 1]
+            assert lon.data_type == "n" and lon.number_format == "0.000000"
+            assert lat.data_type == "n" and lat.number_format == "0.000000"
+            assert 113 < lon.value < 115 and 22 < lat.value < 23
 
 
 def test_report_dates_are_dates(report_xlsx) -> None:
