@@ -2,6 +2,7 @@
 
 from api.routes import (
     auth,
+    console,
     coverage,
     docs,
     health,
@@ -26,6 +27,7 @@ ROUTERS = [
     review.router,
     imports.router,
     staff_page.router,
+    console.router,
     map_page.router,
     docs.router,
 ]

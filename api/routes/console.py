@@ -1,0 +1,109 @@
+"""The staff console (/console/…): pages for signed-in staff, role-checked on the server.
+
+How a page knows who is there: the sign-in form posts to ``POST /api/v1/auth/session``
+(as the field staff page does), which sets the HttpOnly, SameSite=Strict session cookie;
+the browser's script never holds the token. Each console page reads that cookie here:
+no or an expired session gives the sign-in page (a redirect to ``/console/login``), a
+role the page is not for gives the 403 page. The pages then call the JSON API with the
+same cookie and the anti-forgery header (api/auth.py), under the CSP of api/headers.py.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import psycopg
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from api.auth import SESSION_COOKIE
+from api.deps import get_conn
+from api.headers import page_csp, tile_source
+from api.routes.staff_page import DEFAULT_CENTRE
+from geo import accounts
+from geo.accounts import User
+from geo.db.network import service_centre
+from geo.errors import Unauthenticated
+from geo.settings import get_settings
+from maps import console
+
+router = APIRouter(prefix="/console", tags=["pages"], include_in_schema=False)
+
+Conn = Annotated[psycopg.Connection[Any], Depends(get_conn)]
+LOGIN = "/console/login"
+#: Console pages hold names and decisions: never cached by the browser or a proxy.
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+def session_user(request: Request, conn: Conn) -> User | None:
+    """The person of the page session cookie, or None (no cookie, or a dead session)."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    try:
+        return accounts.user_for_token(conn, token)
+    except Unauthenticated:
+        return None
+
+
+PageUser = Annotated[User | None, Depends(session_user)]
+
+
+def _who(user: User) -> dict[str, str]:
+    return {"name": user.name, "role": user.role}
+
+
+def _html(body: str, status: int = 200, csp: str | None = None) -> HTMLResponse:
+    headers = dict(NO_STORE)
+    if csp:
+        headers["Content-Security-Policy"] = csp
+    return HTMLResponse(body, status_code=status, headers=headers)
+
+
+def _forbidden(user: User, key: str) -> HTMLResponse | None:
+    """The 403 page when ``user``'s role may not use page ``key``."""
+    page = console.PAGE_BY_KEY[key]
+    if user.role not in page.roles:
+        return _html(console.render_forbidden(_who(user), page), status=403)
+    return None
+
+
+def _to_login() -> RedirectResponse:
+    return RedirectResponse(LOGIN, status_code=303, headers=NO_STORE)
+
+
+@router.get("", response_class=HTMLResponse)
+def home(user: PageUser) -> Response:
+    """The console's start: a person's landing page, or the sign-in page."""
+    if user is None:
+        return _to_login()
+    landing = console.landing_path(user.role)
+    if landing != "/console":
+        return RedirectResponse(landing, status_code=303, headers=NO_STORE)
+    return _html(console.render_home(_who(user)))
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login(user: PageUser) -> Response:
+    """The sign-in page; someone signed in already goes to their landing page."""
+    if user is not None:
+        return RedirectResponse(console.landing_path(user.role), status_code=303, headers=NO_STORE)
+    return _html(console.render_login())
+
+
+@router.get("/review", response_class=HTMLResponse)
+def review(user: PageUser, conn: Conn) -> Response:
+    """The Review page (reviewers and admins)."""
+    if user is None:
+        return _to_login()
+    refused = _forbidden(user, "review")
+    if refused is not None:
+        return refused
+    settings = get_settings()
+    tile_url = settings.serving.tile_url
+    csp = page_csp([tile_source(tile_url)] if tile_url else [])
+    centre = service_centre(conn) or DEFAULT_CENTRE
+    body = console.render_review(
+        _who(user), centre, tile_url, settings.stations.duplicate_name_radius_m
+    )
+    return _html(body, csp=csp)

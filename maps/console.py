@@ -1,0 +1,162 @@
+"""The staff console's pages (/console/…): one shell (top navigation, sign-out) around
+each page's content, rendered from string templates with escaping.
+
+``PAGES`` is the one list of console pages and the roles that may use each; the server
+checks the role of every request against it (api/routes/console.py) and the navigation
+shows a signed-in person only the pages of their role. Pages of later work are added
+here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html import escape
+from typing import Any
+
+from geo.accounts import EDITORS, REVIEWERS, ROLES
+from geo.vocab import KINDS, LEVELS, SERVICES, STATUSES
+from maps.pages import _json_for_script, _template
+
+
+@dataclass(frozen=True)
+class ConsolePage:
+    """A page of the console: its key, its path, its title and who may use it."""
+
+    key: str
+    path: str
+    zh: str
+    en: str
+    roles: frozenset[str]
+
+
+PAGES: tuple[ConsolePage, ...] = (
+    ConsolePage("review", "/console/review", "审核", "Review", REVIEWERS),
+    # The field staff form predates the console; it is linked, not re-built.
+    ConsolePage("field", "/staff", "外勤登记", "Field form", EDITORS),
+)
+PAGE_BY_KEY = {p.key: p for p in PAGES}
+
+
+def landing_path(role: str) -> str:
+    """Where a person of ``role`` goes after signing in: reviewers and admins to Review,
+    field staff to the field form, anyone else to the console's home."""
+    if role in REVIEWERS:
+        return PAGE_BY_KEY["review"].path
+    if role == "field_staff":
+        return PAGE_BY_KEY["field"].path
+    return "/console"
+
+
+def pages_for(role: str) -> list[ConsolePage]:
+    """The console pages ``role`` may use, in navigation order."""
+    return [p for p in PAGES if role in p.roles]
+
+
+def _nav(role: str, active: str) -> str:
+    links = []
+    for p in pages_for(role):
+        current = ' aria-current="page"' if p.key == active else ""
+        links.append(
+            f'<li><a href="{escape(p.path)}"{current}>{escape(p.zh)} '
+            f'<small lang="en">{escape(p.en)}</small></a></li>'
+        )
+    return "\n".join(links)
+
+
+def _shell(  # noqa: PLR0913 - the shell's parts
+    *,
+    title: str,
+    main: str,
+    page: str,
+    user: dict[str, str] | None,
+    active: str = "",
+    config: dict[str, Any] | None = None,
+    leaflet: bool = False,
+) -> str:
+    who = ""
+    nav = ""
+    if user is not None:
+        nav = _nav(user["role"], active)
+        who = (
+            f'<span id="who-name">{escape(user["name"])}（{escape(ROLES[user["role"]])}）</span> '
+            '<button type="button" id="logout">退出 <small lang="en">sign out</small></button>'
+        )
+    return _template("console.html").substitute(
+        title=escape(title),
+        page=escape(page),
+        nav=nav,
+        who=who,
+        main=main,
+        config=_json_for_script(config or {}),
+        leaflet_css='<link rel="stylesheet" href="/static/leaflet/leaflet.css">' if leaflet else "",
+        leaflet_js='<script src="/static/leaflet/leaflet.js"></script>' if leaflet else "",
+    )
+
+
+def render_login() -> str:
+    """The sign-in page (the existing session login; the browser keeps an HttpOnly
+    cookie, never the token)."""
+    return _shell(
+        title="登录 · Sign in",
+        main=_template("console_login.html").template,
+        page="login",
+        user=None,
+    )
+
+
+def render_forbidden(user: dict[str, str], page: ConsolePage) -> str:
+    """The 403 page: who is signed in, which page they may not use, and what they may."""
+    allowed = ", ".join(p.zh for p in pages_for(user["role"])) or "（无 none）"
+    main = _template("console_forbidden.html").substitute(
+        page_zh=escape(page.zh),
+        page_en=escape(page.en),
+        roles_zh=escape("、".join(ROLES[r] for r in sorted(page.roles))),
+        roles_en=escape(", ".join(sorted(page.roles))),
+        role_zh=escape(ROLES[user["role"]]),
+        role_en=escape(user["role"]),
+        allowed=escape(allowed),
+        home=escape(landing_path(user["role"])),
+    )
+    return _shell(title="无权访问 · Forbidden", main=main, page="forbidden", user=user)
+
+
+def render_home(user: dict[str, str]) -> str:
+    """The console's home for roles with no landing page of their own yet."""
+    return _shell(
+        title="控制台 · Console",
+        main=_template("console_home.html").template,
+        page="home",
+        user=user,
+    )
+
+
+def _terms(vocabulary: Any) -> list[dict[str, str]]:
+    return [{"code": code, "zh": t.zh, "en": t.en} for code, t in vocabulary.items()]
+
+
+def render_review(
+    user: dict[str, str],
+    centre: tuple[float, float],
+    tile_url: str,
+    duplicate_radius_m: float,
+) -> str:
+    """The Review page: the queue of new stations and revisions, decided in the page."""
+    config = {
+        "centre": list(centre),
+        "tile_url": tile_url,
+        "tile_attribution": "© OpenStreetMap contributors" if tile_url else "",
+        "kinds": _terms(KINDS),
+        "levels": _terms(LEVELS),
+        "services": _terms(SERVICES),
+        "statuses": _terms(STATUSES),
+        "duplicate_radius_m": duplicate_radius_m,
+    }
+    return _shell(
+        title="审核 · Review",
+        main=_template("console_review.html").template,
+        page="review",
+        user=user,
+        active="review",
+        config=config,
+        leaflet=True,
+    )

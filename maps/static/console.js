@@ -1,0 +1,364 @@
+// Yizhan staff console: the shell (sign in, sign out) and the Review page.
+// The session is the HttpOnly cookie set by POST /api/v1/auth/session: this script never
+// sees a token. Every change it sends carries X-Requested-With: yizhan (api/auth.py).
+// Every text that comes from data is set with textContent (or as a text node): this file
+// never assigns HTML.
+(function () {
+  "use strict";
+
+  var config = JSON.parse(document.getElementById("console-config").textContent);
+  var PAGE = document.body.getAttribute("data-page");
+
+  function $(id) { return document.getElementById(id); }
+
+  // Build an element; string children become text nodes, never markup.
+  function el(tag, props, children) {
+    var node = document.createElement(tag);
+    Object.keys(props || {}).forEach(function (k) {
+      if (k === "className") { node.className = props[k]; } else { node.setAttribute(k, props[k]); }
+    });
+    (children || []).forEach(function (c) {
+      node.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
+    });
+    return node;
+  }
+
+  function clear(node) { while (node.firstChild) { node.removeChild(node.firstChild); } }
+
+  function api(method, url, body) {
+    var opts = { method: method, credentials: "same-origin",
+                 headers: { "X-Requested-With": "yizhan", "Accept": "application/json" } };
+    if (body !== undefined) {
+      opts.headers["Content-Type"] = "application/json";
+      opts.body = JSON.stringify(body);
+    }
+    return fetch(url, opts).then(function (r) {
+      return r.text().then(function (text) {
+        var data = null;
+        try { data = text ? JSON.parse(text) : null; } catch (e) { data = null; }
+        if (r.status === 401 && PAGE !== "login") { window.location.assign("/console/login"); }
+        return { status: r.status, data: data };
+      });
+    });
+  }
+
+  // The Chinese and English message of an error answer.
+  function message(data, fallback) {
+    if (!data || !data.message) { return fallback; }
+    return data.message + (data.message_en ? " / " + data.message_en : "");
+  }
+
+  // ---------------------------------------------------------------- shell
+  var logout = $("logout");
+  if (logout) {
+    logout.addEventListener("click", function () {
+      api("POST", "/api/v1/auth/logout").then(function () {
+        window.location.assign("/console/login");
+      });
+    });
+  }
+
+  if (PAGE === "login") {
+    $("login-form").addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      $("login-error").textContent = "";
+      $("login-submit").disabled = true;
+      api("POST", "/api/v1/auth/session", {
+        username: $("login-username").value, password: $("login-password").value
+      }).then(function (r) {
+        $("login-submit").disabled = false;
+        // /console sends each role to its landing page (the server decides).
+        if (r.status === 200) { window.location.assign("/console"); return; }
+        $("login-error").textContent = message(r.data, "登录失败 / sign-in failed");
+      }, function () {
+        $("login-submit").disabled = false;
+        $("login-error").textContent = "网络错误，请稍后再试 / network error, try again";
+      });
+    });
+    $("login-username").focus();
+  }
+
+  if (PAGE === "review") { reviewPage(); }
+
+  // ---------------------------------------------------------------- the Review page
+  function reviewPage() {
+    var TERMS = {};
+    ["kinds", "levels", "services", "statuses"].forEach(function (group) {
+      TERMS[group] = {};
+      config[group].forEach(function (t) { TERMS[group][t.code] = t.zh; });
+    });
+    var FIELDS = [
+      ["kind", "类型", "kind"], ["name", "名称", "name"], ["address", "地址", "address"],
+      ["district", "区域", "district"], ["level", "级别", "level"],
+      ["host_org", "依托单位", "host organisation"], ["phone", "电话", "phone"],
+      ["opening_hours", "开放时间", "opening hours"], ["services", "服务项目", "services"],
+      ["status", "状态", "status"], ["status_reason", "状态原因", "status reason"],
+      ["opened_on", "开放日期", "opened on"], ["closed_on", "关闭日期", "closed on"],
+      ["lon", "经度", "longitude"], ["lat", "纬度", "latitude"], ["source", "来源", "source"]
+    ];
+    var LABEL = {};
+    FIELDS.forEach(function (f) { LABEL[f[0]] = f[1] + " " + f[2]; });
+    var NOT_DUPLICATE = "confirmed not a duplicate: ";
+
+    var items = [];
+    var current = -1;
+    var seq = 0;  // answers for an item no longer shown are dropped
+    var map = null;
+    var layer = null;
+
+    function value(field, v) {
+      if (v === null || v === undefined || v === "") { return "—"; }
+      if (field === "kind") { return TERMS.kinds[v] || v; }
+      if (field === "level") { return TERMS.levels[v] || v; }
+      if (field === "status") { return TERMS.statuses[v] || v; }
+      if (field === "services") {
+        return v.length ? v.map(function (s) { return TERMS.services[s] || s; }).join("、") : "—";
+      }
+      if (field === "lon" || field === "lat") { return Number(v).toFixed(6); }
+      return String(v);
+    }
+
+    function when(iso) { return iso ? iso.replace("T", " ").slice(0, 16) : ""; }
+
+    function status(text) { $("status").textContent = text; }
+
+    function load() {
+      return Promise.all([api("GET", "/api/v1/review"),
+                          api("GET", "/api/v1/review/revisions?limit=500")]).then(function (rs) {
+        if (rs[0].status !== 200 || rs[1].status !== 200) {
+          status(message(rs[0].status !== 200 ? rs[0].data : rs[1].data, "读取失败 / could not load"));
+          return;
+        }
+        items = rs[0].data.map(function (s) {
+          return { type: "draft", id: s.id, station: s, created_at: s.created_at };
+        }).concat(rs[1].data.map(function (v) {
+          return { type: "revision", id: v.id, revision: v, created_at: v.created_at };
+        }));
+        items.sort(function (a, b) { return a.created_at < b.created_at ? -1 : a.created_at > b.created_at ? 1 : 0; });
+        renderQueue();
+        select(items.length ? 0 : -1, false);
+      });
+    }
+
+    function typeLabel(item) {
+      if (item.type === "draft") { return "新站点 new station"; }
+      return item.revision.kind === "status" ? "状态变更 status change" : "修改申请 revision";
+    }
+
+    function itemName(item) {
+      return item.type === "draft" ? item.station.name : item.revision.station_name;
+    }
+
+    function itemAuthor(item) {
+      return item.type === "draft" ? item.station.created_by : item.revision.created_by;
+    }
+
+    function renderQueue() {
+      var list = $("queue");
+      clear(list);
+      $("queue-count").textContent = "(" + items.length + ")";
+      $("queue-empty").hidden = items.length > 0;
+      items.forEach(function (item, i) {
+        var li = el("li", { role: "option", id: "item-" + item.type + "-" + item.id,
+                            "aria-selected": "false", "data-index": String(i) }, [
+          el("span", { className: "tag tag-" + item.type }, [typeLabel(item)]), " ",
+          el("strong", {}, [itemName(item)]),
+          el("div", { className: "hint" }, [itemAuthor(item) + " · " + when(item.created_at)])
+        ]);
+        li.addEventListener("click", function () { select(i, false); });
+        list.appendChild(li);
+      });
+    }
+
+    function select(i, focusQueue) {
+      var list = $("queue");
+      Array.prototype.forEach.call(list.children, function (li) {
+        li.setAttribute("aria-selected", "false");
+      });
+      current = i;
+      if (i < 0 || i >= items.length) {
+        list.removeAttribute("aria-activedescendant");
+        $("detail").hidden = true;
+        return;
+      }
+      var li = list.children[i];
+      li.setAttribute("aria-selected", "true");
+      list.setAttribute("aria-activedescendant", li.id);
+      li.scrollIntoView({ block: "nearest" });
+      if (focusQueue) { list.focus(); }
+      showDetail(items[i]);
+    }
+
+    function move(step) {
+      if (!items.length) { return; }
+      select(Math.min(items.length - 1, Math.max(0, current + step)), true);
+    }
+
+    function initMap() {
+      if (map) { return; }
+      map = L.map("review-map").setView([config.centre[1], config.centre[0]], 16);
+      if (config.tile_url) {
+        L.tileLayer(config.tile_url, { maxZoom: 19, attribution: config.tile_attribution }).addTo(map);
+      }
+      layer = L.layerGroup().addTo(map);
+    }
+
+    function showFields(station) {
+      var body = $("fields").tBodies[0];
+      clear(body);
+      FIELDS.forEach(function (f) {
+        body.appendChild(el("tr", {}, [el("th", { scope: "row" }, [LABEL[f[0]]]),
+                                       el("td", {}, [value(f[0], station[f[0]])])]));
+      });
+    }
+
+    function showDiff(revision) {
+      var body = $("diff").tBodies[0];
+      clear(body);
+      revision.diff.forEach(function (d) {
+        var moved = JSON.stringify(d.before) !== JSON.stringify(d.published);
+        body.appendChild(el("tr", {}, [
+          el("th", { scope: "row" }, [LABEL[d.field] || d.field]),
+          el("td", {}, [value(d.field, d.before)]),
+          el("td", { className: moved ? "moved" : "" },
+             [value(d.field, d.published) + (moved ? "（已被他人改动 changed since）" : "")]),
+          el("td", { className: "proposed" }, [value(d.field, d.proposed)])
+        ]));
+      });
+      $("diff").hidden = false;
+      $("diff-title").hidden = false;
+    }
+
+    function showPosition(station, mine) {
+      initMap();
+      layer.clearLayers();
+      $("no-position").hidden = station.lon !== null;
+      if (station.lon === null) {
+        $("candidates").appendChild(el("li", { className: "hint" }, ["无位置，无法比对 / no position to compare"]));
+        return;
+      }
+      var here = [station.lat, station.lon];
+      L.marker(here, { title: station.name, keyboard: false }).addTo(layer);
+      map.invalidateSize();
+      map.setView(here, 17);
+      var url = "/api/v1/staff/stations/nearby?radius_m=" + encodeURIComponent(config.duplicate_radius_m) +
+                "&lon=" + encodeURIComponent(station.lon) + "&lat=" + encodeURIComponent(station.lat);
+      api("GET", url).then(function (r) {
+        if (mine !== seq) { return; }
+        var list = $("candidates");
+        clear(list);
+        var others = r.status === 200 ? r.data.filter(function (s) { return s.id !== station.id; }) : [];
+        if (!others.length) {
+          list.appendChild(el("li", { className: "hint" },
+            [Math.round(config.duplicate_radius_m) + " 米内没有其他站点 / no other station within " +
+             Math.round(config.duplicate_radius_m) + " m"]));
+        }
+        others.forEach(function (s) {
+          list.appendChild(el("li", {}, [
+            el("strong", {}, [s.name]), " ",
+            el("span", { className: "distance" }, [Math.round(s.distance_m) + " 米 m"]), " ",
+            el("span", { className: "hint" }, [(TERMS.kinds[s.kind] || s.kind) + " · " + (s.address || "")])
+          ]));
+          L.circleMarker([s.lat, s.lon], { radius: 7, color: "#c0392b" })
+            .bindTooltip(el("span", {}, [s.name + " · " + Math.round(s.distance_m) + " m"]))
+            .addTo(layer);
+        });
+      });
+    }
+
+    function showReason(text) {
+      var p = $("not-duplicate");
+      p.hidden = !text;
+      p.textContent = text ? "提交人说明不是重复 / submitter says not a duplicate：" + text : "";
+    }
+
+    function showDetail(item) {
+      var mine = ++seq;
+      $("detail").hidden = false;
+      $("detail-title").textContent = typeLabel(item) + "：" + itemName(item);
+      $("detail-meta").textContent = "提交人 submitted by " + itemAuthor(item) + " · " + when(item.created_at);
+      $("decision-error").textContent = "";
+      $("comment").value = "";
+      $("diff").hidden = true;
+      $("diff-title").hidden = true;
+      clear($("candidates"));
+      showReason("");
+      if (item.type === "draft") {
+        showFields(item.station);
+        showPosition(item.station, mine);
+        api("GET", "/api/v1/stations/" + item.id + "/history").then(function (r) {
+          if (mine !== seq || r.status !== 200) { return; }
+          r.data.forEach(function (h) {
+            if (h.reason && h.reason.indexOf(NOT_DUPLICATE) === 0) {
+              showReason(h.reason.slice(NOT_DUPLICATE.length));
+            }
+          });
+        });
+        return;
+      }
+      var revision = item.revision;
+      showDiff(revision);
+      if (revision.reason) {
+        showReason(revision.reason.indexOf(NOT_DUPLICATE) === 0
+          ? revision.reason.slice(NOT_DUPLICATE.length) : "");
+        if (revision.reason.indexOf(NOT_DUPLICATE) !== 0) {
+          $("detail-meta").textContent += " · 理由 reason：" + revision.reason;
+        }
+      }
+      api("GET", "/api/v1/staff/stations/" + revision.station_id).then(function (r) {
+        if (mine !== seq) { return; }
+        if (r.status !== 200) { $("decision-error").textContent = message(r.data, "读取站点失败"); return; }
+        showFields(r.data);
+        showPosition(r.data, mine);
+      });
+    }
+
+    function decide(verdict) {
+      if (current < 0) { return; }
+      var item = items[current];
+      var comment = $("comment").value.trim();
+      var url = item.type === "draft" ? "/api/v1/review/" + item.id + "/" + verdict
+                                       : "/api/v1/review/revisions/" + item.id + "/" + verdict;
+      $("decision-error").textContent = "";
+      $("approve").disabled = true;
+      $("reject").disabled = true;
+      api("POST", url, { comment: comment || null }).then(function (r) {
+        $("approve").disabled = false;
+        $("reject").disabled = false;
+        if (r.status !== 200) {
+          $("decision-error").textContent = message(r.data, "操作失败 / failed");
+          return;
+        }
+        var done = verdict === "approve" ? "已通过 approved" : "已驳回 rejected";
+        status(done + "：" + itemName(item));
+        items.splice(current, 1);
+        renderQueue();
+        select(Math.min(current, items.length - 1), true);
+        if (!items.length) { $("queue").focus(); }
+      }, function () {
+        $("approve").disabled = false;
+        $("reject").disabled = false;
+        $("decision-error").textContent = "网络错误，请稍后再试 / network error, try again";
+      });
+    }
+
+    $("approve").addEventListener("click", function () { decide("approve"); });
+    $("reject").addEventListener("click", function () { decide("reject"); });
+    $("decision").addEventListener("submit", function (ev) { ev.preventDefault(); });
+
+    document.addEventListener("keydown", function (ev) {
+      if (ev.altKey || ev.ctrlKey || ev.metaKey) { return; }
+      var typing = /^(INPUT|TEXTAREA|SELECT)$/.test(ev.target.tagName);
+      var inQueue = ev.target === $("queue");
+      if ((ev.key === "j" && !typing) || (ev.key === "ArrowDown" && inQueue)) {
+        ev.preventDefault(); move(1);
+      } else if ((ev.key === "k" && !typing) || (ev.key === "ArrowUp" && inQueue)) {
+        ev.preventDefault(); move(-1);
+      } else if (ev.key === "Enter" && inQueue && current >= 0) {
+        ev.preventDefault(); $("comment").focus();
+      }
+    });
+
+    load();
+  }
+})();
