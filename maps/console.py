@@ -139,6 +139,7 @@ def render_review(
     centre: tuple[float, float],
     tile_url: str,
     duplicate_radius_m: float,
+    timezone: str,
 ) -> str:
     """The Review page: the queue of new stations and revisions, decided in the page."""
     config = {
@@ -150,6 +151,7 @@ def render_review(
         "services": _terms(SERVICES),
         "statuses": _terms(STATUSES),
         "duplicate_radius_m": duplicate_radius_m,
+        "timezone": timezone,
     }
     return _shell(
         title="审核 · Review",

@@ -104,6 +104,10 @@ def review(user: PageUser, conn: Conn) -> Response:
     csp = page_csp([tile_source(tile_url)] if tile_url else [])
     centre = service_centre(conn) or DEFAULT_CENTRE
     body = console.render_review(
-        _who(user), centre, tile_url, settings.stations.duplicate_name_radius_m
+        _who(user),
+        centre,
+        tile_url,
+        duplicate_radius_m=settings.stations.duplicate_name_radius_m,
+        timezone=settings.clock.timezone,
     )
     return _html(body, csp=csp)

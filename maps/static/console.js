@@ -118,7 +118,11 @@
       return String(v);
     }
 
-    function when(iso) { return iso ? iso.replace("T", " ").slice(0, 16) : ""; }
+    // Times in the city's time zone (YIZHAN_TIMEZONE), whatever the browser's.
+    var CITY_TIME = new Intl.DateTimeFormat("zh-CN", {
+      timeZone: config.timezone, year: "numeric", month: "2-digit", day: "2-digit",
+      hour: "2-digit", minute: "2-digit", hour12: false });
+    function when(iso) { return iso ? CITY_TIME.format(new Date(iso)) : ""; }
 
     function status(text) { $("status").textContent = text; }
 
@@ -320,6 +324,12 @@
       var url = item.type === "draft" ? "/api/v1/review/" + item.id + "/" + verdict
                                        : "/api/v1/review/revisions/" + item.id + "/" + verdict;
       $("decision-error").textContent = "";
+      if (verdict === "reject" && !comment) {
+        // The API refuses it too (422); saying so here keeps the queue where it is.
+        $("decision-error").textContent = "驳回时必须填写意见 / a comment is required to reject";
+        $("comment").focus();
+        return;
+      }
       $("approve").disabled = true;
       $("reject").disabled = true;
       api("POST", url, { comment: comment || null }).then(function (r) {

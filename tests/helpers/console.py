@@ -24,7 +24,8 @@ def session_cookie(database_url: str, name: str) -> dict[str, str]:
 
 @dataclass
 class Watched:
-    """A page and what it did that a test forbids: errors, and requests leaving the server."""
+    """A page and what it did that a test forbids: errors ("text @ url"), and requests
+    leaving the server."""
 
     page: Any
     errors: list[str] = field(default_factory=list)
@@ -45,7 +46,14 @@ def watched_page(browser: Any, base: str, **context_args: Any) -> Watched:
             else (watched.outside.append(route.request.url), route.abort())
         ),
     )
-    page.on("console", lambda m: watched.errors.append(m.text) if m.type == "error" else None)
+    page.on(
+        "console",
+        lambda m: (
+            watched.errors.append(f"{m.text} @ {m.location.get('url', '')}")
+            if m.type == "error"
+            else None
+        ),
+    )
     page.on("pageerror", lambda e: watched.errors.append(str(e)))
     return watched
 
