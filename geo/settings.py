@@ -68,6 +68,9 @@ class ServingSettings(BaseSettings):
     basemap: str = "osm"
     tianditu_key: str | None = None
     tile_url: str = ""  # base map tiles for the staff page ({z}/{x}/{y}); none when empty
+    # Strict-Transport-Security max-age (seconds) on https answers; 0 sends none. Off by
+    # default: on an intranet a lapsed certificate would lock phones out (docs/deploy.md).
+    hsts_max_age_s: int = Field(default=0, ge=0)
 
 
 class ClockSettings(BaseSettings):
