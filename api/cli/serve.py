@@ -74,19 +74,19 @@ def tls_files(
     server's certificate and key, so a mistake stops the command with a sentence naming
     the file instead of uvicorn's traceback (or its password prompt) at start-up.
     """
+    names = ("--certfile", "--keyfile")
     if certfile is None and keyfile is None:
         certfile, keyfile = serving.tls_certfile, serving.tls_keyfile
+        names = ("YIZHAN_TLS_CERTFILE", "YIZHAN_TLS_KEYFILE")
     if certfile is None and keyfile is None:
         return None
     if certfile is None or keyfile is None:
-        given, missing = ("--certfile", "--keyfile")
-        if certfile is None:
-            given, missing = missing, given
+        given, missing = names if keyfile is None else names[::-1]
         raise InvalidInput(
-            f"HTTPS 需要同时给出 --certfile 和 --keyfile：只给了 {given}，缺少 {missing}"
-            "（或设置 YIZHAN_TLS_CERTFILE 和 YIZHAN_TLS_KEYFILE）",
-            f"HTTPS needs both --certfile and --keyfile: {given} was given without {missing} "
-            "(or set YIZHAN_TLS_CERTFILE and YIZHAN_TLS_KEYFILE)",
+            f"HTTPS 需要同时给出证书和私钥（--certfile 和 --keyfile，或 YIZHAN_TLS_CERTFILE 和 "
+            f"YIZHAN_TLS_KEYFILE）：只给了 {given}，缺少 {missing}",
+            "HTTPS needs both a certificate and its key (--certfile and --keyfile, or "
+            f"YIZHAN_TLS_CERTFILE and YIZHAN_TLS_KEYFILE): {given} was given without {missing}",
         )
     for what_zh, what_en, path in (("证书", "certificate", certfile), ("私钥", "key", keyfile)):
         _readable(what_zh, what_en, path)

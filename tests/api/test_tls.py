@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import socket
 import ssl
+import subprocess
 from collections.abc import Iterator
 from typing import Any
 
@@ -102,15 +103,16 @@ def _refused(result, *texts: str) -> None:
 
 def test_serve_refuses_certfile_without_keyfile(database_url, pki) -> None:
     result = serve(database_url, "--certfile", str(pki.cert))
-    _refused(result, "缺少 --keyfile", "HTTPS needs both --certfile and --keyfile")
+    _refused(result, "缺少 --keyfile", "HTTPS needs both a certificate and its key")
     result = serve(database_url, "--keyfile", str(pki.key))
     _refused(result, "缺少 --certfile", "--keyfile was given without --certfile")
 
 
 def test_serve_refuses_one_tls_setting_without_the_other(database_url, pki) -> None:
-    env = {"YIZHAN_TLS_CERTFILE": str(pki.cert)}
-    result = serve(database_url, env=env)
-    _refused(result, "YIZHAN_TLS_KEYFILE", "HTTPS needs both")
+    result = serve(database_url, env={"YIZHAN_TLS_CERTFILE": str(pki.cert)})
+    _refused(result, "缺少 YIZHAN_TLS_KEYFILE", "YIZHAN_TLS_CERTFILE was given without")
+    result = serve(database_url, env={"YIZHAN_TLS_KEYFILE": str(pki.key)})
+    _refused(result, "缺少 YIZHAN_TLS_CERTFILE", "YIZHAN_TLS_KEYFILE was given without")
 
 
 def test_serve_names_a_missing_certificate_file(database_url, pki, tmp_path) -> None:
@@ -130,6 +132,18 @@ def test_serve_refuses_a_key_that_is_not_the_certificates(database_url, pki, tmp
     other = make_pki(tmp_path / "other")
     result = serve(database_url, "--certfile", str(pki.cert), "--keyfile", str(other.key))
     _refused(result, str(pki.cert), str(other.key), "must be PEM, belong together")
+
+
+def test_serve_refuses_an_encrypted_key_without_prompting(database_url, pki, tmp_path) -> None:
+    locked = tmp_path / "locked.key"
+    subprocess.run(
+        ["openssl", "pkey", "-in", str(pki.key), "-aes256", "-passout", "pass:secret"]
+        + ["-out", str(locked)],
+        check=True,
+        capture_output=True,
+    )
+    result = serve(database_url, "--certfile", str(pki.cert), "--keyfile", str(locked))
+    _refused(result, str(locked), "the key must not be encrypted")
 
 
 def test_serve_refuses_a_file_that_is_not_pem(database_url, pki, tmp_path) -> None:
