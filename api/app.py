@@ -67,7 +67,7 @@ def create_app(url: str | None = None) -> FastAPI:
         )
     app.add_middleware(RequestLogMiddleware, trust_forwarded=settings.serving.trust_forwarded)
     limits.install(app)
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, hsts_max_age_s=settings.serving.hsts_max_age_s)
     static.install(app)
     openapi.document_errors(app, ROUTERS)
     errors.index_routes(app, ROUTERS)

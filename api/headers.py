@@ -6,6 +6,11 @@
   ``X-Frame-Options: DENY`` for older browsers and ``Referrer-Policy: same-origin``. A
   route that needs more (the map page's tile server) sets its own policy with
   :func:`page_csp`; this middleware then leaves it alone.
+- With ``YIZHAN_HSTS_MAX_AGE_S`` above 0, every answer over https (served with
+  ``yizhan serve --certfile``, or behind a proxy that says ``X-Forwarded-Proto: https``)
+  carries ``Strict-Transport-Security: max-age=N``. Off by default: on an intranet a
+  certificate that lapses, or a phone without the union's CA, would then have no way past
+  the browser's warning for N seconds (docs/deploy.md).
 - ``HEAD`` is answered as ``GET`` with the body left out, so it gets the same status and
   headers as ``GET`` on every route, static files and OGC included (FastAPI's routes
   answer only ``GET``: ``HEAD`` got 405).
@@ -60,11 +65,13 @@ _PAGE_HEADERS = {
 
 
 class SecurityHeaders:
-    """Add ``nosniff`` to every response and the page standard to every HTML page whose
-    route did not set its own policy."""
+    """Add ``nosniff`` to every response, the page standard to every HTML page whose
+    route did not set its own policy, and HSTS to https answers when ``hsts_max_age_s``
+    asks for it."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, hsts_max_age_s: int = 0) -> None:
         self.app = app
+        self.hsts = f"max-age={hsts_max_age_s}" if hsts_max_age_s > 0 else None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Pass the request on; add the headers to the response as it starts."""
@@ -72,10 +79,15 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
+        # Browsers ignore HSTS over plain http (RFC 6797 §8.1): send it only over https.
+        hsts = self.hsts if scope.get("scheme") == "https" else None
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 headers["X-Content-Type-Options"] = "nosniff"
+                if hsts is not None:
+                    headers["Strict-Transport-Security"] = hsts
                 if headers.get("content-type", "").startswith("text/html"):
                     for name, value in _PAGE_HEADERS.items():
                         headers.setdefault(name, value)

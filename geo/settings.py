@@ -68,6 +68,18 @@ class ServingSettings(BaseSettings):
     basemap: str = "osm"
     tianditu_key: str | None = None
     tile_url: str = ""  # base map tiles for the staff page ({z}/{x}/{y}); none when empty
+    # HTTPS of ``yizhan serve`` when --certfile/--keyfile are not given (both or neither):
+    # phones allow geolocation only in a secure context.
+    tls_certfile: Path | None = None
+    tls_keyfile: Path | None = None
+    # Strict-Transport-Security max-age (seconds) on https answers; 0 sends none. Off by
+    # default: on an intranet a lapsed certificate would lock phones out (docs/deploy.md).
+    hsts_max_age_s: int = Field(default=0, ge=0)
+
+    @field_validator("tls_certfile", "tls_keyfile", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if value == "" else value
 
 
 class ClockSettings(BaseSettings):

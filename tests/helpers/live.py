@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -83,5 +84,45 @@ def running_server(database_url: str, **env: str) -> Iterator[str]:
     base, proc = start_server(database_url, **env)
     try:
         yield base
+    finally:
+        stop_server(proc)
+
+
+@contextmanager
+def yizhan_serve(
+    database_url: str,
+    *args: str,
+    scheme: str = "http",
+    verify: ssl.SSLContext | bool = True,
+    **env: str,
+) -> Iterator[tuple[int, subprocess.Popen[str]]]:
+    """``yizhan serve --host 127.0.0.1 --port P ARGS`` as a person runs it (a real
+    subprocess, ``env``: more settings), until ``scheme://127.0.0.1:P/readyz`` answers
+    (``verify``: httpx's, e.g. a CA file for HTTPS); yields the port and the process."""
+    import httpx
+
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+        + list(args),
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": database_url, **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    deadline = time.monotonic() + 30
+    try:
+        while True:
+            try:
+                with httpx.Client(verify=verify, timeout=1) as client:
+                    if client.get(f"{scheme}://127.0.0.1:{port}/readyz").status_code == 200:
+                        break
+            except httpx.TransportError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("yizhan serve did not start")
+            time.sleep(0.2)
+        yield port, proc
     finally:
         stop_server(proc)
