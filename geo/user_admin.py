@@ -135,6 +135,7 @@ def reset_password(
 ) -> Change:
     """Set a new password (``password``, or a generated one returned once) and end every
     login of the account."""
+    _existing(conn, name)  # an unknown name costs no Argon2 hash
     secret = accounts.generate_password() if password is None else password
     generated = secret if password is None else None
     new_hash = accounts.hash_password(secret)  # before the transaction: Argon2 is slow

@@ -122,8 +122,10 @@ def user_passwd(
     """Set a new password (prompted, read from stdin, or generated and printed once) and
     end every login of the account."""
     from geo.db.connection import connect
-    from geo.user_admin import reset_password
+    from geo.user_admin import reset_password, user_detail
 
+    with connect() as conn:
+        user_detail(conn, name)  # an unknown name fails before the prompt
     password = _password(generate, password_stdin)
     with connect() as conn:
         change = reset_password(conn, cli_actor(), name, password)
