@@ -85,6 +85,7 @@ _ROLE_CHECKS = {
     auth.editor_user: True,
     auth.reviewer_user: True,
     auth.planner_user: True,
+    auth.admin_user: True,
 }
 #: An ETag as the API sends it (``W/"3"``) or as clients often echo it (``"3"``, ``3``).
 IF_MATCH_PATTERN = r'^\s*(W/)?"?[0-9]{1,9}"?\s*$'

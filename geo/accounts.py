@@ -24,7 +24,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from geo import login_throttle as throttle
 from geo.db import accounts as db
-from geo.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
+from geo.db.connection import set_actor
+from geo.errors import Conflict, Forbidden, InvalidInput, Unauthenticated
 from geo.settings import get_settings
 
 Role = Literal["field_staff", "reviewer", "planner", "admin"]
@@ -42,9 +43,13 @@ REVIEWERS = frozenset({"reviewer", "admin"})
 PLANNERS = frozenset({"planner", "admin"})
 #: Every role with an account (the staff views).
 STAFF = frozenset(ROLES)
+#: Who administers the accounts.
+ADMINS = frozenset({"admin"})
 
 TokenKind = Literal["bearer", "session"]
 MIN_PASSWORD_LENGTH = 10
+#: The longest password a login form accepts (``Credentials``), so no longer one is set.
+MAX_PASSWORD_LENGTH = 1024
 _NAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{2,64}$")
 _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not a password: equalises the time of unknown-user logins")
@@ -84,45 +89,55 @@ def generate_password() -> str:
     return secrets.token_urlsafe(12)
 
 
-def _check_new_user(name: str, role: str, password: str) -> None:
+def check_name(name: str) -> None:
+    """Raise :class:`InvalidInput` unless ``name`` is a possible account name."""
     if not _NAME_RE.match(name):
         raise InvalidInput(
             f"用户名「{name}」无效：2–64 个字母、数字或 _ . @ -",
             f"invalid user name '{name}': use 2-64 letters, digits or _ . @ -",
         )
+
+
+def check_role(role: str) -> None:
+    """Raise :class:`InvalidInput` unless ``role`` is one of :data:`ROLES`."""
     if role not in ROLES:
         raise InvalidInput(
             f"未知的角色「{role}」，可选：{', '.join(ROLES)}",
             f"unknown role '{role}': use one of {', '.join(ROLES)}",
         )
+
+
+def check_password(password: str) -> None:
+    """Raise :class:`InvalidInput` for a password too short or too long."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidInput(
             f"密码太短：至少 {MIN_PASSWORD_LENGTH} 个字符",
             f"password too short: at least {MIN_PASSWORD_LENGTH} characters",
         )
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise InvalidInput(
+            f"密码太长：至多 {MAX_PASSWORD_LENGTH} 个字符",
+            f"password too long: at most {MAX_PASSWORD_LENGTH} characters",
+        )
+
+
+def hash_password(password: str) -> str:
+    """The Argon2id hash of a password that passed :func:`check_password`."""
+    check_password(password)
+    return _hasher.hash(password)
 
 
 def create_user(conn: psycopg.Connection[Any], name: str, role: str, password: str) -> User:
-    """Add an account. Raises InvalidInput for a bad name/role/password, Conflict if taken."""
-    _check_new_user(name, role, password)
+    """Add an account. Raises InvalidInput for a bad name/role/password, Conflict if taken.
+
+    The insert is audited (``user_audit``) as the transaction's actor."""
+    check_name(name)
+    check_role(role)
+    check_password(password)
     if db.user_by_name(conn, name) is not None:
         raise Conflict(f"用户「{name}」已存在", f"user '{name}' already exists")
     user_id = db.insert_user(conn, name, role, _hasher.hash(password))
     return User(user_id, name, role)
-
-
-def disable_user(conn: psycopg.Connection[Any], name: str) -> None:
-    """Disable an account (kept for the audit) and end all its logins."""
-    if not db.disable_user(conn, name):
-        raise NotFound(f"没有用户「{name}」", f"no user '{name}'")
-
-
-def list_users(conn: psycopg.Connection[Any]) -> list[dict[str, Any]]:
-    """All accounts (name, role, created, disabled), without password hashes."""
-    return [
-        {k: r[k] for k in ("name", "role", "created_at", "disabled_at")}
-        for r in db.list_users(conn)
-    ]
 
 
 Connect = Callable[[], AbstractContextManager[psycopg.Connection[Any]]]
@@ -176,8 +191,11 @@ def authenticate(
     with connect() as conn:
         throttle.forgive(conn, attempt, settings)
         db.purge_expired_tokens(conn)  # keep the table small
+        db.record_login(conn, row["id"])
         if _hasher.check_needs_rehash(row["password_hash"]):
-            db.set_password_hash(conn, row["id"], _hasher.hash(password))
+            with conn.transaction():  # audited as a password change, named as a rehash
+                set_actor(conn, "system", "rehash at login (Argon2 parameters changed)")
+                db.set_password_hash(conn, row["id"], _hasher.hash(password))
     return User(int(row["id"]), row["name"], row["role"])
 
 

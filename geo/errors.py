@@ -109,6 +109,12 @@ class AlreadyLocated(Conflict):
     code = "already_located"
 
 
+class LastAdmin(Conflict):
+    """The change would leave no active admin (disabling or demoting the last one)."""
+
+    code = "last_admin"
+
+
 class NotLoaded(Conflict):
     """The city data a request needs (a walk network, districts) is not loaded yet."""
 

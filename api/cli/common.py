@@ -125,3 +125,13 @@ def as_of_date(text: str | None) -> dt.date:
 def pct(share: float | None) -> str:
     """A share as a percentage with two decimals; ``—`` when there is none."""
     return "—" if share is None else f"{share * 100:.2f}%"
+
+
+def cli_actor() -> str:
+    """The audit's actor for a command: ``cli:`` and the operating-system user who ran it."""
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no user name in the environment or passwd database
+        return "cli:unknown"

@@ -1,6 +1,7 @@
 """The API's routers, one module per resource; ``ROUTERS`` lists them in order."""
 
 from api.routes import (
+    admin_users,
     auth,
     console,
     coverage,
@@ -23,6 +24,7 @@ ROUTERS = [
     ogc.router,
     coverage.router,
     auth.router,
+    admin_users.router,
     staff.router,
     review.router,
     imports.router,

@@ -7,7 +7,11 @@ from typing import Any
 
 import psycopg
 
-_USER = "id, name, role, password_hash, created_at, disabled_at"
+_USER = "id, name, role, password_hash, created_at, disabled_at, last_login_at"
+# A key of advisory locks that no other lock in Yizhan uses: changes that could leave no
+# active admin (disable, demote) are serialised by it, so two admins disabling each other
+# at once cannot both succeed.
+_ADMINS_LOCK = 7_242_013
 
 
 def insert_user(conn: psycopg.Connection[Any], name: str, role: str, password_hash: str) -> int:
@@ -35,19 +39,60 @@ def set_password_hash(conn: psycopg.Connection[Any], user_id: int, password_hash
     conn.execute("UPDATE users SET password_hash = %s WHERE id = %s", (password_hash, user_id))
 
 
-def disable_user(conn: psycopg.Connection[Any], name: str) -> bool:
-    """Disable an account and revoke its tokens; False when there is no such account."""
+def lock_admins(conn: psycopg.Connection[Any]) -> None:
+    """Take the transaction's lock on the set of active admins (held until it ends)."""
+    conn.execute("SELECT pg_advisory_xact_lock(%s)", (_ADMINS_LOCK,))
+
+
+def count_active_admins(conn: psycopg.Connection[Any]) -> int:
+    """How many enabled accounts have the admin role."""
     row = conn.execute(
-        "UPDATE users SET disabled_at = coalesce(disabled_at, now()) WHERE name = %s RETURNING id",
-        (name,),
+        "SELECT count(*) AS n FROM users WHERE role = 'admin' AND disabled_at IS NULL"
     ).fetchone()
-    if row is None:
-        return False
-    conn.execute(
+    assert row is not None
+    return int(row["n"])
+
+
+def set_role(conn: psycopg.Connection[Any], user_id: int, role: str) -> None:
+    """Give an account another role (its tokens read the role at each request)."""
+    conn.execute("UPDATE users SET role = %s WHERE id = %s AND role <> %s", (role, user_id, role))
+
+
+def set_disabled(conn: psycopg.Connection[Any], user_id: int, disabled: bool) -> None:
+    """Disable (keeping the first time) or enable an account."""
+    if disabled:
+        conn.execute(
+            "UPDATE users SET disabled_at = now() WHERE id = %s AND disabled_at IS NULL",
+            (user_id,),
+        )
+    else:
+        conn.execute(
+            "UPDATE users SET disabled_at = NULL WHERE id = %s AND disabled_at IS NOT NULL",
+            (user_id,),
+        )
+
+
+def revoke_user_tokens(conn: psycopg.Connection[Any], user_id: int) -> int:
+    """End every live login of an account; how many were ended."""
+    cur = conn.execute(
         "UPDATE auth_tokens SET revoked_at = now() WHERE user_id = %s AND revoked_at IS NULL",
-        (row["id"],),
+        (user_id,),
     )
-    return True
+    return cur.rowcount
+
+
+def record_login(conn: psycopg.Connection[Any], user_id: int) -> None:
+    """Remember when the account last logged in (not audited: no change to the account)."""
+    conn.execute("UPDATE users SET last_login_at = now() WHERE id = %s", (user_id,))
+
+
+def user_audit(conn: psycopg.Connection[Any], name: str) -> list[dict[str, Any]]:
+    """The audit rows of the account named ``name``, oldest first."""
+    return conn.execute(
+        "SELECT action, actor, reason, at, before, after FROM user_audit"
+        " WHERE user_name = %s ORDER BY id",
+        (name,),
+    ).fetchall()
 
 
 def insert_token(

@@ -22,6 +22,8 @@ TABLES = (
     "targets",
     "target_audit",
     "import_log",
+    "users",
+    "user_audit",
 )
 
 
@@ -41,14 +43,23 @@ def _fingerprint(conn) -> dict[str, str]:
 
 def test_backup_restore_round_trip_preserves_every_row(db, database_url, tmp_path) -> None:
     assert yizhan("demo", "load", url=database_url).returncode == 0
+    for args in (
+        ["add", "li.review", "--role", "admin", "--generate"],
+        ["add", "chen.admin", "--role", "admin", "--generate"],
+        ["role", "li.review", "reviewer"],
+    ):  # accounts and their audit (#13)
+        out = yizhan("user", *args, url=database_url)
+        assert out.returncode == 0, out.stderr
     db.execute("SELECT set_config('yizhan.actor', 'editor', false)")
     db.execute("UPDATE stations SET status = 'temporarily_closed' WHERE external_id = 'love-01'")
     before = _fingerprint(db)
     assert int(before["station_audit"].split(":")[0]) == 15
+    assert int(before["user_audit"].split(":")[0]) == 3
     out = yizhan("db", "backup", str(tmp_path / "y.dump"), url=database_url)
     assert out.returncode == 0, out.stderr
     # damage the data, then restore
-    db.execute("TRUNCATE streets, walk_nodes, walk_edges, station_audit CASCADE")
+    db.execute("TRUNCATE streets, walk_nodes, walk_edges, station_audit, user_audit CASCADE")
+    db.execute("UPDATE users SET role = 'planner'")
     db.execute("UPDATE stations SET name = name || ' (changed)'")
     out = yizhan("db", "restore", str(tmp_path / "y.dump"), "--yes", url=database_url)
     assert out.returncode == 0, out.stderr

@@ -10,9 +10,10 @@ from tests.helpers.paths import ROOT
 
 
 def yizhan(
-    *args: str, url: str, env: dict[str, str] | None = None
+    *args: str, url: str, env: dict[str, str] | None = None, stdin: str | None = None
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``yizhan ARGS`` on the database ``url`` (``env``: more environment)."""
+    """Run ``yizhan ARGS`` on the database ``url`` (``env``: more environment; ``stdin``:
+    what standard input holds, else it is inherited)."""
     env = {**os.environ, "DATABASE_URL": url, "COLUMNS": "200", **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "api.cli", *args],
@@ -21,4 +22,5 @@ def yizhan(
         env=env,
         cwd=ROOT,
         timeout=300,
+        input=stdin,
     )

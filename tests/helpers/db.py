@@ -28,6 +28,7 @@ DATA_TABLES = (
     "coverage_snapshots",
     "login_throttle",
     "auth_tokens",
+    "user_audit",
     "users",
 )
 

@@ -15,7 +15,14 @@ from api.app import create_app
 from tests.helpers.browser import ARTIFACTS, launch
 
 # A value for each path parameter of the GET routes; a new parameter must be added here.
-PATH_VALUES = {"station_id": "1", "revision_id": "1", "job_id": "1", "cid": "stations", "fid": "1"}
+PATH_VALUES = {
+    "station_id": "1",
+    "revision_id": "1",
+    "job_id": "1",
+    "cid": "stations",
+    "fid": "1",
+    "name": "chen.admin",
+}
 STATIC = [
     "/static/leaflet/leaflet.js",
     "/static/leaflet/images/marker-icon.png",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from geo import accounts
+from geo import accounts, user_admin
 from geo.db.connection import transaction
 from geo.errors import Conflict, InvalidInput
 from tests.helpers.paths import ROOT
@@ -86,7 +86,7 @@ def test_expired_tokens_get_401(client, db, make_user) -> None:
 def test_disabling_a_user_ends_their_logins(client, make_user, database_url) -> None:
     headers = bearer(client, make_user("wang.field", "field_staff"))
     with transaction(database_url) as conn:
-        accounts.disable_user(conn, "wang.field")
+        user_admin.disable_user(conn, "test", "wang.field")
     assert client.get("/api/v1/auth/me", headers=headers).status_code == 401
     again = client.post("/api/v1/auth/token", data={"username": "wang.field", "password": PASSWORD})
     assert again.status_code == 401
