@@ -14,6 +14,7 @@ from html import escape
 from typing import Any
 
 from geo.accounts import EDITORS, REVIEWERS, ROLES
+from geo.crs import CRS_LABELS
 from geo.vocab import KINDS, LEVELS, SERVICES, STATUSES
 from maps.pages import _json_for_script, _template
 
@@ -33,6 +34,8 @@ PAGES: tuple[ConsolePage, ...] = (
     ConsolePage("review", "/console/review", "审核", "Review", REVIEWERS),
     # The field staff form predates the console; it is linked, not re-built.
     ConsolePage("field", "/staff", "外勤登记", "Field form", EDITORS),
+    ConsolePage("unlocated", "/console/unlocated", "未定位", "Unlocated", EDITORS),
+    ConsolePage("mine", "/console/mine", "我的提交", "My submissions", frozenset({"field_staff"})),
 )
 PAGE_BY_KEY = {p.key: p for p in PAGES}
 
@@ -161,4 +164,54 @@ def render_review(
         active="review",
         config=config,
         leaflet=True,
+    )
+
+
+#: The datums a pasted coordinate may be in, named as the map sites that copy them.
+DATUM_CHOICES: tuple[dict[str, str], ...] = (
+    {"code": "gcj02", "zh": f"{CRS_LABELS['gcj02']} 高德 / 腾讯", "en": "Amap, Tencent"},
+    {"code": "bd09", "zh": f"{CRS_LABELS['bd09']} 百度", "en": "Baidu"},
+    {"code": "wgs84", "zh": f"{CRS_LABELS['wgs84']} GPS", "en": "GPS, OpenStreetMap"},
+)
+
+
+def render_unlocated(
+    user: dict[str, str], centre: tuple[float, float], tile_url: str, timezone: str
+) -> str:
+    """The Unlocated page: the address-only drafts, placed by a pin or a pasted coordinate."""
+    config = {
+        "centre": list(centre),
+        "tile_url": tile_url,
+        "tile_attribution": "© OpenStreetMap contributors" if tile_url else "",
+        "kinds": _terms(KINDS),
+        "datums": list(DATUM_CHOICES),
+        "timezone": timezone,
+    }
+    return _shell(
+        title="未定位 · Unlocated",
+        main=_template("console_unlocated.html").template,
+        page="unlocated",
+        user=user,
+        active="unlocated",
+        config=config,
+        leaflet=True,
+    )
+
+
+def render_mine(user: dict[str, str], timezone: str) -> str:
+    """My submissions: a field worker's drafts and revisions, their review state and the
+    reviewer's comments."""
+    config = {
+        "kinds": _terms(KINDS),
+        "statuses": _terms(STATUSES),
+        "timezone": timezone,
+        "user": user["name"],
+    }
+    return _shell(
+        title="我的提交 · My submissions",
+        main=_template("console_mine.html").template,
+        page="mine",
+        user=user,
+        active="mine",
+        config=config,
     )

@@ -111,3 +111,30 @@ def review(user: PageUser, conn: Conn) -> Response:
         timezone=settings.clock.timezone,
     )
     return _html(body, csp=csp)
+
+
+@router.get("/unlocated", response_class=HTMLResponse)
+def unlocated(user: PageUser, conn: Conn) -> Response:
+    """The Unlocated page (field staff, reviewers, admins): place address-only drafts."""
+    if user is None:
+        return _to_login()
+    refused = _forbidden(user, "unlocated")
+    if refused is not None:
+        return refused
+    settings = get_settings()
+    tile_url = settings.serving.tile_url
+    csp = page_csp([tile_source(tile_url)] if tile_url else [])
+    centre = service_centre(conn) or DEFAULT_CENTRE
+    body = console.render_unlocated(_who(user), centre, tile_url, settings.clock.timezone)
+    return _html(body, csp=csp)
+
+
+@router.get("/mine", response_class=HTMLResponse)
+def mine(user: PageUser) -> Response:
+    """My submissions (field staff): own drafts and revisions with the reviewers' word."""
+    if user is None:
+        return _to_login()
+    refused = _forbidden(user, "mine")
+    if refused is not None:
+        return refused
+    return _html(console.render_mine(_who(user), get_settings().clock.timezone), csp=page_csp([]))
