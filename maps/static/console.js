@@ -25,9 +25,10 @@
 
   function clear(node) { while (node.firstChild) { node.removeChild(node.firstChild); } }
 
-  function api(method, url, body) {
+  function api(method, url, body, headers) {
     var opts = { method: method, credentials: "same-origin",
                  headers: { "X-Requested-With": "yizhan", "Accept": "application/json" } };
+    Object.keys(headers || {}).forEach(function (k) { opts.headers[k] = headers[k]; });
     if (body !== undefined) {
       opts.headers["Content-Type"] = "application/json";
       opts.body = JSON.stringify(body);
@@ -79,6 +80,8 @@
   }
 
   if (PAGE === "review") { reviewPage(); }
+  if (PAGE === "unlocated") { unlocatedPage(); }
+  if (PAGE === "mine") { minePage(); }
 
   // ---------------------------------------------------------------- the Review page
   function reviewPage() {
@@ -370,5 +373,343 @@
     });
 
     load();
+  }
+
+  // The city's time zone (YIZHAN_TIMEZONE), whatever the browser's.
+  function cityTime(iso) {
+    if (!iso) { return ""; }
+    return new Intl.DateTimeFormat("zh-CN", {
+      timeZone: config.timezone, year: "numeric", month: "2-digit", day: "2-digit",
+      hour: "2-digit", minute: "2-digit", hour12: false }).format(new Date(iso));
+  }
+
+  // ---------------------------------------------------------------- the Unlocated page
+  // A pasted "lon,lat" (Amap's and Baidu's pickers copy longitude first): [lon, lat], or
+  // a sentence saying what is wrong.
+  function parseCoordinate(text) {
+    var m = /^\s*(-?\d+(?:\.\d+)?)\s*[,，;；\s]\s*(-?\d+(?:\.\d+)?)\s*$/.exec(text || "");
+    if (!m) {
+      return "请粘贴“经度,纬度”，如 113.6253,34.7466 / paste “longitude,latitude”, e.g. 113.6253,34.7466";
+    }
+    var lon = Number(m[1]);
+    var lat = Number(m[2]);
+    if (Math.abs(lat) > 90 && Math.abs(lon) <= 90) {
+      return "顺序似乎是“纬度,经度”：请先写经度 / this looks like “latitude,longitude”: put the longitude first";
+    }
+    if (Math.abs(lon) > 180 || Math.abs(lat) > 90) {
+      return "经度须在 ±180、纬度须在 ±90 之内 / longitude must be within ±180 and latitude within ±90";
+    }
+    return [lon, lat];
+  }
+
+  function unlocatedPage() {
+    var KIND = {};
+    config.kinds.forEach(function (t) { KIND[t.code] = t.zh + " " + t.en; });
+    var items = [];
+    var current = null;
+    var map = null;
+    var pin = null;
+    var pending = null;  // the last locate body, resent when the duplicates are confirmed
+
+    function status(text) { $("status").textContent = text; }
+    function fail(text) { $("place-error").textContent = text; }
+
+    function load(keep) {
+      return api("GET", "/api/v1/staff/stations/unlocated?limit=500").then(function (r) {
+        if (r.status !== 200) { status(message(r.data, "读取失败 / could not load")); return; }
+        items = r.data.items;
+        var list = $("unlocated");
+        clear(list);
+        $("unlocated-count").textContent = "(" + r.data.total + ")";
+        $("unlocated-empty").hidden = items.length > 0;
+        items.forEach(function (s) {
+          var button = el("button", { type: "button", className: "pick", id: "unlocated-" + s.id,
+                                      "aria-pressed": "false" }, [
+            el("strong", {}, [s.name]),
+            el("span", { className: "hint" }, [(s.address || "（无地址 no address）") +
+              (s.district ? " · " + s.district : "")])
+          ]);
+          button.addEventListener("click", function () { show(s.id); });
+          list.appendChild(el("li", {}, [button]));
+        });
+        var again = keep && items.filter(function (s) { return s.id === keep; })[0];
+        if (again) { show(again.id); } else { show(items.length ? items[0].id : null); }
+      }, function () { status("网络错误，请稍后再试 / network error, try again"); });
+    }
+
+    function initMap() {
+      if (map) { return; }
+      map = L.map("place-map").setView([config.centre[1], config.centre[0]], 16);
+      if (config.tile_url) {
+        L.tileLayer(config.tile_url, { maxZoom: 19, attribution: config.tile_attribution }).addTo(map);
+      }
+      pin = L.marker([config.centre[1], config.centre[0]],
+                     { draggable: true, keyboard: true, title: "图钉 pin" }).addTo(map);
+      pin.on("drag dragend", showPin);
+      map.on("click", function (ev) { pin.setLatLng(ev.latlng); showPin(); });
+      // Keyboard: the focused pin moves 5 m per arrow key (50 m with Shift).
+      pin.getElement().setAttribute("aria-label", "图钉：方向键移动 pin: arrow keys move it");
+      pin.getElement().addEventListener("keydown", function (ev) {
+        var step = { ArrowUp: [0, 1], ArrowDown: [0, -1], ArrowLeft: [-1, 0], ArrowRight: [1, 0] }[ev.key];
+        if (!step) { return; }
+        ev.preventDefault();
+        ev.stopPropagation();
+        var metres = ev.shiftKey ? 50 : 5;
+        var at = pin.getLatLng();
+        var dLat = step[1] * metres / 111320;
+        var dLon = step[0] * metres / (111320 * Math.cos(at.lat * Math.PI / 180));
+        pin.setLatLng([at.lat + dLat, at.lng + dLon]);
+        showPin();
+      });
+    }
+
+    function showPin() {
+      var at = pin.getLatLng();
+      $("pin-at").textContent = at.lng.toFixed(6) + ", " + at.lat.toFixed(6) + " (WGS-84)";
+      $("pin-at").setAttribute("data-lon", at.lng.toFixed(6));
+      $("pin-at").setAttribute("data-lat", at.lat.toFixed(6));
+    }
+
+    function show(id) {
+      current = items.filter(function (s) { return s.id === id; })[0] || null;
+      Array.prototype.forEach.call($("unlocated").querySelectorAll("button.pick"), function (b) {
+        b.setAttribute("aria-pressed", String(current !== null && b.id === "unlocated-" + current.id));
+      });
+      hideDuplicate();
+      fail("");
+      $("place").hidden = current === null;
+      if (current === null) { return; }
+      $("place-title").textContent = current.name;
+      var body = $("place-fields").tBodies[0];
+      clear(body);
+      [["地址 address", current.address], ["文件所写区县 district in the file", current.district],
+       ["类型 kind", KIND[current.kind] || current.kind],
+       ["来源 source", [current.source, current.external_id].filter(Boolean).join(" · ")],
+       ["登记人 registered by", current.created_by + " · " + cityTime(current.created_at)]
+      ].forEach(function (row) {
+        body.appendChild(el("tr", {}, [el("th", { scope: "row" }, [row[0]]),
+                                       el("td", {}, [row[1] ? String(row[1]) : "—"])]));
+      });
+      initMap();
+      map.invalidateSize();
+      map.setView([config.centre[1], config.centre[0]], 16);
+      pin.setLatLng([config.centre[1], config.centre[0]]);
+      showPin();
+      $("coord").value = "";
+    }
+
+    function hideDuplicate() {
+      pending = null;
+      $("duplicate").hidden = true;
+      $("duplicate-reason").value = "";
+      clear($("duplicate-candidates"));
+    }
+
+    function showDuplicate(data) {
+      $("duplicate").hidden = false;
+      $("duplicate-message").textContent = message(data, "附近已有相似站点 / possible duplicates nearby");
+      var list = $("duplicate-candidates");
+      clear(list);
+      ((data.details && data.details.candidates) || []).forEach(function (c) {
+        list.appendChild(el("li", {}, [
+          el("strong", {}, [c.name]), " ",
+          el("span", { className: "distance" }, [Math.round(c.distance_m) + " 米 m"]), " ",
+          el("span", { className: "hint" }, [c.address || ""])
+        ]));
+      });
+      $("duplicate-reason").focus();
+    }
+
+    function locate(body) {
+      if (current === null) { return; }
+      var station = current;
+      fail("");
+      status("");
+      pending = body;
+      var buttons = [$("place-pin"), $("place-coord"), $("duplicate-confirm")];
+      buttons.forEach(function (b) { b.disabled = true; });
+      api("POST", "/api/v1/staff/stations/" + station.id + "/locate", body,
+          { "If-Match": 'W/"' + station.version + '"' }).then(function (r) {
+        buttons.forEach(function (b) { b.disabled = false; });
+        var code = r.data && r.data.code;
+        if (r.status === 200 || r.status === 202) {
+          hideDuplicate();
+          status("已定位：" + station.name + "（" + Number(r.data.lon).toFixed(6) + ", " +
+                 Number(r.data.lat).toFixed(6) + "），已送审核 / placed; it goes to review");
+          load(null).then(function () { $("unlocated").focus(); });
+        } else if (r.status === 409 && code === "possible_duplicate") {
+          showDuplicate(r.data);
+        } else if (r.status === 409) {
+          hideDuplicate();
+          status(message(r.data, "该站点已有位置 / it already has a position") +
+                 "。列表已刷新 / the list was reloaded.");
+          load(null);
+        } else if (r.status === 412) {
+          hideDuplicate();
+          status("该站点刚被他人修改，已重新载入，请再放置一次 / someone changed it meanwhile: " +
+                 "reloaded, place it again");
+          load(station.id);
+        } else {
+          fail(message(r.data, "定位失败 / could not place it"));
+        }
+      }, function () {
+        buttons.forEach(function (b) { b.disabled = false; });
+        fail("网络错误，请稍后再试 / network error, try again");
+      });
+    }
+
+    config.datums.forEach(function (d, i) {
+      var id = "datum-" + d.code;
+      var input = el("input", { type: "radio", name: "datum", id: id, value: d.code });
+      if (i === 0) { input.checked = true; }
+      $("datums").appendChild(el("label", { "for": id, className: "datum" },
+                                 [input, " " + d.zh + " ", el("small", { lang: "en" }, [d.en])]));
+    });
+
+    $("place-pin").addEventListener("click", function () {
+      var at = pin.getLatLng();
+      locate({ lon: Number(at.lng.toFixed(7)), lat: Number(at.lat.toFixed(7)), crs: "wgs84" });
+    });
+    $("place-coord").addEventListener("click", function () {
+      var parsed = parseCoordinate($("coord").value);
+      if (typeof parsed === "string") { fail(parsed); $("coord").focus(); return; }
+      var datum = document.querySelector("input[name=datum]:checked");
+      locate({ lon: parsed[0], lat: parsed[1], crs: datum ? datum.value : "gcj02" });
+    });
+    $("coord").addEventListener("keydown", function (ev) {
+      if (ev.key === "Enter") { ev.preventDefault(); $("place-coord").click(); }
+    });
+    $("duplicate-confirm").addEventListener("click", function () {
+      var reason = $("duplicate-reason").value.trim();
+      if (!reason) {
+        fail("请填写不是重复的理由 / say why it is not a duplicate");
+        $("duplicate-reason").focus();
+        return;
+      }
+      if (!pending) { return; }
+      var body = {};
+      Object.keys(pending).forEach(function (k) { body[k] = pending[k]; });
+      body.confirm_not_duplicate = true;
+      body.reason = reason;
+      locate(body);
+    });
+
+    load(null);
+  }
+
+  // ---------------------------------------------------------------- My submissions
+  function minePage() {
+    var STATE = {
+      pending_review: "待审核 pending review", approved: "已审核 approved", rejected: "已驳回 rejected",
+      pending: "待审核 pending review", withdrawn: "已撤回 withdrawn"
+    };
+    var STATUS = {};
+    config.statuses.forEach(function (t) { STATUS[t.code] = t.zh; });
+    var FIELD = {
+      name: "名称", address: "地址", district: "区域", level: "级别", host_org: "依托单位",
+      phone: "电话", opening_hours: "开放时间", services: "服务项目", status: "状态",
+      status_reason: "状态原因", opened_on: "开放日期", closed_on: "关闭日期",
+      lon: "经度", lat: "纬度", kind: "类型"
+    };
+
+    function show(v) {
+      if (v === null || v === undefined || v === "") { return "—"; }
+      if (Array.isArray(v)) { return v.join("、") || "—"; }
+      return String(v);
+    }
+
+    function stateCell(state) {
+      return el("td", {}, [el("span", { className: "tag state-" + state }, [STATE[state] || state])]);
+    }
+
+    // What a field worker does next with a submission in ``state``.
+    function nextStep(kind, row) {
+      if (row.state === "pending" || row.review_state === "pending_review") {
+        return ["等待审核 / waiting for a reviewer"];
+      }
+      if (row.state === "approved" || row.review_state === "approved") {
+        return [kind === "station" ? "已发布 / published" : "已生效 / in effect"];
+      }
+      if (row.state === "withdrawn") { return ["已撤回 / withdrawn"]; }
+      if (kind === "station" && row.lon === null) {
+        return [el("a", { href: "/console/unlocated" }, ["在“未定位”页放置它，它会重新送审 / place it on the Unlocated page: it goes back to review"])];
+      }
+      // The field form (/staff) registers new stations; it cannot open one by its id.
+      if (kind === "revision") {
+        return [
+          "此修改未生效。如仍需修改，请按审核意见把站点 #" + row.station_id + " 的更正告诉审核人员" +
+          "（外勤登记表还不能按编号修改已有站点）。 / This change was not made. If it is still " +
+          "needed, tell a reviewer the corrections for station #" + row.station_id +
+          ", following the comment (the field form cannot open a station by its id yet)."
+        ];
+      }
+      var what = "站点 #" + row.id;
+      return [
+        "外勤登记表还不能按编号打开已提交的内容：请按审核意见，把" + what + "的更正告诉审核人员；" +
+        "更正后会重新送审。 / The field form cannot open a submission by its id yet: following " +
+        "the comment, tell a reviewer the corrections for " + what.replace("站点", "station") +
+        "; once corrected it goes back to review."
+      ];
+    }
+
+    function changes(revision) {
+      return revision.diff.map(function (d) {
+        return (FIELD[d.field] || d.field) + "：" +
+          (d.field === "status" ? STATUS[d.before] || show(d.before) : show(d.before)) + " → " +
+          (d.field === "status" ? STATUS[d.proposed] || show(d.proposed) : show(d.proposed));
+      }).join("；") + (revision.reason ? "（理由 reason：" + revision.reason + "）" : "");
+    }
+
+    function comment(text, by, at) {
+      if (!text) { return el("td", { className: "hint" }, ["—"]); }
+      return el("td", { className: "comment" }, [
+        el("q", {}, [text]),
+        by ? el("div", { className: "hint" }, [by + (at ? " · " + cityTime(at) : "")]) : ""
+      ].filter(Boolean));
+    }
+
+    function row(id, state, cells) {
+      return el("tr", { id: id, className: state === "rejected" ? "rejected" : "" }, cells);
+    }
+
+    var states = ["pending", "rejected", "approved", "withdrawn"];
+    Promise.all([api("GET", "/api/v1/staff/stations?mine=true&limit=500")].concat(states.map(function (s) {
+      return api("GET", "/api/v1/staff/revisions?mine=true&limit=500&state=" + s);
+    }))).then(function (rs) {
+      var bad = rs.filter(function (r) { return r.status !== 200; })[0];
+      if (bad) { $("status").textContent = message(bad.data, "读取失败 / could not load"); return; }
+      var stations = rs[0].data.slice().sort(function (a, b) { return a.created_at < b.created_at ? 1 : -1; });
+      var body = $("drafts").tBodies[0];
+      $("drafts-count").textContent = "(" + stations.length + ")";
+      if (!stations.length) {
+        body.appendChild(el("tr", {}, [el("td", { colspan: "5", className: "hint" }, ["还没有登记 / nothing registered yet"])]));
+      }
+      stations.forEach(function (s) {
+        body.appendChild(row("mine-station-" + s.id, s.review_state, [
+          el("th", { scope: "row" }, [s.name, el("div", { className: "hint" }, ["#" + s.id + " · " + cityTime(s.created_at)])]),
+          el("td", {}, [show(s.address) + (s.lon === null ? "（未定位 unlocated）" : "")]),
+          stateCell(s.review_state),
+          comment(s.review_comment, null, null),
+          el("td", {}, nextStep("station", s))
+        ]));
+      });
+      var revisions = [];
+      rs.slice(1).forEach(function (r) { revisions = revisions.concat(r.data); });
+      revisions.sort(function (a, b) { return a.created_at < b.created_at ? 1 : -1; });
+      var rbody = $("revisions").tBodies[0];
+      $("revisions-count").textContent = "(" + revisions.length + ")";
+      if (!revisions.length) {
+        rbody.appendChild(el("tr", {}, [el("td", { colspan: "5", className: "hint" }, ["还没有提出修改 / no change proposed yet"])]));
+      }
+      revisions.forEach(function (v) {
+        rbody.appendChild(row("mine-revision-" + v.id, v.state, [
+          el("th", { scope: "row" }, [v.station_name, el("div", { className: "hint" }, ["#" + v.station_id + " · " + cityTime(v.created_at)])]),
+          el("td", {}, [changes(v)]),
+          stateCell(v.state),
+          comment(v.comment, v.decided_by, v.decided_at),
+          el("td", {}, nextStep("revision", v))
+        ]));
+      });
+    }, function () { $("status").textContent = "网络错误，请稍后再试 / network error, try again"; });
   }
 })();
