@@ -6,10 +6,12 @@ the reviewer's comment in My submissions."""
 
 from __future__ import annotations
 
+import math
+
 import httpx
 import pytest
 
-from geo.crs import gcj02_to_wgs84, wgs84_to_gcj02
+from geo.crs import gcj02_to_wgs84, to_wgs84, wgs84_to_gcj02
 from tests.helpers.browser import ARTIFACTS
 from tests.helpers.console import sign_in, watched_page
 from tests.helpers.staff import station
@@ -205,4 +207,81 @@ def test_field_worker_sees_a_rejected_submission_with_the_comment(
     assert "电话号码无人接听" in change and "li.review" in change and "已驳回" in change
     assert page.get_attribute("#nav a[aria-current=page]", "href") == "/console/mine"
     page.screenshot(path=str(ARTIFACTS / "console-mine.png"), full_page=True)
+    assert w.errors == [] and w.outside == []
+
+
+@pytest.mark.browser
+def test_a_possible_duplicate_is_placed_only_when_confirmed_with_a_reason(
+    browser, live_server, staff, reviewer
+) -> None:
+    base = live_server
+    r = httpx.post(f"{base}/api/v1/stations", json=station(), headers=reviewer)
+    assert r.status_code == 201, r.text
+    draft = _unlocated_drafts(base, staff)["翠竹街爱心驿站"]
+    w = _open_unlocated(browser, base)
+    page = w.page
+    page.click(f"#unlocated-{draft['id']}")
+    page.fill("#coord", "114.0552,22.5410")  # about 20 m from the published station
+    page.check("#datum-wgs84")
+    page.click("#place-coord")
+    page.wait_for_selector("#duplicate:not([hidden])")
+    assert page.text_content("#duplicate-candidates li strong") == "福田街道爱心驿站"
+    assert "米" in page.text_content("#duplicate-candidates .distance")
+    assert "附近已有相似站点" in page.text_content("#duplicate-message")
+    assert _stored(base, staff, draft["id"])["lon"] is None
+    page.click("#duplicate-confirm")  # no reason yet: refused in the page
+    assert "理由" in page.text_content("#place-error")
+    page.fill("#duplicate-reason", "同一栋楼的另一家单位")
+    page.click("#duplicate-confirm")
+    page.locator("#status", has_text="已送审核").wait_for()
+    stored = _stored(base, staff, draft["id"])
+    assert (stored["lon"], stored["lat"]) == pytest.approx((114.0552, 22.5410), abs=1e-9)
+    history = httpx.get(f"{base}/api/v1/stations/{draft['id']}/history", headers=staff).json()
+    assert any("同一栋楼的另一家单位" in (h.get("reason") or "") for h in history)
+    locate = f"{base}/api/v1/staff/stations/{draft['id']}/locate"
+    assert w.errors == [
+        f"Failed to load resource: the server responded with a status of 409 (Conflict) @ {locate}"
+    ]
+    assert w.outside == []
+
+
+@pytest.mark.browser
+def test_placing_works_by_keyboard_pin_and_a_pasted_bd09_coordinate(
+    browser, live_server, staff
+) -> None:
+    base = live_server
+    drafts = _unlocated_drafts(base, staff)
+    first, second = drafts["翠竹街爱心驿站"], drafts["花园路爱心驿站"]
+    w = _open_unlocated(browser, base)
+    page = w.page
+
+    # The pin: focused, Shift+arrow moves it 50 m; the button is pressed with Enter.
+    page.click(f"#unlocated-{first['id']}")
+    start = float(page.get_attribute("#pin-at", "data-lon"))
+    page.focus("#place-map .leaflet-marker-icon")
+    page.keyboard.press("Shift+ArrowRight")
+    page.keyboard.press("Shift+ArrowRight")
+    lon = float(page.get_attribute("#pin-at", "data-lon"))
+    lat = float(page.get_attribute("#pin-at", "data-lat"))
+    assert (lon - start) * 111320 * math.cos(math.radians(lat)) == pytest.approx(100, abs=1)
+    page.focus("#place-pin")
+    page.keyboard.press("Enter")
+    page.locator("#status", has_text="翠竹街").wait_for()
+    assert _stored(base, staff, first["id"])["lon"] == pytest.approx(lon, abs=1e-6)
+
+    # A Baidu coordinate typed, BD-09 chosen with the arrow keys, placed with Enter.
+    page.focus(f"#unlocated-{second['id']}")
+    page.keyboard.press("Enter")
+    page.focus("#coord")
+    page.keyboard.type("114.0600，22.5300")  # a full-width comma, as Chinese input gives
+    page.keyboard.press("Tab")  # to the chosen datum (GCJ-02)
+    page.keyboard.press("ArrowRight")  # BD-09
+    assert page.is_checked("#datum-bd09")
+    page.keyboard.press("Tab")  # a radio group is one Tab stop
+    assert page.evaluate("document.activeElement.id") == "place-coord"
+    page.keyboard.press("Enter")
+    page.locator("#status", has_text="花园路").wait_for()
+    stored = _stored(base, staff, second["id"])
+    wx, wy = (float(v) for v in to_wgs84(114.06, 22.53, "bd09"))
+    assert (stored["lon"], stored["lat"]) == pytest.approx((wx, wy), abs=2e-7)
     assert w.errors == [] and w.outside == []
