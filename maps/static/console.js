@@ -546,9 +546,15 @@
           load(null);
         } else if (r.status === 412) {
           hideDuplicate();
-          status("该站点刚被他人修改，已重新载入，请再放置一次 / someone changed it meanwhile: " +
-                 "reloaded, place it again");
-          load(station.id);
+          load(station.id).then(function () {
+            var still = items.some(function (s) { return s.id === station.id; });
+            status(still
+              ? "该站点刚被他人修改，已重新载入，请再放置一次 / someone changed it meanwhile: " +
+                "reloaded, place it again"
+              : "“" + station.name + "”刚被他人修改，已不在未定位列表中（可能已被定位），列表已重新载入 / " +
+                "someone changed it meanwhile and it is no longer unlocated (probably placed): " +
+                "the list was reloaded");
+          });
         } else {
           fail(message(r.data, "定位失败 / could not place it"));
         }

@@ -285,3 +285,29 @@ def test_placing_works_by_keyboard_pin_and_a_pasted_bd09_coordinate(
     wx, wy = (float(v) for v in to_wgs84(114.06, 22.53, "bd09"))
     assert (stored["lon"], stored["lat"]) == pytest.approx((wx, wy), abs=2e-7)
     assert w.errors == [] and w.outside == []
+
+
+@pytest.mark.browser
+def test_a_draft_placed_by_someone_else_meanwhile_is_said_to_be_gone(
+    browser, live_server, staff, reviewer
+) -> None:
+    base = live_server
+    draft = _unlocated_drafts(base, staff)["翠竹街爱心驿站"]
+    w = _open_unlocated(browser, base)
+    page = w.page
+    page.click(f"#unlocated-{draft['id']}")
+    r = httpx.post(
+        f"{base}/api/v1/staff/stations/{draft['id']}/locate",
+        json={"lon": 114.05, "lat": 22.54, "crs": "wgs84"},
+        headers={**reviewer, "If-Match": f'W/"{draft["version"]}"'},
+    )
+    assert r.status_code == 200, r.text
+    page.fill("#coord", "114.0600,22.5300")
+    page.check("#datum-wgs84")
+    page.click("#place-coord")
+    page.locator("#status", has_text="已不在未定位列表中").wait_for()
+    assert "no longer unlocated" in page.text_content("#status")
+    page.locator(f"#unlocated-{draft['id']}").wait_for(state="detached")
+    stored = _stored(base, staff, draft["id"])
+    assert (stored["lon"], stored["lat"]) == pytest.approx((114.05, 22.54), abs=1e-9)
+    assert w.outside == []
