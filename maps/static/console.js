@@ -432,12 +432,30 @@
       }
     });
 
+    // The row's button that had the focus gets it back after the table is redrawn.
+    function refocus(name, cls) {
+      Array.prototype.forEach.call($("users").tBodies[0].rows, function (tr) {
+        if (tr.getAttribute("data-name") !== name) { return; }
+        var again = cls ? tr.getElementsByClassName(cls)[0] : null;
+        if (again) { again.focus(); }
+      });
+    }
+
     function send(method, url, body, done) {
+      var from = document.activeElement;
+      var tr = from && from.closest ? from.closest("tr[data-name]") : null;
+      var name = tr ? tr.getAttribute("data-name") : null;
+      var cls = from && from.classList ? from.classList[0] : null;
       $("users-error").textContent = "";
       status("");
       return api(method, url, body).then(function (r) {
-        if (r.status === 200 || r.status === 201) { done(r.data); return load(); }
-        fail(r, "操作失败 / failed");
+        var ok = r.status === 200 || r.status === 201;
+        // Redrawn either way: a refused role change shows the role the account has.
+        if (!ok) { fail(r, "操作失败 / failed"); }
+        return load().then(function () {
+          if (name) { refocus(name, cls); }
+          if (ok) { done(r.data); }
+        });
       }, function () {
         $("users-error").textContent = "网络错误，请稍后再试 / network error, try again";
       });
@@ -567,7 +585,7 @@
         el("td", { className: "value" }, [shown(t) + (t.unit === "count" ? " 座" : "")]),
         el("td", {}, [t.starts_on || "—"]),
         el("td", { className: "deadline" }, [t.deadline]),
-        el("td", { className: "note" }, [t.note || ""]),
+        el("td", { className: "target-note" }, [t.note || ""]),
         el("td", {}, [el("div", { className: "actions" }, [change, drop])])
       ]);
     }
