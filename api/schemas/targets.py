@@ -7,12 +7,22 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.schemas.common import Kind, literal
-from geo.vocab import TARGET_METRICS
+from api.schemas.common import Kind, Metric
 
-Metric = literal(TARGET_METRICS)
-Day = Annotated[str, Field(max_length=10, description="YYYY-MM-DD")]
-Reason = Annotated[str, Field(max_length=500, description="原因（记入审计）/ reason, for the audit")]
+Day = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$", description="日期 / date, YYYY-MM-DD")]
+Reason = Annotated[
+    str,
+    Field(max_length=500, pattern=r"\S", description="原因（记入审计）/ reason, for the audit"),
+]
+#: A share ("95%", "0.95") or a count ("20"), as typed; the metric decides which.
+Value = Annotated[
+    str,
+    Field(
+        pattern=r"^\s*[0-9]+(\.[0-9]+)?\s*[%％]?\s*$",
+        max_length=20,
+        description="0.95 或 95%（覆盖率）/ 20（新建站点数）: a share or a whole count",
+    ),
+]
 
 
 class TargetOut(BaseModel):
@@ -46,11 +56,9 @@ class TargetIn(BaseModel):
             ]
         },
     )
-    kind: str = Field(max_length=40)
-    metric: str = Field(max_length=40)
-    value: str | float = Field(
-        description="0.95 或 95%（覆盖率）/ 20（新建站点数）: a share or a whole count"
-    )
+    kind: Kind
+    metric: Metric
+    value: Value | Annotated[float, Field(gt=0, allow_inf_nan=False, strict=True)]
     deadline: Day
     starts_on: Day | None = None
     note: str | None = Field(default=None, max_length=500)
@@ -61,7 +69,7 @@ class TargetRemove(BaseModel):
     """The target to remove (by kind, metric and deadline) and why."""
 
     model_config = ConfigDict(extra="forbid")
-    kind: str = Field(max_length=40)
-    metric: str = Field(max_length=40)
+    kind: Kind
+    metric: Metric
     deadline: Day
     reason: Reason
