@@ -57,6 +57,11 @@ _FIELD_ZH = {
     "crs": "坐标系",
     "name": "名称",
     "services": "服务",
+    "reason": "原因",
+    "metric": "指标",
+    "value": "目标值",
+    "deadline": "截止日期",
+    "starts_on": "开始日期",
 }
 
 

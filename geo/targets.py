@@ -16,6 +16,7 @@ import psycopg
 
 from geo import clock
 from geo.db import targets as targets_db
+from geo.db.connection import set_actor
 from geo.errors import InvalidInput, NotFound
 from geo.vocab import KINDS, TARGET_METRICS
 
@@ -155,6 +156,34 @@ def remove_target(
             f"no such target: {kind} {metric} {day}",
         )
     return row
+
+
+def save_target(
+    conn: psycopg.Connection[Any], actor: str, target: Target, reason: str | None = None
+) -> dict[str, Any]:
+    """Set ``target`` in its own transaction, audited as ``actor`` with ``reason`` (the
+    console and the API; the CLI opens its own transaction)."""
+    with conn.transaction():
+        set_actor(conn, actor, reason)
+        return set_target(conn, target)
+
+
+def drop_target(  # noqa: PLR0913 - the target's key, who and why
+    conn: psycopg.Connection[Any],
+    actor: str,
+    kind: str,
+    metric: str,
+    deadline: str | dt.date,
+    reason: str,
+) -> dict[str, Any]:
+    """Remove a target in its own transaction, audited as ``actor`` with ``reason``."""
+    if not reason.strip():
+        raise InvalidInput(
+            "删除目标需要填写原因", "removing a target needs a reason", details={"field": "reason"}
+        )
+    with conn.transaction():
+        set_actor(conn, actor, reason.strip())
+        return remove_target(conn, kind, metric, deadline)
 
 
 def list_targets(conn: psycopg.Connection[Any]) -> list[dict[str, Any]]:

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
-from geo.accounts import EDITORS, REVIEWERS, ROLES
+from geo.accounts import ADMINS, EDITORS, PLANNERS, REVIEWERS, ROLES
 from geo.crs import CRS_LABELS
-from geo.vocab import KINDS, LEVELS, SERVICES, STATUSES
+from geo.vocab import KINDS, LEVELS, SERVICES, STATUSES, TARGET_METRICS
 from maps.pages import _json_for_script, _template
 
 
@@ -36,6 +36,8 @@ PAGES: tuple[ConsolePage, ...] = (
     ConsolePage("field", "/staff", "外勤登记", "Field form", EDITORS),
     ConsolePage("unlocated", "/console/unlocated", "未定位", "Unlocated", EDITORS),
     ConsolePage("mine", "/console/mine", "我的提交", "My submissions", frozenset({"field_staff"})),
+    ConsolePage("users", "/console/users", "用户", "Users", ADMINS),
+    ConsolePage("targets", "/console/targets", "目标", "Targets", PLANNERS),
 )
 PAGE_BY_KEY = {p.key: p for p in PAGES}
 
@@ -213,5 +215,35 @@ def render_mine(user: dict[str, str], timezone: str) -> str:
         page="mine",
         user=user,
         active="mine",
+        config=config,
+    )
+
+
+def render_users(user: dict[str, str], timezone: str) -> str:
+    """The Users page (admins): accounts, add, disable / enable, reset, change role."""
+    config = {
+        "roles": [{"code": code, "zh": zh} for code, zh in ROLES.items()],
+        "timezone": timezone,
+        "me": user["name"],
+    }
+    return _shell(
+        title="用户 · Users",
+        main=_template("console_users.html").template,
+        page="users",
+        user=user,
+        active="users",
+        config=config,
+    )
+
+
+def render_targets(user: dict[str, str]) -> str:
+    """The Targets page (planners, admins): the targets of ``yizhan targets`` as a form."""
+    config = {"kinds": _terms(KINDS), "metrics": _terms(TARGET_METRICS)}
+    return _shell(
+        title="目标 · Targets",
+        main=_template("console_targets.html").template,
+        page="targets",
+        user=user,
+        active="targets",
         config=config,
     )

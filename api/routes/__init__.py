@@ -15,6 +15,7 @@ from api.routes import (
     staff,
     staff_page,
     stations,
+    targets,
 )
 
 ROUTERS = [
@@ -23,6 +24,7 @@ ROUTERS = [
     stations.router,
     ogc.router,
     coverage.router,
+    targets.router,
     auth.router,
     admin_users.router,
     staff.router,

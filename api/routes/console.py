@@ -138,3 +138,26 @@ def mine(user: PageUser) -> Response:
     if refused is not None:
         return refused
     return _html(console.render_mine(_who(user), get_settings().clock.timezone), csp=page_csp([]))
+
+
+@router.get("/users", response_class=HTMLResponse)
+def users(user: PageUser) -> Response:
+    """The Users page (admins)."""
+    if user is None:
+        return _to_login()
+    refused = _forbidden(user, "users")
+    if refused is not None:
+        return refused
+    body = console.render_users(_who(user), timezone=get_settings().clock.timezone)
+    return _html(body, csp=page_csp())
+
+
+@router.get("/targets", response_class=HTMLResponse)
+def targets(user: PageUser) -> Response:
+    """The Targets page (planners, admins)."""
+    if user is None:
+        return _to_login()
+    refused = _forbidden(user, "targets")
+    if refused is not None:
+        return refused
+    return _html(console.render_targets(_who(user)), csp=page_csp())

@@ -24,6 +24,7 @@ def literal(codes: Iterable[str]) -> Any:
 
 
 Kind = literal(vocab.KINDS)
+Metric = literal(vocab.TARGET_METRICS)
 Status = literal(vocab.STATUSES)
 ReviewState = literal(vocab.REVIEW_STATES)
 Mode = literal(MODES)

@@ -1,4 +1,4 @@
-// Yizhan staff console: the shell (sign in, sign out) and the Review page.
+// Yizhan staff console: the shell (sign in, sign out) and its pages (Review, Users, Targets).
 // The session is the HttpOnly cookie set by POST /api/v1/auth/session: this script never
 // sees a token. Every change it sends carries X-Requested-With: yizhan (api/auth.py).
 // Every text that comes from data is set with textContent (or as a text node): this file
@@ -82,6 +82,8 @@
   if (PAGE === "review") { reviewPage(); }
   if (PAGE === "unlocated") { unlocatedPage(); }
   if (PAGE === "mine") { minePage(); }
+  if (PAGE === "users") { usersPage(); }
+  if (PAGE === "targets") { targetsPage(); }
 
   // ---------------------------------------------------------------- the Review page
   function reviewPage() {
@@ -717,5 +719,294 @@
         ]));
       });
     }, function () { $("status").textContent = "网络错误，请稍后再试 / network error, try again"; });
+  }
+
+  // Options for a <select>: "中文 english" labels, the code as the value.
+  function fillSelect(select, terms, chosen) {
+    clear(select);
+    terms.forEach(function (t) {
+      var option = el("option", { value: t.code }, [t.zh + (t.en ? " " + t.en : "")]);
+      if (t.code === chosen) { option.selected = true; }
+      select.appendChild(option);
+    });
+  }
+
+  // ---------------------------------------------------------------- the Users page (admins)
+  function usersPage() {
+    var ROLE_ZH = {};
+    var ROLE_TERMS = config.roles.map(function (r) {
+      ROLE_ZH[r.code] = r.zh;
+      return { code: r.code, zh: r.zh, en: r.code };
+    });
+    var CITY_TIME = new Intl.DateTimeFormat("zh-CN", {
+      timeZone: config.timezone, year: "numeric", month: "2-digit", day: "2-digit",
+      hour: "2-digit", minute: "2-digit", hour12: false });
+    function when(iso) { return iso ? CITY_TIME.format(new Date(iso)) : "从未 never"; }
+
+    function status(text) { $("status").textContent = text; }
+    function fail(r, fallback) { $("users-error").textContent = message(r.data, fallback); }
+
+    // A generated password: shown here once, in a read-only field with a copy button.
+    function showOnce(name, password, what) {
+      $("once").hidden = false;
+      $("once-for").textContent = what + "：" + name;
+      $("once-password").value = password;
+      $("copy-done").textContent = "";
+      $("once-password").focus();
+      $("once-password").select();
+    }
+
+    $("once-close").addEventListener("click", function () {
+      $("once-password").value = "";
+      $("once").hidden = true;
+      $("new-name").focus();
+    });
+
+    $("copy-password").addEventListener("click", function () {
+      var field = $("once-password");
+      function copied() { $("copy-done").textContent = "已复制 / copied"; }
+      function byHand() {
+        field.focus();
+        field.select();
+        var ok = false;
+        try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
+        if (ok) { copied(); } else { $("copy-done").textContent = "请按 Ctrl+C 复制 / press Ctrl+C to copy"; }
+      }
+      if (navigator.clipboard && window.isSecureContext) {
+        navigator.clipboard.writeText(field.value).then(copied, byHand);
+      } else {
+        byHand();
+      }
+    });
+
+    // The row's button that had the focus gets it back after the table is redrawn.
+    function refocus(name, cls) {
+      Array.prototype.forEach.call($("users").tBodies[0].rows, function (tr) {
+        if (tr.getAttribute("data-name") !== name) { return; }
+        var again = cls ? tr.getElementsByClassName(cls)[0] : null;
+        if (again) { again.focus(); }
+      });
+    }
+
+    function send(method, url, body, done) {
+      var from = document.activeElement;
+      var tr = from && from.closest ? from.closest("tr[data-name]") : null;
+      var name = tr ? tr.getAttribute("data-name") : null;
+      var cls = from && from.classList ? from.classList[0] : null;
+      $("users-error").textContent = "";
+      status("");
+      return api(method, url, body).then(function (r) {
+        var ok = r.status === 200 || r.status === 201;
+        // Redrawn either way: a refused role change shows the role the account has.
+        if (!ok) { fail(r, "操作失败 / failed"); }
+        return load().then(function () {
+          if (name) { refocus(name, cls); }
+          if (ok) { done(r.data); }
+        });
+      }, function () {
+        $("users-error").textContent = "网络错误，请稍后再试 / network error, try again";
+      });
+    }
+
+    function userUrl(name, action) {
+      return "/api/v1/admin/users/" + encodeURIComponent(name) + (action ? "/" + action : "");
+    }
+
+    function row(u) {
+      var role = el("select", { "aria-label": "角色 role: " + u.name, className: "role" });
+      fillSelect(role, ROLE_TERMS, u.role);
+      var saveRole = el("button", { type: "button", className: "save-role" }, ["改角色 ", el("small", { lang: "en" }, ["change role"])]);
+      saveRole.addEventListener("click", function () {
+        send("PATCH", userUrl(u.name), { role: role.value }, function (d) {
+          status(d.changed ? "已改角色 role changed：" + u.name + " → " + ROLE_ZH[d.user.role]
+                           : "角色未变 role unchanged：" + u.name);
+        });
+      });
+      var toggle = u.active
+        ? el("button", { type: "button", className: "toggle danger" }, ["停用 ", el("small", { lang: "en" }, ["disable"])])
+        : el("button", { type: "button", className: "toggle" }, ["启用 ", el("small", { lang: "en" }, ["enable"])]);
+      toggle.addEventListener("click", function () {
+        send("POST", userUrl(u.name, u.active ? "disable" : "enable"), undefined, function () {
+          status((u.active ? "已停用 disabled：" : "已启用 enabled：") + u.name);
+        });
+      });
+      var reset = el("button", { type: "button", className: "reset" }, ["重置密码 ", el("small", { lang: "en" }, ["reset password"])]);
+      reset.addEventListener("click", function () {
+        send("POST", userUrl(u.name, "password"), undefined, function (d) {
+          status("已重置密码，该用户的登录已结束 / password reset, its logins ended：" + u.name);
+          showOnce(u.name, d.password, "重置后的密码 reset password for");
+        });
+      });
+      var me = u.name === config.me ? [" ", el("span", { className: "tag" }, ["我 me"])] : [];
+      return el("tr", { "data-name": u.name }, [
+        el("th", { scope: "row" }, [el("strong", {}, [u.name])].concat(me)),
+        el("td", {}, [el("div", { className: "actions" }, [role, saveRole])]),
+        el("td", { className: u.active ? "active" : "active off" }, [u.active ? "启用 active" : "已停用 disabled"]),
+        el("td", { className: "last-login" }, [when(u.last_login_at)]),
+        el("td", {}, [el("div", { className: "actions" }, [toggle, reset])])
+      ]);
+    }
+
+    function load() {
+      return api("GET", "/api/v1/admin/users").then(function (r) {
+        if (r.status !== 200) { fail(r, "读取失败 / could not load"); return; }
+        var body = $("users").tBodies[0];
+        clear(body);
+        r.data.forEach(function (u) { body.appendChild(row(u)); });
+        $("users-count").textContent = "(" + r.data.length + ")";
+      });
+    }
+
+    fillSelect($("new-role"), ROLE_TERMS, "field_staff");
+    $("add-user").addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      var name = $("new-name").value.trim();
+      if (!name) {
+        $("users-error").textContent = "请填写用户名 / enter a name";
+        $("new-name").focus();
+        return;
+      }
+      $("add-submit").disabled = true;
+      send("POST", "/api/v1/admin/users", { name: name, role: $("new-role").value }, function (d) {
+        $("new-name").value = "";
+        status("已添加用户 account added：" + d.user.name + "（" + ROLE_ZH[d.user.role] + "）");
+        showOnce(d.user.name, d.password, "新用户的密码 password of the new account");
+      }).then(function () { $("add-submit").disabled = false; });
+    });
+
+    load();
+  }
+
+  // ---------------------------------------------------------------- the Targets page
+  function targetsPage() {
+    var KIND_ZH = {};
+    var METRIC_ZH = {};
+    config.kinds.forEach(function (t) { KIND_ZH[t.code] = t.zh; });
+    config.metrics.forEach(function (t) { METRIC_ZH[t.code] = t.zh; });
+    fillSelect($("t-kind"), config.kinds);
+    fillSelect($("t-metric"), config.metrics);
+    var removing = null;
+
+    function status(text) { $("status").textContent = text; }
+
+    // A share as a percentage ("95%"), a count as a number of stations.
+    function shown(t) {
+      if (t.unit === "share") { return String(Math.round(t.value * 10000) / 100) + "%"; }
+      return String(t.value);
+    }
+
+    function describe(t) {
+      return KIND_ZH[t.kind] + " · " + METRIC_ZH[t.metric] + " · " + shown(t) +
+             (t.unit === "count" ? " 座" : "") + " · 截止 by " + t.deadline;
+    }
+
+    function edit(t) {
+      $("t-kind").value = t.kind;
+      $("t-metric").value = t.metric;
+      $("t-value").value = shown(t);
+      $("t-deadline").value = t.deadline;
+      $("t-starts").value = t.starts_on || "";
+      $("t-note").value = t.note || "";
+      $("t-reason").value = "";
+      $("target-error").textContent = "";
+      $("t-value").focus();
+    }
+
+    function askRemove(t) {
+      removing = t;
+      $("remove").hidden = false;
+      $("remove-what").textContent = describe(t);
+      $("remove-reason").value = "";
+      $("remove-error").textContent = "";
+      $("remove-reason").focus();
+    }
+
+    function row(t) {
+      var change = el("button", { type: "button", className: "edit" }, ["修改 ", el("small", { lang: "en" }, ["change"])]);
+      change.addEventListener("click", function () { edit(t); });
+      var drop = el("button", { type: "button", className: "drop danger" }, ["删除 ", el("small", { lang: "en" }, ["remove"])]);
+      drop.addEventListener("click", function () { askRemove(t); });
+      return el("tr", { "data-key": t.kind + "/" + t.metric + "/" + t.deadline }, [
+        el("td", {}, [KIND_ZH[t.kind]]),
+        el("td", {}, [METRIC_ZH[t.metric]]),
+        el("td", { className: "value" }, [shown(t) + (t.unit === "count" ? " 座" : "")]),
+        el("td", {}, [t.starts_on || "—"]),
+        el("td", { className: "deadline" }, [t.deadline]),
+        el("td", { className: "target-note" }, [t.note || ""]),
+        el("td", {}, [el("div", { className: "actions" }, [change, drop])])
+      ]);
+    }
+
+    function load() {
+      return api("GET", "/api/v1/targets").then(function (r) {
+        if (r.status !== 200) { status(message(r.data, "读取失败 / could not load")); return; }
+        var body = $("targets").tBodies[0];
+        clear(body);
+        r.data.forEach(function (t) { body.appendChild(row(t)); });
+        $("targets-count").textContent = "(" + r.data.length + ")";
+        $("targets-empty").hidden = r.data.length > 0;
+      });
+    }
+
+    function orNull(id) { var v = $(id).value.trim(); return v ? v : null; }
+
+    $("target-form").addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      $("target-error").textContent = "";
+      if (!orNull("t-value") || !orNull("t-deadline")) {
+        $("target-error").textContent = "请填写目标值和截止日期 / enter a value and a deadline";
+        (orNull("t-value") ? $("t-deadline") : $("t-value")).focus();
+        return;
+      }
+      $("target-submit").disabled = true;
+      api("PUT", "/api/v1/targets", {
+        kind: $("t-kind").value, metric: $("t-metric").value, value: orNull("t-value"),
+        deadline: orNull("t-deadline"), starts_on: orNull("t-starts"), note: orNull("t-note"),
+        reason: orNull("t-reason")
+      }).then(function (r) {
+        $("target-submit").disabled = false;
+        if (r.status !== 200) {
+          $("target-error").textContent = message(r.data, "保存失败 / could not save");
+          return;
+        }
+        status("已保存目标 target saved：" + describe(r.data));
+        $("t-reason").value = "";
+        load();
+      }, function () {
+        $("target-submit").disabled = false;
+        $("target-error").textContent = "网络错误，请稍后再试 / network error, try again";
+      });
+    });
+
+    $("remove-cancel").addEventListener("click", function () {
+      removing = null;
+      $("remove").hidden = true;
+      $("t-kind").focus();
+    });
+
+    $("remove-form").addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      if (!removing) { return; }
+      var reason = $("remove-reason").value.trim();
+      if (!reason) {
+        $("remove-error").textContent = "删除目标需要填写原因 / removing a target needs a reason";
+        $("remove-reason").focus();
+        return;
+      }
+      var t = removing;
+      api("POST", "/api/v1/targets/remove",
+          { kind: t.kind, metric: t.metric, deadline: t.deadline, reason: reason }).then(function (r) {
+        if (r.status !== 200) {
+          $("remove-error").textContent = message(r.data, "删除失败 / could not remove");
+          return;
+        }
+        removing = null;
+        $("remove").hidden = true;
+        status("已删除目标 target removed：" + describe(t));
+        load();
+      });
+    });
+
+    load();
   }
 })();
