@@ -72,6 +72,21 @@ def _to_login() -> RedirectResponse:
     return RedirectResponse(LOGIN, status_code=303, headers=NO_STORE)
 
 
+def _gate(user: User | None, key: str) -> User | Response:
+    """``user`` when they may use page ``key``; else the answer instead of the page: the
+    sign-in redirect with no session, the 403 page for another role."""
+    if user is None:
+        return _to_login()
+    return _forbidden(user, key) or user
+
+
+def _map_base(conn: psycopg.Connection[Any]) -> tuple[str, str, tuple[float, float]]:
+    """A map page's tile URL, its CSP (which lets the tiles in) and the map's centre."""
+    tile_url = get_settings().serving.tile_url
+    csp = page_csp([tile_source(tile_url)] if tile_url else [])
+    return tile_url, csp, service_centre(conn) or DEFAULT_CENTRE
+
+
 @router.get("", response_class=HTMLResponse)
 def home(user: PageUser) -> Response:
     """The console's start: a person's landing page, or the sign-in page."""
@@ -92,17 +107,13 @@ def login(user: PageUser) -> Response:
 
 
 @router.get("/review", response_class=HTMLResponse)
-def review(user: PageUser, conn: Conn) -> Response:
+def review(session: PageUser, conn: Conn) -> Response:
     """The Review page (reviewers and admins)."""
-    if user is None:
-        return _to_login()
-    refused = _forbidden(user, "review")
-    if refused is not None:
-        return refused
+    user = _gate(session, "review")
+    if isinstance(user, Response):
+        return user
     settings = get_settings()
-    tile_url = settings.serving.tile_url
-    csp = page_csp([tile_source(tile_url)] if tile_url else [])
-    centre = service_centre(conn) or DEFAULT_CENTRE
+    tile_url, csp, centre = _map_base(conn)
     body = console.render_review(
         _who(user),
         centre,
@@ -114,50 +125,39 @@ def review(user: PageUser, conn: Conn) -> Response:
 
 
 @router.get("/unlocated", response_class=HTMLResponse)
-def unlocated(user: PageUser, conn: Conn) -> Response:
+def unlocated(session: PageUser, conn: Conn) -> Response:
     """The Unlocated page (field staff, reviewers, admins): place address-only drafts."""
-    if user is None:
-        return _to_login()
-    refused = _forbidden(user, "unlocated")
-    if refused is not None:
-        return refused
-    settings = get_settings()
-    tile_url = settings.serving.tile_url
-    csp = page_csp([tile_source(tile_url)] if tile_url else [])
-    centre = service_centre(conn) or DEFAULT_CENTRE
-    body = console.render_unlocated(_who(user), centre, tile_url, settings.clock.timezone)
+    user = _gate(session, "unlocated")
+    if isinstance(user, Response):
+        return user
+    tile_url, csp, centre = _map_base(conn)
+    body = console.render_unlocated(_who(user), centre, tile_url, get_settings().clock.timezone)
     return _html(body, csp=csp)
 
 
 @router.get("/mine", response_class=HTMLResponse)
-def mine(user: PageUser) -> Response:
+def mine(session: PageUser) -> Response:
     """My submissions (field staff): own drafts and revisions with the reviewers' word."""
-    if user is None:
-        return _to_login()
-    refused = _forbidden(user, "mine")
-    if refused is not None:
-        return refused
+    user = _gate(session, "mine")
+    if isinstance(user, Response):
+        return user
     return _html(console.render_mine(_who(user), get_settings().clock.timezone), csp=page_csp([]))
 
 
 @router.get("/users", response_class=HTMLResponse)
-def users(user: PageUser) -> Response:
+def users(session: PageUser) -> Response:
     """The Users page (admins)."""
-    if user is None:
-        return _to_login()
-    refused = _forbidden(user, "users")
-    if refused is not None:
-        return refused
+    user = _gate(session, "users")
+    if isinstance(user, Response):
+        return user
     body = console.render_users(_who(user), timezone=get_settings().clock.timezone)
     return _html(body, csp=page_csp())
 
 
 @router.get("/targets", response_class=HTMLResponse)
-def targets(user: PageUser) -> Response:
+def targets(session: PageUser) -> Response:
     """The Targets page (planners, admins)."""
-    if user is None:
-        return _to_login()
-    refused = _forbidden(user, "targets")
-    if refused is not None:
-        return refused
+    user = _gate(session, "targets")
+    if isinstance(user, Response):
+        return user
     return _html(console.render_targets(_who(user)), csp=page_csp())
