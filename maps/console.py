@@ -16,7 +16,7 @@ from typing import Any
 from geo.accounts import ADMINS, EDITORS, PLANNERS, REVIEWERS, ROLES
 from geo.crs import CRS_LABELS
 from geo.vocab import KINDS, LEVELS, SERVICES, STATUSES, TARGET_METRICS
-from maps.pages import _json_for_script, _template
+from maps.pages import _json_for_script, _template, map_config, terms
 
 
 @dataclass(frozen=True)
@@ -135,8 +135,19 @@ def render_home(user: dict[str, str]) -> str:
     )
 
 
-def _terms(vocabulary: Any) -> list[dict[str, str]]:
-    return [{"code": code, "zh": t.zh, "en": t.en} for code, t in vocabulary.items()]
+def _page(key: str, user: dict[str, str], config: dict[str, Any], leaflet: bool = False) -> str:
+    """Console page ``key`` in the shell: its title from :data:`PAGES`, its body from
+    ``console_<key>.html``, its script's ``config``."""
+    page = PAGE_BY_KEY[key]
+    return _shell(
+        title=f"{page.zh} · {page.en}",
+        main=_template(f"console_{key}.html").template,
+        page=key,
+        user=user,
+        active=key,
+        config=config,
+        leaflet=leaflet,
+    )
 
 
 def render_review(
@@ -148,25 +159,15 @@ def render_review(
 ) -> str:
     """The Review page: the queue of new stations and revisions, decided in the page."""
     config = {
-        "centre": list(centre),
-        "tile_url": tile_url,
-        "tile_attribution": "© OpenStreetMap contributors" if tile_url else "",
-        "kinds": _terms(KINDS),
-        "levels": _terms(LEVELS),
-        "services": _terms(SERVICES),
-        "statuses": _terms(STATUSES),
+        **map_config(centre, tile_url),
+        "kinds": terms(KINDS),
+        "levels": terms(LEVELS),
+        "services": terms(SERVICES),
+        "statuses": terms(STATUSES),
         "duplicate_radius_m": duplicate_radius_m,
         "timezone": timezone,
     }
-    return _shell(
-        title="审核 · Review",
-        main=_template("console_review.html").template,
-        page="review",
-        user=user,
-        active="review",
-        config=config,
-        leaflet=True,
-    )
+    return _page("review", user, config, leaflet=True)
 
 
 #: The datums a pasted coordinate may be in, named as the map sites that copy them.
@@ -182,41 +183,24 @@ def render_unlocated(
 ) -> str:
     """The Unlocated page: the address-only drafts, placed by a pin or a pasted coordinate."""
     config = {
-        "centre": list(centre),
-        "tile_url": tile_url,
-        "tile_attribution": "© OpenStreetMap contributors" if tile_url else "",
-        "kinds": _terms(KINDS),
+        **map_config(centre, tile_url),
+        "kinds": terms(KINDS),
         "datums": list(DATUM_CHOICES),
         "timezone": timezone,
     }
-    return _shell(
-        title="未定位 · Unlocated",
-        main=_template("console_unlocated.html").template,
-        page="unlocated",
-        user=user,
-        active="unlocated",
-        config=config,
-        leaflet=True,
-    )
+    return _page("unlocated", user, config, leaflet=True)
 
 
 def render_mine(user: dict[str, str], timezone: str) -> str:
     """My submissions: a field worker's drafts and revisions, their review state and the
     reviewer's comments."""
     config = {
-        "kinds": _terms(KINDS),
-        "statuses": _terms(STATUSES),
+        "kinds": terms(KINDS),
+        "statuses": terms(STATUSES),
         "timezone": timezone,
         "user": user["name"],
     }
-    return _shell(
-        title="我的提交 · My submissions",
-        main=_template("console_mine.html").template,
-        page="mine",
-        user=user,
-        active="mine",
-        config=config,
-    )
+    return _page("mine", user, config)
 
 
 def render_users(user: dict[str, str], timezone: str) -> str:
@@ -226,24 +210,10 @@ def render_users(user: dict[str, str], timezone: str) -> str:
         "timezone": timezone,
         "me": user["name"],
     }
-    return _shell(
-        title="用户 · Users",
-        main=_template("console_users.html").template,
-        page="users",
-        user=user,
-        active="users",
-        config=config,
-    )
+    return _page("users", user, config)
 
 
 def render_targets(user: dict[str, str]) -> str:
     """The Targets page (planners, admins): the targets of ``yizhan targets`` as a form."""
-    config = {"kinds": _terms(KINDS), "metrics": _terms(TARGET_METRICS)}
-    return _shell(
-        title="目标 · Targets",
-        main=_template("console_targets.html").template,
-        page="targets",
-        user=user,
-        active="targets",
-        config=config,
-    )
+    config = {"kinds": terms(KINDS), "metrics": terms(TARGET_METRICS)}
+    return _page("targets", user, config)

@@ -59,15 +59,25 @@ def _json_for_script(data: Any) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def render_staff(centre: tuple[float, float], tile_url: str = "") -> str:
-    """The field staff page; ``centre`` is the map's starting (lon, lat) in WGS-84."""
-    terms = lambda vocabulary: [  # noqa: E731
-        {"code": code, "zh": t.zh, "en": t.en} for code, t in vocabulary.items()
-    ]
-    config = {
+def terms(vocabulary: dict[str, Any]) -> list[dict[str, str]]:
+    """A vocabulary of :mod:`geo.vocab` as a page's script reads it: code, zh, en."""
+    return [{"code": code, "zh": t.zh, "en": t.en} for code, t in vocabulary.items()]
+
+
+def map_config(centre: tuple[float, float], tile_url: str) -> dict[str, Any]:
+    """What a staff map page's script needs to draw its map: the starting (lon, lat) in
+    WGS-84 and the tile server, with its attribution."""
+    return {
         "centre": list(centre),
         "tile_url": tile_url,
         "tile_attribution": "© OpenStreetMap contributors" if tile_url else "",
+    }
+
+
+def render_staff(centre: tuple[float, float], tile_url: str = "") -> str:
+    """The field staff page; ``centre`` is the map's starting (lon, lat) in WGS-84."""
+    config = {
+        **map_config(centre, tile_url),
         "kinds": terms(KINDS),
         "levels": terms(LEVELS),
         "services": terms(SERVICES),
