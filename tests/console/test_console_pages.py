@@ -3,23 +3,7 @@ navigation by role, the page standard's CSP, and the script's safety."""
 
 from __future__ import annotations
 
-import pytest
-
-from tests.helpers.console import session_cookie
 from tests.helpers.paths import ROOT
-
-
-@pytest.fixture
-def signed_in(client, make_user, database_url):
-    """Sign ``client`` in (page session cookie) as a new account of ``role``."""
-
-    def sign(name: str, role: str):
-        make_user(name, role)
-        client.cookies.clear()
-        client.cookies.update(session_cookie(database_url, name))
-        return client
-
-    return sign
 
 
 def test_console_pages_without_a_session_go_to_sign_in(client) -> None:

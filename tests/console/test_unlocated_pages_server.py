@@ -4,21 +4,6 @@ script, no CDN)."""
 
 from __future__ import annotations
 
-import pytest
-
-from tests.helpers.console import session_cookie
-
-
-@pytest.fixture
-def signed_in(client, make_user, database_url):
-    def sign(name: str, role: str):
-        make_user(name, role)
-        client.cookies.clear()
-        client.cookies.update(session_cookie(database_url, name))
-        return client
-
-    return sign
-
 
 def test_unlocated_and_mine_without_a_session_go_to_sign_in(client) -> None:
     for path in ("/console/unlocated", "/console/mine"):

@@ -6,21 +6,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers.console import session_cookie
-
-
-@pytest.fixture
-def signed_in(client, make_user, database_url):
-    """Sign ``client`` in (page session cookie) as a new account of ``role``."""
-
-    def sign(name: str, role: str):
-        make_user(name, role)
-        client.cookies.clear()
-        client.cookies.update(session_cookie(database_url, name))
-        return client
-
-    return sign
-
 
 def test_users_and_targets_pages_without_a_session_go_to_sign_in(client) -> None:
     for path in ("/console/users", "/console/targets"):
