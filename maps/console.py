@@ -11,12 +11,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from html import escape
+from pathlib import Path
 from typing import Any
 
 from geo.accounts import ADMINS, EDITORS, PLANNERS, REVIEWERS, ROLES
 from geo.crs import CRS_LABELS
 from geo.vocab import KINDS, LEVELS, SERVICES, STATUSES, TARGET_METRICS
 from maps.pages import _json_for_script, _template, map_config, terms
+
+#: The pages' scripts and styles (served at /static/yizhan/).
+STATIC = Path(__file__).parent / "static"
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,11 @@ def _shell(  # noqa: PLR0913 - the shell's parts
     config: dict[str, Any] | None = None,
     leaflet: bool = False,
 ) -> str:
+    """The console page around ``main``; a page with a script of its own
+    (maps/static/console-<page>.js) gets it after the shell's."""
+    page_js = ""
+    if (STATIC / f"console-{page}.js").is_file():
+        page_js = f'<script src="/static/yizhan/console-{escape(page)}.js"></script>'
     who = ""
     nav = ""
     if user is not None:
@@ -94,6 +103,7 @@ def _shell(  # noqa: PLR0913 - the shell's parts
         main=main,
         config=_json_for_script(config or {}),
         leaflet_css='<link rel="stylesheet" href="/static/leaflet/leaflet.css">' if leaflet else "",
+        page_js=page_js,
         leaflet_js='<script src="/static/leaflet/leaflet.js"></script>' if leaflet else "",
     )
 

@@ -1,4 +1,6 @@
-// Yizhan staff console: the shell (sign in, sign out) and its pages (Review, Users, Targets).
+// Yizhan staff console: the shell (sign in, sign out) and its first pages (Review,
+// Unlocated, My submissions, Users, Targets); later pages have a script of their own,
+// console-<page>.js. The helpers ($, el, api, …) are yz.js's, loaded first.
 // The session is the HttpOnly cookie set by POST /api/v1/auth/session: this script never
 // sees a token. Every change it sends carries X-Requested-With: yizhan (api/auth.py).
 // Every text that comes from data is set with textContent (or as a text node): this file
@@ -6,47 +8,17 @@
 (function () {
   "use strict";
 
-  var config = JSON.parse(document.getElementById("console-config").textContent);
+  var config = window.Yizhan.pageConfig("console-config");
   var PAGE = document.body.getAttribute("data-page");
 
-  function $(id) { return document.getElementById(id); }
+  var Y = window.Yizhan;
+  var $ = Y.$, el = Y.el, clear = Y.clear, message = Y.message;
 
-  // Build an element; string children become text nodes, never markup.
-  function el(tag, props, children) {
-    var node = document.createElement(tag);
-    Object.keys(props || {}).forEach(function (k) {
-      if (k === "className") { node.className = props[k]; } else { node.setAttribute(k, props[k]); }
-    });
-    (children || []).forEach(function (c) {
-      node.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
-    });
-    return node;
-  }
-
-  function clear(node) { while (node.firstChild) { node.removeChild(node.firstChild); } }
-
+  // The API with the session cookie; a 401 (the session ended) goes to the sign-in page.
   function api(method, url, body, headers) {
-    var opts = { method: method, credentials: "same-origin",
-                 headers: { "X-Requested-With": "yizhan", "Accept": "application/json" } };
-    Object.keys(headers || {}).forEach(function (k) { opts.headers[k] = headers[k]; });
-    if (body !== undefined) {
-      opts.headers["Content-Type"] = "application/json";
-      opts.body = JSON.stringify(body);
-    }
-    return fetch(url, opts).then(function (r) {
-      return r.text().then(function (text) {
-        var data = null;
-        try { data = text ? JSON.parse(text) : null; } catch (e) { data = null; }
-        if (r.status === 401 && PAGE !== "login") { window.location.assign("/console/login"); }
-        return { status: r.status, data: data };
-      });
-    });
-  }
-
-  // The Chinese and English message of an error answer.
-  function message(data, fallback) {
-    if (!data || !data.message) { return fallback; }
-    return data.message + (data.message_en ? " / " + data.message_en : "");
+    return Y.api(method, url, body, headers, { onUnauthorized: function () {
+      if (PAGE !== "login") { window.location.assign("/console/login"); }
+    } });
   }
 
   // ---------------------------------------------------------------- shell
@@ -124,10 +96,7 @@
     }
 
     // Times in the city's time zone (YIZHAN_TIMEZONE), whatever the browser's.
-    var CITY_TIME = new Intl.DateTimeFormat("zh-CN", {
-      timeZone: config.timezone, year: "numeric", month: "2-digit", day: "2-digit",
-      hour: "2-digit", minute: "2-digit", hour12: false });
-    function when(iso) { return iso ? CITY_TIME.format(new Date(iso)) : ""; }
+    var when = Y.cityTime(config.timezone);
 
     function status(text) { $("status").textContent = text; }
 
@@ -738,10 +707,7 @@
       ROLE_ZH[r.code] = r.zh;
       return { code: r.code, zh: r.zh, en: r.code };
     });
-    var CITY_TIME = new Intl.DateTimeFormat("zh-CN", {
-      timeZone: config.timezone, year: "numeric", month: "2-digit", day: "2-digit",
-      hour: "2-digit", minute: "2-digit", hour12: false });
-    function when(iso) { return iso ? CITY_TIME.format(new Date(iso)) : "从未 never"; }
+    var when = Y.cityTime(config.timezone, "从未 never");
 
     function status(text) { $("status").textContent = text; }
     function fail(r, fallback) { $("users-error").textContent = message(r.data, fallback); }

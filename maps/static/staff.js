@@ -12,37 +12,8 @@
   var pin = null;
   var nearbyLayer = null;
 
-  function $(id) { return document.getElementById(id); }
-
-  // Build an element; string children become text nodes, never markup.
-  function el(tag, props, children) {
-    var node = document.createElement(tag);
-    Object.keys(props || {}).forEach(function (k) {
-      if (k === "className") { node.className = props[k]; } else { node.setAttribute(k, props[k]); }
-    });
-    (children || []).forEach(function (c) {
-      node.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
-    });
-    return node;
-  }
-
-  function clear(node) { while (node.firstChild) { node.removeChild(node.firstChild); } }
-
-  function api(method, url, body) {
-    var opts = { method: method, credentials: "same-origin",
-                 headers: { "X-Requested-With": "yizhan", "Accept": "application/json" } };
-    if (body !== undefined) {
-      opts.headers["Content-Type"] = "application/json";
-      opts.body = JSON.stringify(body);
-    }
-    return fetch(url, opts).then(function (r) {
-      return r.text().then(function (text) {
-        var data = null;
-        try { data = text ? JSON.parse(text) : null; } catch (e) { data = null; }
-        return { status: r.status, data: data };
-      });
-    });
-  }
+  var Y = window.Yizhan;
+  var $ = Y.$, el = Y.el, clear = Y.clear, api = Y.api;
 
   // ---------------------------------------------------------------- login
   function showLogin() {
