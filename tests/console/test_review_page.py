@@ -1,5 +1,5 @@
 """The Review page in a real headless Chromium against a real uvicorn: a reviewer signs
-in, lands on Review, approves a field worker's revision (then public), rejects a draft
+in, lands on Review, approves a field worker's revision (then on the public map), rejects a draft
 with a comment, and does it all by keyboard; field staff get the 403 page."""
 
 from __future__ import annotations
@@ -101,6 +101,25 @@ def test_reviewer_signs_in_lands_on_review_and_approves_a_revision(
     public = httpx.get(f"{base}/api/v1/stations/{published['id']}")
     assert public.status_code == 200
     assert public.json()["name"] == "福华路爱心驿站（新址）"
+    # ... and the reviewer sees it on the public map, as an outdoor worker nearby would.
+    worker = watched_page(
+        browser,
+        base,
+        viewport={"width": 390, "height": 844},
+        geolocation={"longitude": LON, "latitude": LAT},
+        permissions=["geolocation"],
+    )
+    worker.page.goto(f"{base}/")
+    worker.page.get_by_role("button", name="定位我").click()
+    worker.page.wait_for_selector("#results li")
+    names = worker.page.locator("#results li .name").all_text_contents()
+    assert any(n.endswith("福华路爱心驿站（新址）") for n in names), names
+    assert not any(n.endswith(EVIL) for n in names)  # the draft is not public
+    # The public map's default basemap is OpenStreetMap's tiles (refused here); an
+    # intranet basemap is the public map's own issue. Nothing else leaves the server.
+    tiles = "https://tile.openstreetmap.org/"
+    assert all(u.startswith(tiles) for u in worker.outside), worker.outside
+    assert [e for e in worker.errors if tiles not in e] == []
     decided = httpx.get(f"{base}/api/v1/staff/revisions/{revision['id']}", headers=staff).json()
     assert (decided["state"], decided["comment"]) == ("approved", "核实无误")
     assert w.errors == [] and w.outside == []
