@@ -3,13 +3,12 @@
 Every operation gets a bounded number of generated requests (``YIZHAN_FUZZ_EXAMPLES``,
 30 by default), valid and invalid by the schema, with an admin's token, on a database
 holding one station that some requests aim at, so that bodies reach the code behind
-the checks.
+the checks. The run is bounded by the number of examples, not timed (speed is bench/'s).
 """
 
 from __future__ import annotations
 
 import os
-import time
 
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
@@ -25,7 +24,6 @@ def test_generated_requests_never_get_a_server_error(live_server, admin, client)
     sid = client.post("/api/v1/stations", json=station(), headers=admin).json()["id"]
     schema = schemathesis.openapi.from_url(f"{live_server}/openapi.json")
     failures: list[str] = []
-    started = time.monotonic()
     operations = [r.ok() for r in schema.get_all_operations()]
     assert len(operations) >= 15
     for operation in operations:
@@ -62,4 +60,3 @@ def test_generated_requests_never_get_a_server_error(live_server, admin, client)
 
         check()
     assert not failures, "\n".join(failures[:10])
-    assert time.monotonic() - started < 60
