@@ -99,16 +99,16 @@
       projection.appendChild(el("small", { lang: "en" }, [t.projection_en]));
     }
     if (t.reach_note) {
-      projection.appendChild(el("br"));
-      projection.appendChild(el("span", { className: "warn" }, [t.reach_note]));
+      projection.appendChild(el("div", { className: "warn" }, [
+        t.reach_note + (t.reach_note_en ? " / " + t.reach_note_en : "")
+      ]));
     }
     return el("tr", { "data-metric": t.metric, "data-status": t.status }, [
       el("td", {}, [metric.zh + " ", el("small", { lang: "en" }, [metric.en])]),
       el("td", {}, [targetValue(t, t.value)]),
       el("td", {}, [t.deadline]),
       el("td", {}, [targetValue(t, t.current)]),
-      el("td", {}, [el("span", { className: "badge badge-" + t.status }, [t.status_label]),
-                    " ", el("small", { lang: "en" }, [t.status.replace("_", " ")])]),
+      el("td", {}, [el("span", { className: "badge badge-" + t.status }, [t.status_label])]),
       projection
     ]);
   }

@@ -19,6 +19,7 @@ from geo import clock
 from geo.db import targets as targets_db
 from maps.console import DESCRIPTIONS, pages_for
 from tests.helpers.cities import MAIN_STREET, add_station, load_district, load_streets
+from tests.helpers.paths import ROOT
 
 AS_OF = "2026-11-24"
 
@@ -138,3 +139,9 @@ def test_the_staff_page_knows_the_console_pages_of_each_role(client) -> None:
     config = page.split('id="staff-config" type="application/json">')[1].split("</script>")[0]
     assert '"console"' in config
     assert '"/console/mine"' in config and '"/console/coverage"' in config
+
+
+def test_the_coverage_script_never_assigns_html() -> None:
+    js = (ROOT / "maps" / "static" / "console-coverage.js").read_text(encoding="utf-8")
+    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
+        assert sink not in js
