@@ -56,6 +56,18 @@ def page_csp(image_sources: Iterable[str] = (), worker_sources: Iterable[str] = 
     )
 
 
+def report_csp(script_hashes: Iterable[str]) -> str:
+    """The policy of a served offline coverage report (its scripts, styles and map data
+    are inline): only the inline scripts with these hashes run, images only from
+    ``data:``, no connection, form, plugin, ``<base>`` or framing at all."""
+    scripts = " ".join(dict.fromkeys(script_hashes)) or "'none'"
+    return (
+        f"default-src 'none'; script-src {scripts}; style-src 'unsafe-inline'; "
+        "img-src data:; connect-src 'none'; object-src 'none'; frame-ancestors 'none'; "
+        "base-uri 'none'; form-action 'none'"
+    )
+
+
 PAGE_CSP = page_csp()
 _PAGE_HEADERS = {
     "Content-Security-Policy": PAGE_CSP,

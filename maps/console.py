@@ -42,18 +42,47 @@ PAGES: tuple[ConsolePage, ...] = (
     ConsolePage("mine", "/console/mine", "我的提交", "My submissions", frozenset({"field_staff"})),
     ConsolePage("users", "/console/users", "用户", "Users", ADMINS),
     ConsolePage("targets", "/console/targets", "目标", "Targets", PLANNERS),
+    ConsolePage("coverage", "/console/coverage", "覆盖率", "Coverage", PLANNERS),
 )
 PAGE_BY_KEY = {p.key: p for p in PAGES}
+#: The console's home: the pages of the signed-in person's role.
+HOME = "/console"
+
+#: One line on what each page is for (Chinese, English), listed on the console's home.
+DESCRIPTIONS: dict[str, tuple[str, str]] = {
+    "review": ("审核新站点和修改申请，批准或驳回。", "Approve or reject new stations and changes."),
+    "field": ("在现场登记新站点（手机）。", "Register a new station on the spot (phone)."),
+    "unlocated": (
+        "给只有地址的草稿定位：拖动图钉或粘贴坐标。",
+        "Place address-only drafts: drag the pin or paste a coordinate.",
+    ),
+    "mine": (
+        "我登记的站点和提出的修改：审核状态和审核意见。",
+        "Your stations and changes: review state and the reviewers' comments.",
+    ),
+    "users": (
+        "账号：添加、停用、重置密码、更改角色。",
+        "Accounts: add, disable, reset a password, change a role.",
+    ),
+    "targets": ("覆盖率和新建站点数的目标。", "The coverage and new-station targets."),
+    "coverage": (
+        "步行覆盖率、目标进度、数据健康和覆盖率报告。",
+        "Walking coverage, progress to the targets, data health and the report.",
+    ),
+}
 
 
 def landing_path(role: str) -> str:
     """Where a person of ``role`` goes after signing in: reviewers and admins to Review,
-    field staff to the field form, anyone else to the console's home."""
+    field staff to the field form, planners to Coverage, anyone else to the console's
+    home."""
     if role in REVIEWERS:
         return PAGE_BY_KEY["review"].path
     if role == "field_staff":
         return PAGE_BY_KEY["field"].path
-    return "/console"
+    if role in PLANNERS:
+        return PAGE_BY_KEY["coverage"].path
+    return HOME
 
 
 def pages_for(role: str) -> list[ConsolePage]:
@@ -135,14 +164,38 @@ def render_forbidden(user: dict[str, str], page: ConsolePage) -> str:
     return _shell(title="无权访问 · Forbidden", main=main, page="forbidden", user=user)
 
 
-def render_home(user: dict[str, str]) -> str:
-    """The console's home for roles with no landing page of their own yet."""
-    return _shell(
-        title="控制台 · Console",
-        main=_template("console_home.html").template,
-        page="home",
-        user=user,
+def _home_item(page: ConsolePage) -> str:
+    zh, en = DESCRIPTIONS.get(page.key, ("", ""))
+    return (
+        f'<li><a href="{escape(page.path)}">{escape(page.zh)} '
+        f'<small lang="en">{escape(page.en)}</small></a>'
+        f'<p>{escape(zh)} <span lang="en">{escape(en)}</span></p></li>'
     )
+
+
+def render_home(user: dict[str, str]) -> str:
+    """The console's home: the pages of the person's role, each with what it is for."""
+    items = "\n".join(_home_item(p) for p in pages_for(user["role"]))
+    main = _template("console_home.html").substitute(
+        role_zh=escape(ROLES[user["role"]]),
+        role_en=escape(user["role"]),
+        pages=items or '<li class="hint">（无 none）</li>',
+    )
+    return _shell(title="控制台 · Console", main=main, page="home", user=user)
+
+
+def console_links() -> dict[str, list[dict[str, str]]]:
+    """For each role, the console pages it may use (path, Chinese, English), its landing
+    page first and the console's home last: the field form links to them once someone
+    has signed in (the form learns the role only then)."""
+    links: dict[str, list[dict[str, str]]] = {}
+    for role in ROLES:
+        landing = landing_path(role)
+        pages = sorted(pages_for(role), key=lambda p: p.path != landing)
+        links[role] = [{"path": p.path, "zh": p.zh, "en": p.en} for p in pages] + [
+            {"path": HOME, "zh": "控制台", "en": "Console"}
+        ]
+    return links
 
 
 def _page(key: str, user: dict[str, str], config: dict[str, Any], leaflet: bool = False) -> str:
@@ -227,3 +280,15 @@ def render_targets(user: dict[str, str]) -> str:
     """The Targets page (planners, admins): the targets of ``yizhan targets`` as a form."""
     config = {"kinds": terms(KINDS), "metrics": terms(TARGET_METRICS)}
     return _page("targets", user, config)
+
+
+def render_coverage(user: dict[str, str], today: str) -> str:
+    """The Coverage page (planners, admins): the headline figures as of a date, the
+    targets, the data health and the report; ``today`` (the city's) is the default date."""
+    config = {
+        "kinds": terms(KINDS),
+        "metrics": terms(TARGET_METRICS),
+        "today": today,
+        "report": "/console/coverage/report",
+    }
+    return _page("coverage", user, config)

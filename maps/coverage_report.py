@@ -8,8 +8,12 @@ text: escaped in the tables, set as ``textContent`` on the map.
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
+import io
 import json
+import re
 from html import escape
 from importlib import resources
 from pathlib import Path
@@ -573,6 +577,26 @@ def write_html(report: dict[str, Any], path: str | Path) -> Path:
     return path
 
 
+#: An inline script the report runs (its JSON data block has a ``type`` and does not run).
+_INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
+
+
+def inline_script_hashes(page: str) -> list[str]:
+    """The CSP sources (``'sha256-…'``) of the inline scripts of a rendered report, so a
+    server can send it with a policy that lets exactly these scripts run."""
+    return [
+        "'sha256-" + base64.b64encode(hashlib.sha256(js.encode("utf-8")).digest()).decode() + "'"
+        for js in _INLINE_SCRIPT.findall(page)
+    ]
+
+
+def xlsx_bytes(report: dict[str, Any]) -> bytes:
+    """The XLSX workbook of :func:`write_xlsx`, as bytes (for a download)."""
+    buffer = io.BytesIO()
+    _workbook(report).save(buffer)
+    return buffer.getvalue()
+
+
 def write_xlsx(report: dict[str, Any], path: str | Path) -> Path:
     """The report's tables, one sheet each, in an XLSX workbook.
 
@@ -582,12 +606,16 @@ def write_xlsx(report: dict[str, Any], path: str | Path) -> Path:
     Text goes through :func:`geo.spreadsheet.cell_text`: a name that reads as a formula
     is written as text.
     """
+    path = Path(path)
+    _workbook(report).save(path)
+    return path
+
+
+def _workbook(report: dict[str, Any]) -> Any:
     from openpyxl import Workbook
 
     wb = Workbook()
     wb.remove(wb.active)
     for name, (head, rows, kinds) in tables(report).items():
         write_sheet(wb.create_sheet(name), head, rows, kinds)
-    path = Path(path)
-    wb.save(path)
-    return path
+    return wb

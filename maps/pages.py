@@ -74,13 +74,19 @@ def map_config(centre: tuple[float, float], tile_url: str) -> dict[str, Any]:
     }
 
 
-def render_staff(centre: tuple[float, float], tile_url: str = "") -> str:
-    """The field staff page; ``centre`` is the map's starting (lon, lat) in WGS-84."""
+def render_staff(
+    centre: tuple[float, float],
+    tile_url: str = "",
+    console_links: dict[str, list[dict[str, str]]] | None = None,
+) -> str:
+    """The field staff page; ``centre`` is the map's starting (lon, lat) in WGS-84;
+    ``console_links`` the console pages of each role, shown once someone signs in."""
     config = {
         **map_config(centre, tile_url),
         "kinds": terms(KINDS),
         "levels": terms(LEVELS),
         "services": terms(SERVICES),
+        "console": console_links or {},
     }
     return _template("staff.html").substitute(config=_json_for_script(config))
 

@@ -10,22 +10,23 @@ same cookie and the anti-forgery header (api/auth.py), under the CSP of api/head
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import datetime as dt
+from typing import Annotated, Any, Literal
 
 import psycopg
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.auth import SESSION_COOKIE
 from api.deps import get_conn
-from api.headers import page_csp, tile_source
+from api.headers import page_csp, report_csp, tile_source
 from api.routes.staff_page import DEFAULT_CENTRE
-from geo import accounts
+from geo import accounts, clock
 from geo.accounts import User
 from geo.db.network import service_centre
 from geo.errors import Unauthenticated
 from geo.settings import get_settings
-from maps import console
+from maps import console, coverage_report
 
 router = APIRouter(prefix="/console", tags=["pages"], include_in_schema=False)
 
@@ -89,12 +90,10 @@ def _map_base(conn: psycopg.Connection[Any]) -> tuple[str, str, tuple[float, flo
 
 @router.get("", response_class=HTMLResponse)
 def home(user: PageUser) -> Response:
-    """The console's start: a person's landing page, or the sign-in page."""
+    """The console's home: the pages of the person's role (each role lands on its own
+    page after signing in, through ``/console/login``), or the sign-in page."""
     if user is None:
         return _to_login()
-    landing = console.landing_path(user.role)
-    if landing != "/console":
-        return RedirectResponse(landing, status_code=303, headers=NO_STORE)
     return _html(console.render_home(_who(user)))
 
 
@@ -161,3 +160,43 @@ def targets(session: PageUser) -> Response:
     if isinstance(user, Response):
         return user
     return _html(console.render_targets(_who(user)), csp=page_csp())
+
+
+@router.get("/coverage", response_class=HTMLResponse)
+def coverage(session: PageUser) -> Response:
+    """The Coverage page (planners, admins): figures, targets, data health, the report."""
+    user = _gate(session, "coverage")
+    if isinstance(user, Response):
+        return user
+    body = console.render_coverage(_who(user), today=clock.today().isoformat())
+    return _html(body, csp=page_csp())
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@router.get("/coverage/report", response_model=None)
+def coverage_report_page(
+    session: PageUser,
+    conn: Conn,
+    as_of: Annotated[dt.date | None, Query(description="as-of date (default today)")] = None,
+    kind: str = "love_station",
+    format: Literal["html", "xlsx"] = "html",  # noqa: A002 - the query parameter's name
+) -> Response:
+    """The coverage report of ``yizhan report coverage`` for ``as_of`` (planners, admins):
+    the same offline HTML page, under a policy that lets only its own inline scripts run,
+    or with ``format=xlsx`` the same workbook as ``--xlsx``. It computes what is missing
+    (snapshots, trend, recommended sites) as the command does."""
+    user = _gate(session, "coverage")
+    if isinstance(user, Response):
+        return user
+    from geo.report import report_data  # lazy: geopandas and scipy
+
+    day = as_of or clock.today()
+    report = report_data(conn, day, kind, lookup=get_settings().lookup)
+    if format == "xlsx":
+        name = f"coverage-{kind}-{day.isoformat()}.xlsx"
+        headers = {**NO_STORE, "Content-Disposition": f'attachment; filename="{name}"'}
+        return Response(coverage_report.xlsx_bytes(report), media_type=XLSX, headers=headers)
+    page = coverage_report.render_html(report)
+    return _html(page, csp=report_csp(coverage_report.inline_script_hashes(page)))

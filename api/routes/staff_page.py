@@ -12,6 +12,7 @@ from api.deps import get_conn
 from api.headers import page_csp, tile_source
 from geo.db.network import service_centre
 from geo.settings import get_settings
+from maps.console import console_links
 from maps.pages import render_staff
 
 router = APIRouter(tags=["pages"])
@@ -26,4 +27,5 @@ def staff_page(conn: psycopg.Connection[Any] = Depends(get_conn)) -> HTMLRespons
     tile_url = get_settings().serving.tile_url
     # The page standard (api/headers.py), with the tile server's images when one is set.
     csp = page_csp([tile_source(tile_url)] if tile_url else [])
-    return HTMLResponse(render_staff(centre, tile_url), headers={"Content-Security-Policy": csp})
+    page = render_staff(centre, tile_url, console_links())
+    return HTMLResponse(page, headers={"Content-Security-Policy": csp})

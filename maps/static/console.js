@@ -40,8 +40,9 @@
         username: $("login-username").value, password: $("login-password").value
       }).then(function (r) {
         $("login-submit").disabled = false;
-        // /console sends each role to its landing page (the server decides).
-        if (r.status === 200) { window.location.assign("/console"); return; }
+        // /console/login sends a signed-in person to their role's landing page (the
+        // server decides).
+        if (r.status === 200) { window.location.assign("/console/login"); return; }
         $("login-error").textContent = message(r.data, "登录失败 / sign-in failed");
       }, function () {
         $("login-submit").disabled = false;

@@ -20,6 +20,22 @@
     $("login-view").hidden = false;
     $("app-view").hidden = true;
     $("who").hidden = true;
+    $("console-links").hidden = true;
+  }
+
+  // Links to the console pages of the signed-in person's role (the server lists them
+  // per role in the config); this form itself is left out.
+  function showConsoleLinks(role) {
+    var list = $("console-links").querySelector("ul");
+    clear(list);
+    (config.console[role] || []).forEach(function (p, i) {
+      if (p.path === "/staff") { return; }
+      var lead = i === 0 ? "进入控制台：" : "";
+      list.appendChild(el("li", {}, [el("a", { href: p.path, className: i === 0 ? "landing" : "" }, [
+        lead + p.zh + " ", el("small", { lang: "en" }, [(i === 0 ? "open the console: " : "") + p.en])
+      ])]));
+    });
+    $("console-links").hidden = !list.firstChild;
   }
 
   function showApp(user) {
@@ -27,6 +43,7 @@
     $("app-view").hidden = false;
     $("who").hidden = false;
     $("who-name").textContent = user.name + "（" + user.role_zh + "）";
+    showConsoleLinks(user.role);
     initMap();
     loadMine();
   }

@@ -53,15 +53,16 @@ def test_console_lands_each_role_on_its_page(signed_in) -> None:
         "reviewer": "/console/review",
         "admin": "/console/review",
         "field_staff": "/staff",
+        "planner": "/console/coverage",
     }
     for role, path in landing.items():
         client = signed_in(f"user.{role}", role)
-        for start in ("/console", "/console/login"):
-            r = client.get(start, follow_redirects=False)
-            assert (r.status_code, r.headers["location"]) == (303, path)
-    client = signed_in("zhao.plan", "planner")
-    home = client.get("/console", follow_redirects=False)
-    assert home.status_code == 200 and "控制台" in home.text
+        r = client.get("/console/login", follow_redirects=False)
+        assert (r.status_code, r.headers["location"]) == (303, path)
+        # The console's home is a page of its own for every role: the pages of the role.
+        home = client.get("/console", follow_redirects=False)
+        assert home.status_code == 200 and "控制台" in home.text
+        assert f'href="{path}"' in home.text.split('id="home-pages"')[1]
     assert "/console/review" not in home.text
 
 
