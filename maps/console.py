@@ -14,9 +14,9 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from geo.accounts import ADMINS, EDITORS, PLANNERS, REVIEWERS, ROLES
+from geo.accounts import ADMINS, EDITORS, PLANNERS, REVIEWERS, ROLES, STAFF
 from geo.crs import CRS_LABELS
-from geo.vocab import KINDS, LEVELS, SERVICES, STATUSES, TARGET_METRICS
+from geo.vocab import KINDS, LEVELS, REVIEW_STATES, SERVICES, STATUSES, TARGET_METRICS
 from maps.pages import _json_for_script, _template, map_config, terms
 
 #: The pages' scripts and styles (served at /static/yizhan/).
@@ -36,6 +36,7 @@ class ConsolePage:
 
 PAGES: tuple[ConsolePage, ...] = (
     ConsolePage("review", "/console/review", "审核", "Review", REVIEWERS),
+    ConsolePage("stations", "/console/stations", "站点", "Stations", STAFF),
     # The field staff form predates the console; it is linked, not re-built.
     ConsolePage("field", "/staff", "外勤登记", "Field form", EDITORS),
     ConsolePage("unlocated", "/console/unlocated", "未定位", "Unlocated", EDITORS),
@@ -227,3 +228,21 @@ def render_targets(user: dict[str, str]) -> str:
     """The Targets page (planners, admins): the targets of ``yizhan targets`` as a form."""
     config = {"kinds": terms(KINDS), "metrics": terms(TARGET_METRICS)}
     return _page("targets", user, config)
+
+
+#: Rows on a page of the stations registry.
+REGISTRY_PAGE_SIZE = 50
+
+
+def render_stations(user: dict[str, str], timezone: str, districts: list[str]) -> str:
+    """The Stations registry (all staff): search, filters, sortable columns and pages of
+    ``GET /api/v1/staff/stations``; each row links to its station page."""
+    config = {
+        "kinds": terms(KINDS),
+        "statuses": terms(STATUSES),
+        "review_states": terms(REVIEW_STATES),
+        "districts": districts,
+        "timezone": timezone,
+        "page_size": REGISTRY_PAGE_SIZE,
+    }
+    return _page("stations", user, config)

@@ -25,6 +25,7 @@ from geo.accounts import User
 from geo.db.network import service_centre
 from geo.errors import Unauthenticated
 from geo.settings import get_settings
+from geo.stations import registry
 from maps import console
 
 router = APIRouter(prefix="/console", tags=["pages"], include_in_schema=False)
@@ -161,3 +162,15 @@ def targets(session: PageUser) -> Response:
     if isinstance(user, Response):
         return user
     return _html(console.render_targets(_who(user)), csp=page_csp())
+
+
+@router.get("/stations", response_class=HTMLResponse)
+def stations(session: PageUser, conn: Conn) -> Response:
+    """The Stations registry (all staff): the searchable, sortable, paged station list."""
+    user = _gate(session, "stations")
+    if isinstance(user, Response):
+        return user
+    body = console.render_stations(
+        _who(user), get_settings().clock.timezone, registry.districts(conn)
+    )
+    return _html(body, csp=page_csp())
