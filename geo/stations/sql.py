@@ -257,7 +257,9 @@ def _equal(filters: Iterable[tuple[str, Any]]) -> tuple[str, list[Any]]:
     return (" WHERE " + where if where else ""), [value for _, value in given]
 
 
-#: The staff list's orders: each sort key and its column (the id breaks ties).
+#: The staff list's orders: each sort key and its column (the id breaks ties). A column of
+#: a vocabulary (:data:`STAFF_SORT_TERMS`) sorts in the vocabulary's order (a status
+#: from planned to closed), not by its codes' spelling.
 STAFF_SORT_COLUMNS: dict[str, str] = {
     "name": "name",
     "kind": "kind",
@@ -265,6 +267,13 @@ STAFF_SORT_COLUMNS: dict[str, str] = {
     "district": "district",
     "review_state": "review_state",
     "updated": "updated_at",
+}
+
+
+STAFF_SORT_TERMS: dict[str, tuple[str, ...]] = {
+    "kind": tuple(vocab.KINDS),
+    "status": tuple(vocab.STATUSES),
+    "review_state": tuple(vocab.REVIEW_STATES),
 }
 
 
@@ -295,7 +304,8 @@ def list_for_staff(  # noqa: PLR0913 - the registry's filters
     Filters: one creator, review state, kind, status or district (equal); ``unlocated``
     (True: without a position, False: with one); ``text`` in the name or the address
     (case-insensitive, taken literally). Ordered by :data:`STAFF_SORT_COLUMNS` ``[sort]``
-    (empty values last), then by id, both ``descending`` or not.
+    (a vocabulary's in its order; empty values last), then by id, both ``descending`` or
+    not.
     """
     where, params = _equal(
         (
@@ -314,16 +324,21 @@ def list_for_staff(  # noqa: PLR0913 - the registry's filters
         params += [like_pattern(text)] * 2
     condition = sql.SQL(" WHERE " + " AND ".join(clauses) if clauses else "")
     direction = sql.SQL("DESC" if descending else "ASC")
+    column: sql.Composable = sql.Identifier(STAFF_SORT_COLUMNS[sort])
+    order_params: list[Any] = []
+    if sort in STAFF_SORT_TERMS:
+        column = sql.SQL("array_position(%s::text[], {})").format(column)
+        order_params = [list(STAFF_SORT_TERMS[sort])]
     query = sql.SQL(
         "SELECT {columns}, count(*) OVER () AS matched FROM stations{where}"
         " ORDER BY {column} {direction} NULLS LAST, id {direction} LIMIT %s OFFSET %s"
     ).format(
         columns=sql.SQL(_select(STAFF_COLUMNS)),
         where=condition,
-        column=sql.Identifier(STAFF_SORT_COLUMNS[sort]),
+        column=column,
         direction=direction,
     )
-    rows = conn.execute(query, (*params, limit, offset)).fetchall()
+    rows = conn.execute(query, (*params, *order_params, limit, offset)).fetchall()
     if rows:
         return rows, int(rows[0]["matched"])
     total = conn.execute(sql.SQL("SELECT count(*) AS n FROM stations{}").format(condition), params)

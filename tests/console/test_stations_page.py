@@ -248,4 +248,5 @@ def test_planner_filters_and_sorts_and_the_page_works_on_a_phone(
             .filter(([, h]) => h < 44)"""
     )
     assert small == []
+    p.screenshot(path=str(ARTIFACTS / "console-stations-phone.png"), full_page=True)
     assert phone.errors == [] and phone.outside == []

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from geo import vocab
 from tests.helpers.registry import import_registry
 
 URL = "/api/v1/staff/stations"
@@ -94,10 +95,28 @@ def test_sorts_with_the_id_breaking_ties_both_ways(registry, staff):
     assert keys == sorted(keys)
     desc, _ = _get(registry, staff, sort="district", order="desc", limit=500)
     assert [s["id"] for s in desc] == [s["id"] for s in reversed(asc)]
-    for field in ("kind", "status", "review_state"):
+    for field, terms in (
+        ("kind", vocab.KINDS),
+        ("status", vocab.STATUSES),
+        ("review_state", vocab.REVIEW_STATES),
+    ):
         rows, _ = _get(registry, staff, sort=field, order="asc", limit=500)
-        keys = [(s[field], s["id"]) for s in rows]
+        keys = [(list(terms).index(s[field]), s["id"]) for s in rows]
         assert keys == sorted(keys), field
+
+
+def test_a_vocabulary_sorts_in_its_own_order_not_by_spelling(registry, staff):
+    """Statuses run from planned through under construction to open (their life), which
+    their English codes' spelling would not give."""
+    rows, _ = _get(registry, staff, sort="status", limit=500)
+    seen = list(dict.fromkeys(s["status"] for s in rows))
+    assert seen == ["planned", "under_construction", "open"]
+    rows, _ = _get(registry, staff, sort="status", order="desc", limit=500)
+    assert list(dict.fromkeys(s["status"] for s in rows)) == [
+        "open",
+        "under_construction",
+        "planned",
+    ]
 
 
 def test_sort_by_name_is_the_databases_order_and_reverses(registry, staff, db):
