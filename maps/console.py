@@ -14,9 +14,9 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from geo.accounts import ADMINS, EDITORS, PLANNERS, REVIEWERS, ROLES
+from geo.accounts import ADMINS, EDITORS, PLANNERS, REVIEWERS, ROLES, STAFF
 from geo.crs import CRS_LABELS
-from geo.vocab import KINDS, LEVELS, SERVICES, STATUSES, TARGET_METRICS
+from geo.vocab import KINDS, LEVELS, REVIEW_STATES, SERVICES, STATUSES, TARGET_METRICS
 from maps.pages import _json_for_script, _template, map_config, terms
 
 #: The pages' scripts and styles (served at /static/yizhan/).
@@ -36,6 +36,7 @@ class ConsolePage:
 
 PAGES: tuple[ConsolePage, ...] = (
     ConsolePage("review", "/console/review", "审核", "Review", REVIEWERS),
+    ConsolePage("stations", "/console/stations", "站点", "Stations", STAFF),
     # The field staff form predates the console; it is linked, not re-built.
     ConsolePage("field", "/staff", "外勤登记", "Field form", EDITORS),
     ConsolePage("unlocated", "/console/unlocated", "未定位", "Unlocated", EDITORS),
@@ -51,6 +52,10 @@ HOME = "/console"
 #: One line on what each page is for (Chinese, English), listed on the console's home.
 DESCRIPTIONS: dict[str, tuple[str, str]] = {
     "review": ("审核新站点和修改申请，批准或驳回。", "Approve or reject new stations and changes."),
+    "stations": (
+        "全部站点：搜索、筛选、排序，查看历史、修改、变更状态。",
+        "Every station: search, filter, sort; history, edits, status changes.",
+    ),
     "field": ("在现场登记新站点（手机）。", "Register a new station on the spot (phone)."),
     "unlocated": (
         "给只有地址的草稿定位：拖动图钉或粘贴坐标。",
@@ -292,3 +297,21 @@ def render_coverage(user: dict[str, str], today: str) -> str:
         "report": "/console/coverage/report",
     }
     return _page("coverage", user, config)
+
+
+#: Rows on a page of the stations registry.
+REGISTRY_PAGE_SIZE = 50
+
+
+def render_stations(user: dict[str, str], timezone: str, districts: list[str]) -> str:
+    """The Stations registry (all staff): search, filters, sortable columns and pages of
+    ``GET /api/v1/staff/stations``; each row links to its station page."""
+    config = {
+        "kinds": terms(KINDS),
+        "statuses": terms(STATUSES),
+        "review_states": terms(REVIEW_STATES),
+        "districts": districts,
+        "timezone": timezone,
+        "page_size": REGISTRY_PAGE_SIZE,
+    }
+    return _page("stations", user, config)

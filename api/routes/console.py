@@ -26,6 +26,7 @@ from geo.accounts import User
 from geo.db.network import service_centre
 from geo.errors import Unauthenticated
 from geo.settings import get_settings
+from geo.stations import registry
 from maps import console, coverage_report
 
 router = APIRouter(prefix="/console", tags=["pages"], include_in_schema=False)
@@ -200,3 +201,15 @@ def coverage_report_page(
         return Response(coverage_report.xlsx_bytes(report), media_type=XLSX, headers=headers)
     page = coverage_report.render_html(report)
     return _html(page, csp=report_csp(coverage_report.inline_script_hashes(page)))
+
+
+@router.get("/stations", response_class=HTMLResponse)
+def stations(session: PageUser, conn: Conn) -> Response:
+    """The Stations registry (all staff): the searchable, sortable, paged station list."""
+    user = _gate(session, "stations")
+    if isinstance(user, Response):
+        return user
+    body = console.render_stations(
+        _who(user), get_settings().clock.timezone, registry.districts(conn)
+    )
+    return _html(body, csp=page_csp())

@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from api.auth import editor_user, staff_user
 from api.deps import IfMatch, get_conn, if_match_version, set_etag
 from api.openapi import error
-from api.schemas.common import CRS, Kind, ReviewState
+from api.schemas.common import CRS, Kind, ReviewState, Status, Text
 from api.schemas.staff import (
     HistoryEntry,
     LocateRequest,
@@ -30,7 +30,7 @@ from api.schemas.staff import (
 from geo.accounts import User
 from geo.crs import to_wgs84_point
 from geo.stations import edits as station_edits
-from geo.stations import revisions
+from geo.stations import registry, revisions
 from geo.stations import sql as station_db
 from geo.stations.history import station_history
 from geo.stations.model import StationInput
@@ -166,25 +166,86 @@ def history(station_id: StationId, user: Staff, conn: Conn) -> list[dict[str, An
     return station_history(conn, station_id)
 
 
-@router.get("/api/v1/staff/stations", response_model=list[StationOut])
-def list_stations(
+#: The header of the staff list that says how many stations match in all.
+TOTAL_HEADER = "X-Total-Count"
+SORT_SCHEMA: dict[str, Any] = {"enum": list(registry.SORTS)}
+ORDER_SCHEMA: dict[str, Any] = {"enum": list(registry.ORDERS)}
+
+
+@router.get(
+    "/api/v1/staff/stations",
+    response_model=list[StationOut],
+    responses={
+        200: {
+            "description": "一页站点 / a page of stations",
+            "headers": {
+                TOTAL_HEADER: {
+                    "description": "符合条件的站点总数 / how many stations match in all",
+                    "schema": {"type": "integer", "minimum": 0},
+                }
+            },
+        }
+    },
+)
+def list_stations(  # noqa: PLR0913 - the registry's filters
     user: Staff,
     conn: Conn,
+    response: Response,
     mine: bool = False,
     review_state: Annotated[ReviewState | None, Query()] = None,
     kind: Annotated[Kind | None, Query()] = None,
+    status: Annotated[Status | None, Query()] = None,
+    district: Annotated[
+        Text, Query(max_length=registry.MAX_DISTRICT_CHARS, description="区县 / district")
+    ] = None,
+    unlocated: Annotated[
+        bool | None,
+        Query(
+            description="true：无位置的；false：有位置的 / "
+            "true: without a position; false: with one"
+        ),
+    ] = None,
+    q: Annotated[
+        Text,
+        Query(
+            max_length=registry.MAX_SEARCH_CHARS,
+            description="名称或地址包含（不区分大小写）/ in the name or address (any case)",
+        ),
+    ] = None,
+    sort: Annotated[str, Query(json_schema_extra=SORT_SCHEMA)] = "updated",
+    order: Annotated[
+        str | None,
+        Query(
+            json_schema_extra=ORDER_SCHEMA,
+            description="默认：updated 从新到旧，其他从小到大 / default: updated newest first, "
+            "others ascending",
+        ),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[dict[str, Any]]:
-    """Stations in any review state; ``mine=true``: those I registered."""
-    return station_db.list_for_staff(
+    """The stations registry: stations in any review state (every member of the staff
+    sees all; ``mine=true``: those I registered), searched (``q`` in the name or address),
+    filtered, sorted (the id breaks ties) and paged; ``X-Total-Count`` says how many
+    match in all."""
+    rows, total = registry.search(
         conn,
-        created_by=user.name if mine else None,
-        review_state=review_state,
-        kind=kind,
-        limit=limit,
-        offset=offset,
+        registry.RegistryQuery(
+            text=q,
+            kind=kind,
+            status=status,
+            review_state=review_state,
+            district=district,
+            unlocated=unlocated,
+            created_by=user.name if mine else None,
+            sort=sort,
+            order=order,
+            limit=limit,
+            offset=offset,
+        ),
     )
+    response.headers[TOTAL_HEADER] = str(total)
+    return rows
 
 
 @router.get("/api/v1/staff/stations/unlocated", response_model=UnlocatedPage)

@@ -257,21 +257,104 @@ def _equal(filters: Iterable[tuple[str, Any]]) -> tuple[str, list[Any]]:
     return (" WHERE " + where if where else ""), [value for _, value in given]
 
 
-def list_for_staff(
+#: The staff list's orders: each sort key and its column (the id breaks ties). A column of
+#: a vocabulary (:data:`STAFF_SORT_TERMS`) sorts in the vocabulary's order (a status
+#: from planned to closed), not by its codes' spelling.
+STAFF_SORT_COLUMNS: dict[str, str] = {
+    "name": "name",
+    "kind": "kind",
+    "status": "status",
+    "district": "district",
+    "review_state": "review_state",
+    "updated": "updated_at",
+}
+
+
+STAFF_SORT_TERMS: dict[str, tuple[str, ...]] = {
+    "kind": tuple(vocab.KINDS),
+    "status": tuple(vocab.STATUSES),
+    "review_state": tuple(vocab.REVIEW_STATES),
+}
+
+
+def like_pattern(text: str) -> str:
+    r"""``%text%`` for ``LIKE … ESCAPE '\'`` with the text's own ``\``, ``%`` and ``_``
+    taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def list_for_staff(  # noqa: PLR0913 - the registry's filters
     conn: psycopg.Connection[Any],
     *,
     created_by: str | None = None,
     review_state: str | None = None,
     kind: str | None = None,
+    status: str | None = None,
+    district: str | None = None,
+    unlocated: bool | None = None,
+    text: str | None = None,
+    sort: str = "updated",
+    descending: bool = True,
     limit: int = 100,
     offset: int = 0,
-) -> list[dict[str, Any]]:
-    """Stations newest change first, optionally only one creator's / review state / kind."""
+) -> tuple[list[dict[str, Any]], int]:
+    """A page of stations in any review state, and how many match in all.
+
+    Filters: one creator, review state, kind, status or district (equal); ``unlocated``
+    (True: without a position, False: with one); ``text`` in the name or the address
+    (case-insensitive, taken literally). Ordered by :data:`STAFF_SORT_COLUMNS` ``[sort]``
+    (a vocabulary's in its order; empty values last), then by id, both ``descending`` or
+    not.
+    """
     where, params = _equal(
-        (("created_by", created_by), ("review_state", review_state), ("kind", kind))
+        (
+            ("created_by", created_by),
+            ("review_state", review_state),
+            ("kind", kind),
+            ("status", status),
+            ("district", district),
+        )
     )
-    query = _VIEW + where + " ORDER BY updated_at DESC, id DESC LIMIT %s OFFSET %s"
-    return conn.execute(query, (*params, limit, offset)).fetchall()
+    clauses = [where.removeprefix(" WHERE ")] if where else []
+    if unlocated is not None:
+        clauses.append("geom IS NULL" if unlocated else "geom IS NOT NULL")
+    if text:
+        clauses.append("(name ILIKE %s ESCAPE '\\' OR address ILIKE %s ESCAPE '\\')")
+        params += [like_pattern(text)] * 2
+    condition = sql.SQL(" WHERE " + " AND ".join(clauses) if clauses else "")
+    direction = sql.SQL("DESC" if descending else "ASC")
+    column: sql.Composable = sql.Identifier(STAFF_SORT_COLUMNS[sort])
+    order_params: list[Any] = []
+    if sort in STAFF_SORT_TERMS:
+        column = sql.SQL("array_position(%s::text[], {})").format(column)
+        order_params = [list(STAFF_SORT_TERMS[sort])]
+    query = sql.SQL(
+        "SELECT {columns}, count(*) OVER () AS matched FROM stations{where}"
+        " ORDER BY {column} {direction} NULLS LAST, id {direction} LIMIT %s OFFSET %s"
+    ).format(
+        columns=sql.SQL(_select(STAFF_COLUMNS)),
+        where=condition,
+        column=column,
+        direction=direction,
+    )
+    rows = conn.execute(query, (*params, *order_params, limit, offset)).fetchall()
+    if rows:
+        return rows, int(rows[0]["matched"])
+    total = conn.execute(sql.SQL("SELECT count(*) AS n FROM stations{}").format(condition), params)
+    row = total.fetchone()
+    return rows, int(row["n"]) if row else 0
+
+
+def district_names(conn: psycopg.Connection[Any]) -> list[str]:
+    """The districts a station list may be filtered by: those loaded and those stations
+    name (a file's district for a station without a position), in order."""
+    rows = conn.execute(
+        "SELECT name FROM districts UNION"
+        " SELECT district FROM stations WHERE district IS NOT NULL AND district <> ''"
+        " ORDER BY 1"
+    ).fetchall()
+    return [r["name"] for r in rows]
 
 
 def unlocated(
