@@ -14,7 +14,7 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from geo.accounts import ADMINS, EDITORS, PLANNERS, REVIEWERS, ROLES
+from geo.accounts import ADMINS, EDITORS, PLANNERS, REVIEWERS, ROLES, STAFF
 from geo.crs import CRS_LABELS
 from geo.vocab import KINDS, LEVELS, SERVICES, STATUSES, TARGET_METRICS
 from maps.pages import _json_for_script, _template, map_config, terms
@@ -32,6 +32,8 @@ class ConsolePage:
     zh: str
     en: str
     roles: frozenset[str]
+    #: False for a page reached from another page (one station), not from the navigation.
+    nav: bool = True
 
 
 PAGES: tuple[ConsolePage, ...] = (
@@ -42,6 +44,7 @@ PAGES: tuple[ConsolePage, ...] = (
     ConsolePage("mine", "/console/mine", "我的提交", "My submissions", frozenset({"field_staff"})),
     ConsolePage("users", "/console/users", "用户", "Users", ADMINS),
     ConsolePage("targets", "/console/targets", "目标", "Targets", PLANNERS),
+    ConsolePage("station", "/console/stations/{id}", "站点详情", "Station", STAFF, nav=False),
 )
 PAGE_BY_KEY = {p.key: p for p in PAGES}
 
@@ -57,8 +60,9 @@ def landing_path(role: str) -> str:
 
 
 def pages_for(role: str) -> list[ConsolePage]:
-    """The console pages ``role`` may use, in navigation order."""
-    return [p for p in PAGES if role in p.roles]
+    """The console pages ``role`` may use, in navigation order (pages reached from
+    another page, such as one station's, are not in the navigation)."""
+    return [p for p in PAGES if role in p.roles and p.nav]
 
 
 def _nav(role: str, active: str) -> str:
@@ -227,3 +231,28 @@ def render_targets(user: dict[str, str]) -> str:
     """The Targets page (planners, admins): the targets of ``yizhan targets`` as a form."""
     config = {"kinds": terms(KINDS), "metrics": terms(TARGET_METRICS)}
     return _page("targets", user, config)
+
+
+def render_station(
+    user: dict[str, str],
+    station_id: int,
+    centre: tuple[float, float],
+    tile_url: str,
+    timezone: str,
+) -> str:
+    """One station's page (all staff): its fields, map, history as field diffs, edit
+    with If-Match and a conflict screen, status changes, correcting a rejected
+    submission."""
+    config = {
+        **map_config(centre, tile_url),
+        "station_id": station_id,
+        "kinds": terms(KINDS),
+        "levels": terms(LEVELS),
+        "services": terms(SERVICES),
+        "statuses": terms(STATUSES),
+        "timezone": timezone,
+        "user": user["name"],
+        "role": user["role"],
+        "editor": user["role"] in EDITORS,
+    }
+    return _page("station", user, config, leaflet=True)
