@@ -404,13 +404,6 @@
     });
   }
 
-  function details(data) {
-    if (!data || !Array.isArray(data.details)) { return ""; }
-    return data.details.map(function (d) {
-      return d.message ? (LABEL[d.field] || d.field || "") + "：" + d.message + (d.message_en ? " / " + d.message_en : "") : "";
-    }).filter(Boolean).join("；");
-  }
-
   function send(change) {
     pending = change;
     buttons(true);
@@ -428,8 +421,8 @@
       } else if (r.status === 412) {
         showConflict(change);
       } else {
-        var more = details(r.data);
-        errorBox(change).textContent = message(r.data, "保存失败 / could not save") + (more ? "：" + more : "");
+        // The message names every field problem (422) or the refusal (403, 409 …).
+        errorBox(change).textContent = message(r.data, "保存失败 / could not save");
       }
     }, function () {
       buttons(false);

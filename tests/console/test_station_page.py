@@ -394,3 +394,66 @@ def test_field_worker_registers_is_rejected_and_corrects_from_my_submissions(
     # The field form asks who is signed in before the sign-in: its 401, and nothing else.
     assert w.errors == [_refused(base, "401 (Unauthorized)", "/api/v1/auth/me")]
     assert w.outside == []
+
+
+@pytest.mark.browser
+def test_bad_input_and_a_possible_duplicate_are_said_and_nothing_is_stored(
+    browser, live_server, reviewer
+) -> None:
+    base = live_server
+    row = _published(base, reviewer, name="莲花山爱心驿站")
+    _published(base, reviewer, name="福华路爱心驿站", lon=114.0560, lat=22.5410)  # ~100 m east
+    before = _stored(base, reviewer, row["id"])
+    w = _open(browser, base, "li.review", row["id"])
+    page = w.page
+    page.click("#open-edit")
+    page.fill("#e-opening_hours", "whenever it suits")
+    page.click("#edit-submit")
+    page.wait_for_selector("#edit-error:not(:empty)")
+    assert "开放时间" in page.text_content("#edit-error")
+    assert " / " in page.text_content("#edit-error")  # Chinese, then English
+    assert _stored(base, reviewer, row["id"]) == before
+
+    page.fill("#e-opening_hours", "Mo-Su 08:00-20:00")
+    page.fill("#e-name", "福华路爱心驿站")
+    page.click("#edit-submit")
+    page.wait_for_selector("#duplicate:not([hidden])")
+    candidate = page.text_content("#duplicate-candidates li")
+    assert "福华路爱心驿站" in candidate and "米 m" in candidate
+    assert page.evaluate("document.activeElement.id") == "duplicate-reason"
+    assert _stored(base, reviewer, row["id"]) == before
+    page.click("#duplicate-confirm")
+    assert "理由" in page.text_content("#edit-error")  # a reason is required
+    page.fill("#duplicate-reason", "同名，另一处")
+    page.click("#duplicate-confirm")
+    page.locator("#status", has_text="已保存").wait_for()
+    stored = _stored(base, reviewer, row["id"])
+    assert stored["name"] == "福华路爱心驿站" and stored["opening_hours"] == "Mo-Su 08:00-20:00"
+    assert "同名，另一处" in page.text_content("#history > li:first-child .why")
+    url = f"/api/v1/stations/{row['id']}"
+    assert w.errors == [
+        _refused(base, "422 (Unprocessable Entity)", url),
+        _refused(base, "409 (Conflict)", url),
+    ]
+    assert w.outside == []
+
+
+@pytest.mark.browser
+def test_planners_read_a_station_and_a_missing_one_is_said(
+    browser, live_server, reviewer, planner
+) -> None:
+    base = live_server
+    row = _published(base, reviewer, name="莲花山爱心驿站")
+    w = _open(browser, base, "zhao.plan", row["id"])
+    page = w.page
+    assert page.text_content("#station-name") == "莲花山爱心驿站"
+    assert page.is_hidden("#open-edit") and page.is_hidden("#status-card")
+    assert page.locator("#nav a[href^='/console/stations']").count() == 0
+    page.goto(f"{base}/console/stations/99999")
+    page.wait_for_selector("#page-error:not(:empty)")
+    assert "99999" in page.text_content("#page-error")
+    assert w.errors == [
+        _refused(base, "404 (Not Found)", "/api/v1/staff/stations/99999"),
+        _refused(base, "404 (Not Found)", "/api/v1/stations/99999/history"),
+    ]
+    assert w.outside == []
