@@ -119,10 +119,18 @@
     body.appendChild(el("tr", {}, [el("th", { scope: "row" }, ["最近修改 last change"]),
       el("td", {}, [station.updated_by + " · " + when(station.updated_at)])]));
     showMap();
-    $("actions").hidden = !config.editor;
-    $("status-card").hidden = !config.editor;
+    $("actions").hidden = !mayChange();
+    $("status-card").hidden = !mayChange();
     showStatusChoices();
     showRejected();
+  }
+
+  // Whether this person may change the station (the server decides; this only spares
+  // them a form it would refuse): editors, but field staff not someone else's draft.
+  function mayChange() {
+    if (!config.editor) { return false; }
+    return config.role !== "field_staff" || station.review_state === "approved" ||
+           station.created_by === config.user;
   }
 
   function showMap() {
@@ -175,12 +183,12 @@
     if (mineDraft) {
       $("rejected-comment").textContent = station.review_comment || NONE;
       $("rejected-by").textContent = "";
-      $("correct-draft").hidden = !config.editor;
+      $("correct-draft").hidden = !mayChange();
     }
     $("rejected").hidden = !mineDraft;
     var list = $("rejected-revisions");
     clear(list);
-    if (!config.editor) { return; }
+    if (!mayChange()) { return; }
     var states = ["rejected", "pending", "approved"];
     Promise.all(states.map(function (s) {
       return api("GET", "/api/v1/staff/revisions?mine=true&limit=500&station_id=" + ID + "&state=" + s);

@@ -461,3 +461,19 @@ def test_planners_read_a_station_and_a_missing_one_is_said(
         _refused(base, "404 (Not Found)", "/api/v1/stations/99999/history"),
     ]
     assert w.outside == []
+
+
+@pytest.mark.browser
+def test_field_staff_get_no_edit_controls_for_someone_elses_draft(
+    browser, live_server, staff, make_user
+) -> None:
+    base = live_server
+    r = httpx.post(f"{base}/api/v1/stations", json=station(name="翠竹街爱心驿站"), headers=staff)
+    assert r.status_code == 201, r.text
+    make_user("zhou.field", "field_staff")
+    w = _open(browser, base, "zhou.field", r.json()["id"])
+    page = w.page
+    assert page.text_content("#station-name") == "翠竹街爱心驿站"
+    assert "待审核" in page.text_content("#review-state")
+    assert page.is_hidden("#open-edit") and page.is_hidden("#status-card")
+    assert w.errors == [] and w.outside == []
