@@ -33,7 +33,8 @@
     status_reason: "状态原因 status reason", opened_on: "开放日期 opened on",
     closed_on: "关闭日期 closed on", lon: "经度 longitude", lat: "纬度 latitude",
     source: "来源 source", external_id: "外部编号 external id",
-    review_state: "审核状态 review state", review_comment: "审核意见 reviewer's comment"
+    review_state: "审核状态 review state", review_comment: "审核意见 reviewer's comment",
+    is_demo: "演示数据 demo data"
   };
   var SHOWN = ["name", "kind", "status", "status_reason", "closed_on", "address", "district",
                "level", "host_org", "phone", "opening_hours", "services", "opened_on", "lon",
@@ -57,6 +58,7 @@
 
   function value(field, v) {
     if (v === null || v === undefined || v === "") { return NONE; }
+    if (v === true || v === false) { return v ? "是 yes" : "否 no"; }
     if (field === "kind") { return TERMS.kinds[v] || v; }
     if (field === "level") { return TERMS.levels[v] || v; }
     if (field === "status") { return TERMS.statuses[v] || v; }
