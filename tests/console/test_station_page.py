@@ -123,6 +123,8 @@ def test_history_shows_field_diffs_and_an_edit_is_saved(browser, live_server, re
     city = datetime.fromisoformat(changed["at"]).astimezone(ZoneInfo(get_settings().clock.timezone))
     assert newest.locator("time").text_content() == city.strftime("%Y/%m/%d %H:%M")
     assert "福田区福华三路 88 号" in page.locator("#history > li").last.text_content()
+    created = page.locator("#history > li").last.locator("tr[data-field=is_demo]")
+    assert created.text_content() == "演示数据 demo data—→否 no"  # named, not a raw flag
 
     page.click("#open-edit")
     assert page.evaluate("document.activeElement.id") == "e-name"
