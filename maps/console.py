@@ -32,6 +32,8 @@ class ConsolePage:
     zh: str
     en: str
     roles: frozenset[str]
+    #: False for a page reached from another page (one station), not from the navigation.
+    nav: bool = True
 
 
 PAGES: tuple[ConsolePage, ...] = (
@@ -44,6 +46,7 @@ PAGES: tuple[ConsolePage, ...] = (
     ConsolePage("users", "/console/users", "用户", "Users", ADMINS),
     ConsolePage("targets", "/console/targets", "目标", "Targets", PLANNERS),
     ConsolePage("coverage", "/console/coverage", "覆盖率", "Coverage", PLANNERS),
+    ConsolePage("station", "/console/stations/{id}", "站点详情", "Station", STAFF, nav=False),
 )
 PAGE_BY_KEY = {p.key: p for p in PAGES}
 #: The console's home: the pages of the signed-in person's role.
@@ -91,8 +94,9 @@ def landing_path(role: str) -> str:
 
 
 def pages_for(role: str) -> list[ConsolePage]:
-    """The console pages ``role`` may use, in navigation order."""
-    return [p for p in PAGES if role in p.roles]
+    """The console pages ``role`` may use, in navigation order (pages reached from
+    another page, such as one station's, are not in the navigation)."""
+    return [p for p in PAGES if role in p.roles and p.nav]
 
 
 def _nav(role: str, active: str) -> str:
@@ -315,3 +319,28 @@ def render_stations(user: dict[str, str], timezone: str, districts: list[str]) -
         "page_size": REGISTRY_PAGE_SIZE,
     }
     return _page("stations", user, config)
+
+
+def render_station(
+    user: dict[str, str],
+    station_id: int,
+    centre: tuple[float, float],
+    tile_url: str,
+    timezone: str,
+) -> str:
+    """One station's page (all staff): its fields, map, history as field diffs, edit
+    with If-Match and a conflict screen, status changes, correcting a rejected
+    submission."""
+    config = {
+        **map_config(centre, tile_url),
+        "station_id": station_id,
+        "kinds": terms(KINDS),
+        "levels": terms(LEVELS),
+        "services": terms(SERVICES),
+        "statuses": terms(STATUSES),
+        "timezone": timezone,
+        "user": user["name"],
+        "role": user["role"],
+        "editor": user["role"] in EDITORS,
+    }
+    return _page("station", user, config, leaflet=True)

@@ -14,7 +14,7 @@ import datetime as dt
 from typing import Annotated, Any, Literal
 
 import psycopg
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.auth import SESSION_COOKIE
@@ -49,6 +49,7 @@ def session_user(request: Request, conn: Conn) -> User | None:
 
 
 PageUser = Annotated[User | None, Depends(session_user)]
+StationId = Annotated[int, Path(ge=1, le=2**63 - 1, description="站点编号 / station id")]
 
 
 def _who(user: User) -> dict[str, str]:
@@ -213,3 +214,17 @@ def stations(session: PageUser, conn: Conn) -> Response:
         _who(user), get_settings().clock.timezone, registry.districts(conn)
     )
     return _html(body, csp=page_csp())
+
+
+@router.get("/stations/{station_id:int}", response_class=HTMLResponse)
+def station(station_id: StationId, session: PageUser, conn: Conn) -> Response:
+    """One station's page (all staff): fields, map, history, edit, status changes; a
+    station that does not exist is said so by the page (the API's 404)."""
+    user = _gate(session, "station")
+    if isinstance(user, Response):
+        return user
+    tile_url, csp, centre = _map_base(conn)
+    body = console.render_station(
+        _who(user), station_id, centre, tile_url, get_settings().clock.timezone
+    )
+    return _html(body, csp=csp)

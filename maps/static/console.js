@@ -609,25 +609,17 @@
         return [kind === "station" ? "已发布 / published" : "已生效 / in effect"];
       }
       if (row.state === "withdrawn") { return ["已撤回 / withdrawn"]; }
+      // A rejected submission is corrected on the station's page (console-station.js).
+      var id = kind === "station" ? row.id : row.station_id;
+      var correct = el("a", { href: "/console/stations/" + id, className: "correct" },
+                       ["更正 ", el("small", { lang: "en" }, ["correct"])]);
       if (kind === "station" && row.lon === null) {
-        return [el("a", { href: "/console/unlocated" }, ["在“未定位”页放置它，它会重新送审 / place it on the Unlocated page: it goes back to review"])];
+        return [correct, " · ", el("a", { href: "/console/unlocated" }, ["在“未定位”页放置它，它会重新送审 / place it on the Unlocated page: it goes back to review"])];
       }
-      // The field form (/staff) registers new stations; it cannot open one by its id.
       if (kind === "revision") {
-        return [
-          "此修改未生效。如仍需修改，请按审核意见把站点 #" + row.station_id + " 的更正告诉审核人员" +
-          "（外勤登记表还不能按编号修改已有站点）。 / This change was not made. If it is still " +
-          "needed, tell a reviewer the corrections for station #" + row.station_id +
-          ", following the comment (the field form cannot open a station by its id yet)."
-        ];
+        return [correct, " ", el("span", { className: "hint" }, ["按审核意见更正后重新提交 / correct it as the comment says and resubmit"])];
       }
-      var what = "站点 #" + row.id;
-      return [
-        "外勤登记表还不能按编号打开已提交的内容：请按审核意见，把" + what + "的更正告诉审核人员；" +
-        "更正后会重新送审。 / The field form cannot open a submission by its id yet: following " +
-        "the comment, tell a reviewer the corrections for " + what.replace("站点", "station") +
-        "; once corrected it goes back to review."
-      ];
+      return [correct, " ", el("span", { className: "hint" }, ["按审核意见更正，保存后重新送审 / correct it as the comment says: saving sends it back to review"])];
     }
 
     function changes(revision) {

@@ -199,7 +199,8 @@ def test_field_worker_sees_a_rejected_submission_with_the_comment(
     assert "rejected" in (row.get_attribute("class") or "")
     assert "已驳回" in row.text_content()
     assert "地址门牌号有误，请核对" in row.text_content()
-    assert "告诉审核人员" in row.text_content()  # the field form cannot open it by id
+    # Corrected on the station's page (tests/console/test_station_page.py).
+    assert row.locator("a.correct").get_attribute("href") == f"/console/stations/{rejected['id']}"
     other = page.text_content(f"#mine-station-{waiting['id']}")
     assert "待审核" in other and "waiting for a reviewer" in other
     change = page.text_content(f"#mine-revision-{revision['id']}")
