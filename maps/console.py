@@ -42,6 +42,7 @@ PAGES: tuple[ConsolePage, ...] = (
     ConsolePage("mine", "/console/mine", "我的提交", "My submissions", frozenset({"field_staff"})),
     ConsolePage("users", "/console/users", "用户", "Users", ADMINS),
     ConsolePage("targets", "/console/targets", "目标", "Targets", PLANNERS),
+    ConsolePage("import", "/console/import", "导入", "Import", EDITORS),
 )
 PAGE_BY_KEY = {p.key: p for p in PAGES}
 
@@ -227,3 +228,28 @@ def render_targets(user: dict[str, str]) -> str:
     """The Targets page (planners, admins): the targets of ``yizhan targets`` as a form."""
     config = {"kinds": terms(KINDS), "metrics": terms(TARGET_METRICS)}
     return _page("targets", user, config)
+
+
+#: The text encodings an import may name; "" lets the server detect UTF-8 or GBK.
+IMPORT_ENCODINGS: tuple[dict[str, str], ...] = (
+    {"code": "", "zh": "自动（UTF-8 或 GBK）", "en": "auto"},
+    {"code": "utf-8", "zh": "UTF-8", "en": "UTF-8"},
+    {"code": "gbk", "zh": "GBK 简体", "en": "GBK"},
+    {"code": "big5", "zh": "Big5 繁体", "en": "Big5"},
+    {"code": "shift_jis", "zh": "Shift_JIS 日文", "en": "Shift_JIS"},
+)
+
+
+def render_import(
+    user: dict[str, str], centre: tuple[float, float], tile_url: str, preview_rows: int
+) -> str:
+    """The Import page (editors): a station file previewed (dry run) on a map and a
+    table, then imported, in the background for big files."""
+    config = {
+        **map_config(centre, tile_url),
+        "kinds": terms(KINDS),
+        "datums": list(DATUM_CHOICES),
+        "encodings": list(IMPORT_ENCODINGS),
+        "preview_rows": preview_rows,
+    }
+    return _page("import", user, config, leaflet=True)

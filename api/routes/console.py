@@ -161,3 +161,16 @@ def targets(session: PageUser) -> Response:
     if isinstance(user, Response):
         return user
     return _html(console.render_targets(_who(user)), csp=page_csp())
+
+
+@router.get("/import", response_class=HTMLResponse)
+def import_page(session: PageUser, conn: Conn) -> Response:
+    """The Import page (field staff, reviewers, admins: the import API's role)."""
+    user = _gate(session, "import")
+    if isinstance(user, Response):
+        return user
+    tile_url, csp, centre = _map_base(conn)
+    body = console.render_import(
+        _who(user), centre, tile_url, get_settings().imports.import_preview_rows
+    )
+    return _html(body, csp=csp)
