@@ -296,7 +296,7 @@
     });
     $("preview-shown").textContent = "（地图上 " + located.length + " 个 / " + located.length +
                                      " on the map）";
-    if (located.length) { map.fitBounds(markers.getBounds(), { padding: [20, 20], maxZoom: 17 }); }
+    if (located.length) { map.fitBounds(markers.getBounds(), { padding: [20, 20], maxZoom: 17, animate: false }); }
   }
 
   function showPreview(report, sig) {
