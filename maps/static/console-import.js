@@ -11,6 +11,7 @@
   var $ = Y.$, el = Y.el, clear = Y.clear, message = Y.message;
   var config = Y.pageConfig("console-config");
   var POLL_MS = 1000;
+  var RETRIES = 5;  // lost connections in a row before the page gives up asking
   var NETWORK = "网络错误，请稍后再试 / network error, try again";
 
   function api(method, url, body) {
@@ -143,12 +144,26 @@
       stopped(message(job.error, "导入任务失败 / the import job failed"));
       return;
     }
-    window.setTimeout(function () {
-      api("GET", job.url).then(function (r) {
-        if (r.status !== 200) { stopped(message(r.data, "无法读取导入任务 / could not read the import job")); return; }
-        poll(r.data, sig);
-      }, function () { stopped(NETWORK); });
-    }, POLL_MS);
+    window.setTimeout(function () { check(job, sig, 0); }, POLL_MS);
+  }
+
+  // Ask for the job again. The job runs on whatever the answer: a busy server (429, 503)
+  // is asked again after its Retry-After, a lost connection up to RETRIES times.
+  function check(job, sig, failures) {
+    api("GET", job.url).then(function (r) {
+      if (r.status === 200) { poll(r.data, sig); return; }
+      if (r.status === 429 || r.status === 503) {
+        var wait = Math.max(1, Number(r.headers.get("Retry-After")) || 5);
+        $("job-count").textContent = "服务器繁忙，" + wait + " 秒后再查询进度 / the server is busy: " +
+          "asking again in " + wait + " s";
+        window.setTimeout(function () { check(job, sig, failures); }, wait * 1000);
+        return;
+      }
+      stopped(message(r.data, "无法读取导入任务 / could not read the import job"));
+    }, function () {
+      if (failures + 1 >= RETRIES) { stopped(NETWORK); return; }
+      window.setTimeout(function () { check(job, sig, failures + 1); }, POLL_MS * 2);
+    });
   }
 
   function showJob(job) {

@@ -16,7 +16,7 @@ from geo.crs import from_wgs84, gcj02_to_wgs84, wgs84_to_gcj02
 from tests.helpers.browser import ARTIFACTS
 from tests.helpers.cities import load_district, load_streets, lonlat
 from tests.helpers.console import sign_in, watched_page
-from tests.helpers.imports import app_with, upload
+from tests.helpers.imports import app_with, import_log_locked, upload
 from tests.helpers.live import running_server
 from tests.helpers.paths import ROOT
 
@@ -319,10 +319,33 @@ def test_a_bad_file_and_a_too_big_one_show_their_errors_and_a_big_one_its_job_pr
         assert _count(page, "would_create") == "30"
         assert page.locator("#preview-map .leaflet-marker-icon").count() == 30
 
-        with page.expect_response("**/api/v1/imports") as answer:
-            page.click("#import-confirm")
-        assert answer.value.status == 202
-        page.wait_for_selector("#job:not([hidden])")
+        # The import is held inside its transaction (the import log locked) after
+        # writing: the page shows the job's phase while it runs. The first poll is
+        # answered 429 (a busy server): the page asks again after Retry-After.
+        busy: list[str] = []
+
+        def busy_once(route) -> None:
+            if busy:
+                route.continue_()
+                return
+            busy.append(route.request.url)
+            route.fulfill(
+                status=429,
+                headers={"Retry-After": "1"},
+                json={"code": "rate_limited", "message": "请求过多", "message_en": "too many"},
+            )
+
+        with import_log_locked(database_url):
+            page.route("**/api/v1/imports/jobs/*", busy_once)
+            with page.expect_response("**/api/v1/imports") as answer:
+                page.click("#import-confirm")
+            assert answer.value.status == 202
+            page.wait_for_selector("#job:not([hidden])")
+            page.locator("#job-phase", has_text="写入").wait_for()
+            assert "writing" in (page.text_content("#job-phase") or "")
+            assert page.get_attribute("#job-progress", "max") == "30"
+            assert "/ 30" in (page.text_content("#job-count") or "")
+            assert len(busy) == 1 and page.is_hidden("#done")
         page.wait_for_selector("#done:not([hidden])")
         assert page.get_attribute("#job-progress", "max") == "30"
         assert page.evaluate("document.getElementById('job-progress').value") == 30
@@ -335,6 +358,7 @@ def test_a_bad_file_and_a_too_big_one_show_their_errors_and_a_big_one_its_job_pr
         assert w.errors == [
             f"{refused} 422 (Unprocessable Entity) @ {base}/api/v1/imports",
             f"{refused} 413 (Request Entity Too Large) @ {base}/api/v1/imports",
+            f"{refused} 429 (Too Many Requests) @ {base}{busy[0].removeprefix(base)}",
         ]
         assert w.outside == []
 
