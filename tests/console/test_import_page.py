@@ -14,7 +14,7 @@ import pytest
 
 from geo.crs import from_wgs84, gcj02_to_wgs84, wgs84_to_gcj02
 from tests.helpers.browser import ARTIFACTS
-from tests.helpers.cities import load_district, load_streets, lonlat
+from tests.helpers.cities import add_station, load_district, load_streets, lonlat
 from tests.helpers.console import sign_in, watched_page
 from tests.helpers.imports import app_with, import_log_locked, upload
 from tests.helpers.live import running_server
@@ -148,9 +148,10 @@ def _count(page, key: str, where: str = "preview-counts") -> str:
 
 @pytest.mark.browser
 def test_an_importer_previews_a_gcj02_file_confirms_it_and_places_an_address_only_row(
-    browser, live_server, city, reviewer, tmp_path
+    browser, live_server, city, db, reviewer, tmp_path
 ) -> None:
     base = live_server
+    add_station(db, SPOTS[0][0] + 6, SPOTS[0][1] + 4, name="零号驿站")  # by row 2's station
     w = _import_page(browser, base)
     page = w.page
     assert page.get_attribute("#nav a[aria-current=page]", "href") == "/console/import"
@@ -163,6 +164,11 @@ def test_an_importer_previews_a_gcj02_file_confirms_it_and_places_an_address_onl
     page.wait_for_selector("#preview:not([hidden])")
     assert _count(page, "would_create") == "12"
     assert _count(page, "unlocated") == "2" and _count(page, "problems") == "1"
+    assert _count(page, "possible_duplicates") == "1"
+    duplicate = page.locator("#preview-duplicates tbody tr")
+    assert duplicate.count() == 1
+    cells = duplicate.locator("td").all_text_contents()
+    assert cells[:2] == ["2", "0号驿站"] and "零号驿站" in cells[2] and "7 米 m" in cells[2]
     assert page.is_hidden("#datum-warning")  # the file is in the datum declared
     assert page.locator("#preview-map .leaflet-marker-icon").count() == 10
     address_only = page.locator("#preview-rows tr.address-only")
