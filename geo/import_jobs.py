@@ -127,6 +127,7 @@ def summary(report: ImportReport, listed: int) -> dict[str, Any]:
         "duplicates_total": len(report.duplicates),
         "notes": report.notes,
         "datum": report.datum,
+        "preview": report.preview,
     }
 
 
@@ -138,6 +139,7 @@ def _import(
     limits: ReadLimits,
     finish: Callable[[Any, ImportReport], None],
     progress: Callable[[str, int, int | None], None] | None = None,
+    preview_rows: int = 0,
 ) -> ImportReport:
     return import_stations(
         path,
@@ -154,6 +156,7 @@ def _import(
         limits=limits,
         progress=progress,
         finish=finish,
+        preview_rows=preview_rows,
     )
 
 
@@ -185,7 +188,15 @@ def run_now(
         )
         db.add_problems(conn, job_id, (problem_record(p) for p in report.problems))
 
-    _import(path, options, user.name, url, ReadLimits.from_settings(settings), finish)
+    _import(
+        path,
+        options,
+        user.name,
+        url,
+        ReadLimits.from_settings(settings),
+        finish,
+        preview_rows=settings.import_preview_rows,
+    )
     return job_id, out
 
 
@@ -351,6 +362,7 @@ class ImportJobs:
                 ReadLimits.from_settings(self.settings),
                 self._finisher(job_id),
                 progress,
+                preview_rows=self.settings.import_preview_rows,
             )
         except YizhanError as exc:
             self._fail(job_id, exc)

@@ -70,6 +70,10 @@ class ImportReport:
     #: Station imports: the declared datum judged against the walk network
     #: (:class:`geo.stations.datum.DatumCheck` as a dict), None for other imports.
     datum: dict[str, Any] | None = None
+    #: Station dry runs: the first rows that would be imported, in file order, with
+    #: their WGS-84 position (None for an address-only row): ``{"row", "name", "kind",
+    #: "lon", "lat"}``; bounded by the caller (``preview_rows``), empty otherwise.
+    preview: list[dict[str, Any]] = field(default_factory=list)
     seconds: float = 0.0
     dry_run: bool = False
 

@@ -232,6 +232,9 @@ class ImportSettings(BaseSettings):
     # A report lists this many problems (and possible duplicates); the counts cover all,
     # and the full problem list is downloadable as CSV.
     import_report_problems: int = Field(default=100, ge=0)
+    # A dry run's report lists this many of the rows it would import, with their WGS-84
+    # positions (the console's preview map); 0 lists none.
+    import_preview_rows: int = Field(default=500, ge=0)
     # Uploads with more rows than this run as a background job (202 and a job to poll);
     # ``?async=true`` runs any upload so.
     import_async_rows: int = Field(default=2_000, ge=0)

@@ -42,6 +42,7 @@ PAGES: tuple[ConsolePage, ...] = (
     # The field staff form predates the console; it is linked, not re-built.
     ConsolePage("field", "/staff", "外勤登记", "Field form", EDITORS),
     ConsolePage("unlocated", "/console/unlocated", "未定位", "Unlocated", EDITORS),
+    ConsolePage("import", "/console/import", "导入", "Import", EDITORS),
     ConsolePage("mine", "/console/mine", "我的提交", "My submissions", frozenset({"field_staff"})),
     ConsolePage("users", "/console/users", "用户", "Users", ADMINS),
     ConsolePage("targets", "/console/targets", "目标", "Targets", PLANNERS),
@@ -58,6 +59,10 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
     "stations": (
         "全部站点：搜索、筛选、排序，查看历史、修改、变更状态。",
         "Every station: search, filter, sort; history, edits, status changes.",
+    ),
+    "import": (
+        "导入站点表（CSV、XLSX、GeoJSON）：先在地图和表格中预览，再确认。",
+        "Import a station list: preview it on a map and a table, then confirm.",
     ),
     "field": ("在现场登记新站点（手机）。", "Register a new station on the spot (phone)."),
     "unlocated": (
@@ -344,3 +349,28 @@ def render_station(
         "editor": user["role"] in EDITORS,
     }
     return _page("station", user, config, leaflet=True)
+
+
+#: The text encodings an import may name; "" lets the server detect UTF-8 or GBK.
+IMPORT_ENCODINGS: tuple[dict[str, str], ...] = (
+    {"code": "", "zh": "自动（UTF-8 或 GBK）", "en": "auto"},
+    {"code": "utf-8", "zh": "UTF-8", "en": "UTF-8"},
+    {"code": "gbk", "zh": "GBK 简体", "en": "GBK"},
+    {"code": "big5", "zh": "Big5 繁体", "en": "Big5"},
+    {"code": "shift_jis", "zh": "Shift_JIS 日文", "en": "Shift_JIS"},
+)
+
+
+def render_import(
+    user: dict[str, str], centre: tuple[float, float], tile_url: str, preview_rows: int
+) -> str:
+    """The Import page (editors): a station file previewed (dry run) on a map and a
+    table, then imported, in the background for big files."""
+    config = {
+        **map_config(centre, tile_url),
+        "kinds": terms(KINDS),
+        "datums": list(DATUM_CHOICES),
+        "encodings": list(IMPORT_ENCODINGS),
+        "preview_rows": preview_rows,
+    }
+    return _page("import", user, config, leaflet=True)

@@ -228,3 +228,16 @@ def station(station_id: StationId, session: PageUser, conn: Conn) -> Response:
         _who(user), station_id, centre, tile_url, get_settings().clock.timezone
     )
     return _html(body, csp=csp)
+
+
+@router.get("/import", response_class=HTMLResponse)
+def import_page(session: PageUser, conn: Conn) -> Response:
+    """The Import page (field staff, reviewers, admins: the import API's role)."""
+    user = _gate(session, "import")
+    if isinstance(user, Response):
+        return user
+    tile_url, csp, centre = _map_base(conn)
+    body = console.render_import(
+        _who(user), centre, tile_url, get_settings().imports.import_preview_rows
+    )
+    return _html(body, csp=csp)

@@ -18,6 +18,16 @@ class Problem(BaseModel):
     code: str
 
 
+class PreviewRow(BaseModel):
+    """A row a dry run would import, where it would be (WGS-84)."""
+
+    row: int = Field(description="the row in the file / 文件中的行号")
+    name: str
+    kind: str
+    lon: float | None = Field(description="WGS-84; null for an address-only row / 仅地址为空")
+    lat: float | None
+
+
 class ImportOut(BaseModel):
     """What the import did (or, with dry_run, would do): every count, the first problems
     and possible duplicates (``YIZHAN_IMPORT_REPORT_PROBLEMS``), and where to download
@@ -37,6 +47,13 @@ class ImportOut(BaseModel):
         description=(
             "坐标系检查 / the declared datum judged against the walk network: outcome "
             "(fits, mismatch, skipped), reason, medians_m per datum, rows_compared, likely, forced"
+        ),
+    )
+    preview: list[PreviewRow] = Field(
+        default=[],
+        description=(
+            "试导入时：将导入的前 YIZHAN_IMPORT_PREVIEW_ROWS 行及其 WGS-84 坐标 / a dry "
+            "run's first rows to import with their WGS-84 positions (null: address only)"
         ),
     )
     job_id: str

@@ -69,6 +69,7 @@ def import_stations(  # noqa: PLR0913
     progress: ImportProgress | None = None,
     finish: Callable[[Any, ImportReport], None] | None = None,
     force: bool = False,
+    preview_rows: int = 0,
 ) -> ImportReport:
     """Import a station list; rows with problems are reported and not stored.
 
@@ -90,6 +91,9 @@ def import_stations(  # noqa: PLR0913
     (:mod:`geo.stations.datum`): when the rows fit it far better in another datum the
     import stops with :class:`~geo.errors.DatumMismatch` before anything is stored,
     unless ``force``; a dry run reports the finding in its notes instead.
+
+    A dry run's report lists the first ``preview_rows`` rows it would import, with
+    their WGS-84 positions (:func:`preview`), so a person can see them on a map.
     """
     if kind not in KINDS:
         raise InvalidInput(
@@ -162,6 +166,7 @@ def import_stations(  # noqa: PLR0913
                 "would_create": len(rows) - would_update,
                 "would_update": would_update,
             }
+            report.preview = preview(records, rows, preview_rows)
             if finish is not None:
                 with conn.transaction():
                     finish(conn, report)
@@ -186,6 +191,24 @@ def import_stations(  # noqa: PLR0913
                     finish(conn, report)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def preview(
+    records: Sequence[StationRecord], rows: list[dict[str, Any]], limit: int
+) -> list[dict[str, Any]]:
+    """The first ``limit`` rows to import in file order: row number, name, kind and the
+    WGS-84 position (None for an address-only row)."""
+    pairs = sorted(zip(records, rows, strict=True), key=lambda pair: pair[0].row)[:limit]
+    return [
+        {
+            "row": record.row,
+            "name": row["name"],
+            "kind": row["kind"],
+            "lon": row["lon"],
+            "lat": row["lat"],
+        }
+        for record, row in pairs
+    ]
 
 
 def _check_datum(

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import openpyxl
+import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
@@ -150,3 +151,13 @@ def wait_for_job(client: TestClient, headers: dict[str, str], url: str, *, until
             return job
         time.sleep(0.02)
     raise AssertionError(f"the job never got there: {job}")
+
+
+@contextmanager
+def import_log_locked(database_url: str) -> Iterator[psycopg.Connection]:
+    """Hold the import log locked: an import then waits inside its transaction, after
+    writing its stations and before it can commit."""
+    with psycopg.connect(database_url) as conn:
+        conn.execute("LOCK TABLE import_log IN ACCESS EXCLUSIVE MODE")
+        yield conn
+        conn.rollback()

@@ -7,26 +7,14 @@ import os
 import signal
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import httpx
 import psycopg
 
 from geo.db.import_jobs import JOB_LOCK_CLASS
 from geo.import_jobs import job_folder
-from tests.helpers.imports import app_with, csv_rows, upload, wait_for_job
+from tests.helpers.imports import app_with, csv_rows, import_log_locked, upload, wait_for_job
 from tests.helpers.live import start_server, stop_server
-
-
-@contextmanager
-def import_log_locked(database_url: str) -> Iterator[psycopg.Connection]:
-    """Hold the import log locked: an import then waits inside its transaction, after
-    writing its stations and before it can commit."""
-    with psycopg.connect(database_url) as conn:
-        conn.execute("LOCK TABLE import_log IN ACCESS EXCLUSIVE MODE")
-        yield conn
-        conn.rollback()
 
 
 def _count(db, table: str) -> int:
