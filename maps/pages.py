@@ -74,13 +74,16 @@ def map_config(centre: tuple[float, float], tile_url: str) -> dict[str, Any]:
     }
 
 
-def render_staff(centre: tuple[float, float], tile_url: str = "") -> str:
-    """The field staff page; ``centre`` is the map's starting (lon, lat) in WGS-84."""
+def render_staff(centre: tuple[float, float], tile_url: str = "", has_session: bool = True) -> str:
+    """The field staff page; ``centre`` is the map's starting (lon, lat) in WGS-84.
+    ``has_session``: the request carried a session cookie (the script then asks who is
+    signed in; without one it shows the sign-in form at once, with no 401 to log)."""
     config = {
         **map_config(centre, tile_url),
         "kinds": terms(KINDS),
         "levels": terms(LEVELS),
         "services": terms(SERVICES),
+        "has_session": has_session,
     }
     return _template("staff.html").substitute(config=_json_for_script(config))
 
