@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,7 @@ from maps.console import PAGES
 from tests.helpers.browser import ARTIFACTS
 from tests.helpers.console import session_cookie, watched_page
 from tests.helpers.live import running_server
+from tests.helpers.nearest_city import Q, add_station, ll, load_network
 from tests.helpers.paths import ROOT
 from tests.helpers.staff import station
 
@@ -55,20 +56,31 @@ DESKTOP = {"viewport": {"width": 1280, "height": 900}}
 CSV = "name,address,district,lng,lat\n翠竹街爱心驿站,郑州市中原区翠竹街1号,中原区,,\n"
 
 
+def _open_a_station(page: Any) -> None:
+    """On the map page: locate me (the browser's position is Q), open the first result."""
+    page.click("#locate")
+    page.wait_for_selector("#results li")
+    page.locator("#results li").first.click()
+    page.wait_for_selector("#sheet:not([hidden])")
+
+
 @dataclass(frozen=True)
 class Visit:
-    """A page to walk: a label for reports, its path, who is signed in, the status."""
+    """A page to walk: a label for reports, its path, who is signed in, the status, and
+    what to do there before it is checked."""
 
     label: str
     path: str
     role: str | None
     status: int = 200
+    then: Callable[[Any], None] | None = None
 
 
 def visits(station_id: int) -> list[Visit]:
     """Every page: the fixed ones, then each of ``PAGES`` as its least privileged role."""
     fixed = [
         Visit("map", "/", None),
+        Visit("map-station", "/", None, then=_open_a_station),
         Visit("summary", "/summary", None),
         Visit("staff-signed-out", "/staff", None),
         Visit("staff", "/staff", "field_staff"),
@@ -99,9 +111,11 @@ def _ok(r: httpx.Response, *codes: int) -> dict[str, Any]:
 
 
 @pytest.fixture
-def city(server, staff, reviewer, planner, admin) -> int:
+def city(server, db, staff, reviewer, planner, admin) -> int:
     """Something for every page to show; returns a published station's id."""
     base = server
+    load_network(db)  # the map page's nearest stations, on foot
+    add_station(db, "甲站 A", 0, 180, services=["drinking_water", "toilet"])
     first = station(name="福华路爱心驿站")
     published = _ok(httpx.post(f"{base}/api/v1/stations", json=first, headers=reviewer), 201)
     _ok(
@@ -166,7 +180,14 @@ def city(server, staff, reviewer, planner, admin) -> int:
 
 def _open(browser: Any, base: str, database_url: str, visit: Visit, **context: Any) -> Any:
     """A watched page on ``visit`` (signed in as its role), its data loaded."""
-    w = watched_page(browser, base, **context)
+    lon, lat = ll(*Q)
+    w = watched_page(
+        browser,
+        base,
+        geolocation={"longitude": lon, "latitude": lat},
+        permissions=["geolocation"],
+        **context,
+    )
     if visit.role is not None:
         token = session_cookie(database_url, ACCOUNTS[visit.role])[SESSION_COOKIE]
         w.page.context.add_cookies([{"name": SESSION_COOKIE, "value": token, "url": base}])
@@ -174,6 +195,9 @@ def _open(browser: Any, base: str, database_url: str, visit: Visit, **context: A
     response = w.page.goto(base + visit.path, wait_until="networkidle")
     assert response is not None and response.status == visit.status, visit
     assert w.page.url == base + visit.path, f"{visit}: went to {w.page.url}"
+    if visit.then is not None:
+        visit.then(w.page)
+        w.page.wait_for_load_state("networkidle")
     return w
 
 
@@ -302,7 +326,11 @@ def test_every_tap_target_is_44_px_on_a_phone_and_no_page_logs_an_error(
         if width > PHONE["viewport"]["width"]:  # type: ignore[index]
             small.append(f"{visit.label} {visit.path}: the page is {width} px wide")
         errors += _errors(w, server, visit)
-        shot = {"staff": "phone-staff.png", "console-mine": "phone-console-mine.png"}
+        shot = {
+            "staff": "phone-staff.png",
+            "console-mine": "phone-console-mine.png",
+            "map-station": "phone-map-station.png",
+        }
         if visit.label in shot:
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
             w.page.screenshot(path=str(Path(ARTIFACTS) / shot[visit.label]), full_page=True)
