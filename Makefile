@@ -16,13 +16,14 @@ OS_PACKAGES := postgresql-$(PG_VERSION) postgresql-$(PG_VERSION)-postgis-3 \
 # and 00:30 on New Year's Day in Beijing (still 2026-12-31 in UTC), and mid-2027.
 FAKE_TIMES := "2026-12-31 15:30:00 UTC" "2026-12-31 16:30:00 UTC" "2027-07-01 02:00:00 UTC"
 
-.PHONY: help setup os-packages venv demo serve test test-dates lint bench clean
+.PHONY: help setup os-packages venv node demo serve test test-dates lint bench clean
 
 help:
 	@echo "make demo   — set up, start the database, load the demo city, serve http://$(HOST):$(PORT)/"
 	@echo "make test   — set up, then run the tests"
 	@echo "make test-dates — the tests again with the system clock moved (libfaketime)"
 	@echo "make setup  — OS packages (PostGIS, pgRouting, GDAL, Chromium) and the .venv"
+	@echo "make node   — the browser tests' npm tools (axe-core) in node_modules (make test does it)"
 	@echo "make lint   — ruff and mypy"
 
 setup: os-packages venv
@@ -56,6 +57,25 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install -q -e ".[test,demo]"
 	touch $@
 
+# The browser tests' npm tools (axe-core for the accessibility test), exactly as
+# package-lock.json pins them. Debian's nodejs and npm are installed only when npm is
+# missing; no package's install scripts run.
+node: node_modules/.package-lock.json
+
+node_modules/.package-lock.json: package.json package-lock.json
+	@if ! command -v npm >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing: nodejs npm"; \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    apt-get update -q && apt-get install -y -q nodejs npm; \
+	  else \
+	    echo "npm is missing. Install it with:  sudo apt-get update && sudo apt-get install -y nodejs npm"; \
+	    exit 1; \
+	  fi; \
+	fi
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
 demo: setup
 	$(BIN)/yizhan db up
 	$(BIN)/yizhan demo load
@@ -65,8 +85,8 @@ demo: setup
 serve: setup
 	$(BIN)/yizhan serve --host $(HOST) --port $(PORT)
 
-test: setup
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+test: setup node
+	YIZHAN_REQUIRE_AXE=1 $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Every process of the run (pytest, the PostgreSQL it starts, uvicorn, Chromium) sees the
 # moved clock. The monotonic clock moves with it (libfaketime 0.9.10 breaks time.sleep
@@ -74,10 +94,10 @@ test: setup
 # offset: the few tests that time such waits are marked `realtime` and run only in `test`,
 # and each run is bounded by the real clock (`timeout`, outside faketime) in case another
 # such wait hangs.
-test-dates: setup
+test-dates: setup node
 	@for t in $(FAKE_TIMES); do \
 	  echo "== the tests with the system clock at $$t"; \
-	  timeout 1200 faketime -m "$$t" $(BIN)/python -m pytest -m "not realtime" $(PYTEST_ARGS) \
+	  YIZHAN_REQUIRE_AXE=1 timeout 1200 faketime -m "$$t" $(BIN)/python -m pytest -m "not realtime" $(PYTEST_ARGS) \
 	    || exit 1; \
 	done
 
@@ -91,4 +111,4 @@ bench: setup
 
 clean:
 	-$(BIN)/yizhan db down
-	rm -rf $(VENV) .yizhan .yizhan-test
+	rm -rf $(VENV) .yizhan .yizhan-test node_modules

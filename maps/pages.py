@@ -78,15 +78,19 @@ def render_staff(
     centre: tuple[float, float],
     tile_url: str = "",
     console_links: dict[str, list[dict[str, str]]] | None = None,
+    has_session: bool = True,
 ) -> str:
     """The field staff page; ``centre`` is the map's starting (lon, lat) in WGS-84;
-    ``console_links`` the console pages of each role, shown once someone signs in."""
+    ``console_links`` the console pages of each role, shown once someone signs in.
+    ``has_session``: the request carried a session cookie (the script then asks who is
+    signed in; without one it shows the sign-in form at once, with no 401 to log)."""
     config = {
         **map_config(centre, tile_url),
         "kinds": terms(KINDS),
         "levels": terms(LEVELS),
         "services": terms(SERVICES),
         "console": console_links or {},
+        "has_session": has_session,
     }
     return _template("staff.html").substitute(config=_json_for_script(config))
 

@@ -244,7 +244,12 @@
   }
 
   fillChoices();
-  api("GET", "/api/v1/auth/me").then(function (r) {
-    if (r.status === 200) { showApp(r.data); } else { showLogin(); }
-  });
+  // Without a session cookie nobody is signed in: no need to ask (and log a 401).
+  if (!config.has_session) {
+    showLogin();
+  } else {
+    api("GET", "/api/v1/auth/me").then(function (r) {
+      if (r.status === 200) { showApp(r.data); } else { showLogin(); }
+    });
+  }
 })();
