@@ -202,9 +202,13 @@ def _stations(conn: psycopg.Connection[Any]) -> list[Finding]:
             "warn" if unlocated else "ok",
             unlocated,
             f"未定位的站点（只有地址）：{unlocated} 座，不公开、不计入覆盖"
-            + ("（yizhan stations unlocated）" if unlocated else ""),
+            + (
+                "（控制台「未定位」页 /console/unlocated，或 yizhan stations unlocated）"
+                if unlocated
+                else ""
+            ),
             f"unlocated stations: {unlocated}"
-            + (" (yizhan stations unlocated)" if unlocated else "")
+            + (" (the console's Unlocated page, or yizhan stations unlocated)" if unlocated else "")
             + ": address only, not public, not in coverage",
         ),
         Finding(

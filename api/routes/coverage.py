@@ -30,6 +30,7 @@ from api.schemas.coverage import (
 from geo import clock
 from geo.accounts import User
 from geo.coverage import service, trend
+from geo.errors import NotFound
 from geo.units import MAX_DISTANCE_M, MIN_SERVICE_DISTANCE_M
 
 router = APIRouter(prefix="/api/v1/coverage", tags=["coverage"])
@@ -88,6 +89,23 @@ def get_coverage(
 ) -> CoverageOut:
     """The stored coverage snapshot for the current data: summary, districts, streets."""
     return _out(service.stored(conn, service.question(as_of, kind, distance, mode)))
+
+
+@router.get("/runs", response_model=list[CoverageOut])
+def list_runs(
+    as_of: dt.date = _as_of(),
+    kind: KindParam = "love_station",
+    distance: DistanceParam = None,
+    mode: Mode = "walking",
+    conn: psycopg.Connection[Any] = Depends(get_conn),
+) -> list[CoverageOut]:
+    """The computed snapshots answering the question for the current data: the one of
+    GET /coverage, or none yet (an empty list rather than a 404, for pages that ask
+    whether to offer a run)."""
+    try:
+        return [_out(service.stored(conn, service.question(as_of, kind, distance, mode)))]
+    except NotFound:
+        return []
 
 
 @router.get("/gaps", responses=NOT_COMPUTED)

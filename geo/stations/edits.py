@@ -426,10 +426,11 @@ def review(
 
 def _unlocated(station_id: int) -> Unlocated:
     return Unlocated(
-        f"站点 {station_id} 还没有位置，不能发布：请先定位"
-        f"（yizhan stations locate {station_id} --lon … --lat … --crs …）",
+        f"站点 {station_id} 还没有位置，不能发布：请先定位（控制台「未定位」页，"
+        f"或 yizhan stations locate {station_id} --lon … --lat … --crs …）",
         f"station {station_id} has no position yet and cannot be published: place it first "
-        f"(yizhan stations locate {station_id} --lon … --lat … --crs …)",
+        f"(the console's Unlocated page, or "
+        f"yizhan stations locate {station_id} --lon … --lat … --crs …)",
         details={"station_id": station_id},
     )
 

@@ -289,10 +289,12 @@ def _unlocated_notes(unlocated: int) -> list[str]:
         return []
     return [
         f"{unlocated} 行只有地址、没有坐标：已保存为待定位草稿（不公开、不计入覆盖率），"
-        "请用 `yizhan stations unlocated` 查看、`yizhan stations locate` 定位 / "
+        "请在控制台「未定位」页（/console/unlocated）定位，或用 `yizhan stations unlocated` "
+        "查看、`yizhan stations locate` 定位 / "
         f"{unlocated} rows give an address but no coordinates: kept as unlocated drafts "
-        "(never public, not in coverage); list them with `yizhan stations unlocated` and "
-        "place them with `yizhan stations locate`"
+        "(never public, not in coverage); place them in the console's Unlocated page "
+        "(/console/unlocated), or list them with `yizhan stations unlocated` and place them "
+        "with `yizhan stations locate`"
     ]
 
 

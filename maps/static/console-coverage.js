@@ -57,9 +57,10 @@
   }
 
   function loadFigures(q) {
-    return api("GET", "/api/v1/coverage?" + query(q)).then(function (r) {
-      if (r.status === 200) { showFigures(r.data); return; }
-      if (r.status === 404) { showNotComputed(); return; }
+    // The runs listing answers an empty list, not a 404, for a date not computed yet.
+    return api("GET", "/api/v1/coverage/runs?" + query(q)).then(function (r) {
+      if (r.status === 200 && r.data.length) { showFigures(r.data[0]); return; }
+      if (r.status === 200) { showNotComputed(); return; }
       $("figures").hidden = true;
       $("cov-error").textContent = message(r.data, "无法读取覆盖率 / coverage could not be read");
     }, network);

@@ -105,7 +105,9 @@ def test_db_status_shows_the_data_health(imported, database_url) -> None:
     assert "绿地驿站" in text
     assert "· 上次导入街道（streets.geojson）合并了重复路段 10 段" in text
     assert "高架干道（无人行道）" in text
-    assert "unlocated stations: 3 (yizhan stations unlocated)" in text
+    assert (
+        "unlocated stations: 3 (the console's Unlocated page, or yizhan stations unlocated)" in text
+    )
     assert "✓ 不在任何已导入区域内（无所属区域）的站点：0 座" in text
 
 
