@@ -339,6 +339,7 @@ def render_station(
     config = {
         **map_config(centre, tile_url),
         "station_id": station_id,
+        "datums": list(DATUM_CHOICES),
         "kinds": terms(KINDS),
         "levels": terms(LEVELS),
         "services": terms(SERVICES),

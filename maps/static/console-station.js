@@ -236,7 +236,9 @@
     }
     var values = {};
     EDITABLE.forEach(function (f) { values[f] = station[f]; });
-    v.diff.forEach(function (d) { if (EDITABLE.indexOf(d.field) >= 0) { values[d.field] = d.proposed; } });
+    v.diff.forEach(function (d) {
+      if (EDITABLE.indexOf(d.field) >= 0 || d.field === "lon" || d.field === "lat") { values[d.field] = d.proposed; }
+    });
     openEdit(values, "按审核意见更正后重新提交：" + (v.comment || "") +
              " / correct it as the reviewer says and resubmit");
   }
@@ -268,6 +270,7 @@
     Array.prototype.forEach.call($("e-services").querySelectorAll("input"), function (box) {
       box.checked = (values.services || []).indexOf(box.value) >= 0;
     });
+    fillPosition(values);
     $("e-reason").value = "";
     $("edit-note").hidden = !note;
     $("edit-note").textContent = note || "";
@@ -279,6 +282,7 @@
 
   function closeEdit() {
     $("edit").hidden = true;
+    if (pin) { pin.dragging.disable(); showMap(); }
     hideDuplicate();
   }
 
@@ -304,6 +308,45 @@
     return body;
   }
 
+  config.datums.forEach(function (d) {
+    $("e-crs").appendChild(el("option", { value: d.code }, [d.zh + " " + d.en]));
+  });
+
+  // The position fields: shown for a located station (an unlocated one is placed on the
+  // Unlocated page); the pin can be dragged while the form is open, which writes its
+  // WGS-84 position into the fields.
+  function fillPosition(values) {
+    var located = station.lon !== null && station.lon !== undefined;
+    $("e-position").hidden = !located;
+    if (!located) { return; }
+    $("e-lon").value = Number(values.lon === undefined ? station.lon : values.lon).toFixed(6);
+    $("e-lat").value = Number(values.lat === undefined ? station.lat : values.lat).toFixed(6);
+    $("e-crs").value = "wgs84";
+    if (pin) {
+      pin.dragging.enable();
+      pin.off("dragend").on("dragend", function () {
+        var at = pin.getLatLng();
+        $("e-lon").value = at.lng.toFixed(6);
+        $("e-lat").value = at.lat.toFixed(6);
+        $("e-crs").value = "wgs84";
+      });
+    }
+  }
+
+  // The position to send: null when unchanged; an error text when it cannot be read.
+  function positionChange() {
+    if ($("e-position").hidden) { return null; }
+    var lon = Number($("e-lon").value.trim()), lat = Number($("e-lat").value.trim());
+    if ($("e-lon").value.trim() === "" || $("e-lat").value.trim() === "" ||
+        !isFinite(lon) || !isFinite(lat)) {
+      return "经度和纬度须为数字 / longitude and latitude must be numbers";
+    }
+    var crs = $("e-crs").value;
+    if (crs === "wgs84" && lon.toFixed(6) === Number(station.lon).toFixed(6) &&
+        lat.toFixed(6) === Number(station.lat).toFixed(6)) { return null; }
+    return { lon: lon, lat: lat, crs: crs };
+  }
+
   $("open-edit").addEventListener("click", function () { openEdit(station, ""); });
   $("correct-draft").addEventListener("click", function () {
     openEdit(station, "按审核意见更正：" + (station.review_comment || "") +
@@ -315,6 +358,13 @@
     ev.preventDefault();
     $("edit-error").textContent = "";
     var body = changedFields(formValues());
+    var moved = positionChange();
+    if (typeof moved === "string") {
+      $("edit-error").textContent = moved;
+      $("e-lon").focus();
+      return;
+    }
+    if (moved) { body.lon = moved.lon; body.lat = moved.lat; body.crs = moved.crs; }
     if (!Object.keys(body).length) {
       $("edit-error").textContent = "没有改动 / nothing changed";
       return;
