@@ -7,6 +7,13 @@ unmarked in the review queue."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
+from geo.crs import from_wgs84
+from tests.console.test_import_page import SPOTS, _import_page, city  # noqa: F401
+from tests.helpers.cities import lonlat
 from tests.helpers.console import session_cookie
 
 
@@ -27,3 +34,83 @@ def test_every_page_names_its_icon_so_the_browser_logs_no_404_for_favicon(
         r = client.get(path)
         assert r.status_code == 200, path
         assert '<link rel="icon" href="data:,">' in r.text, path
+
+
+# ------------------------------------------------------------------ the Import page
+
+
+def _mixed_csv(path: Path, *, located: bool = True) -> Path:
+    """A list as real ones come: stations beside the grid's streets (GCJ-02), a row
+    without its latitude, a row 1,300 km away (Zhengzhou), an address-only row."""
+    lines = ["id,name,address,lng,lat"]
+    if located:
+        wgs = [lonlat(x, y) for x, y in SPOTS[:4]]
+        lon, lat = from_wgs84([p[0] for p in wgs], [p[1] for p in wgs], "gcj02")
+        lines += [
+            f"s{i},{i}号驿站,测试路{i}号,{x:.6f},{y:.6f}"
+            for i, (x, y) in enumerate(zip(lon, lat, strict=True))
+        ]
+    lines.append("n1,缺纬度驿站,测试路9号,114.05,")
+    lines.append("z1,郑州驿站,郑州市中原区工人路23号,113.6253,34.7466")
+    if located:
+        lines.append("a1,只有地址驿站,测试路10号,,")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.browser
+def test_the_import_preview_names_fields_for_people_and_says_rows_would_be_kept(
+    browser, live_server, city, reviewer, tmp_path
+) -> None:
+    w = _import_page(browser, live_server)
+    page = w.page
+    page.set_input_files("#import-file", str(_mixed_csv(tmp_path / "list.csv")))
+    page.select_option("#import-crs", "gcj02")
+    page.click("#import-preview")
+    page.wait_for_selector("#preview:not([hidden])")
+    fields = page.locator("#preview-rows tbody tr td:nth-child(2)").all_text_contents()
+    # Was the field's code: "lat" for the missing latitude, "lon" for the far row.
+    assert "纬度 latitude" in fields and "位置 position" in fields, fields
+    assert not {"lat", "lon", ""} & set(fields), fields
+    notes = page.text_content("#preview-notes") or ""
+    # A dry run stores nothing: it said "已保存为 … kept as".
+    assert "导入后将保存为待定位草稿" in notes and "would be kept as unlocated drafts" in notes
+    assert "已保存为" not in notes
+    # Every marker's icon (41 px above its point) lies inside the map: the top one was
+    # cut by the map's edge.
+    page.wait_for_selector("#preview-map .leaflet-marker-icon")
+    box = page.locator("#preview-map").bounding_box()
+    icons = page.locator("#preview-map .leaflet-marker-icon")
+    assert icons.count() == 4
+    for i in range(icons.count()):
+        b = icons.nth(i).bounding_box()
+        assert b["y"] >= box["y"] and b["y"] + b["height"] <= box["y"] + box["height"], (b, box)
+        assert b["x"] >= box["x"] and b["x"] + b["width"] <= box["x"] + box["width"], (b, box)
+    assert page.is_enabled("#import-confirm")
+    page.click("#import-confirm")
+    page.wait_for_selector("#done:not([hidden])")
+    done = page.text_content("#done-notes") or ""
+    assert "已保存为待定位草稿" in done and "kept as unlocated drafts" in done
+    assert w.errors == [] and w.outside == []
+
+
+@pytest.mark.browser
+def test_a_file_with_nothing_to_import_cannot_be_confirmed_and_says_why(
+    browser, live_server, city, reviewer, db, tmp_path
+) -> None:
+    # The real 都昌 and 肇庆 lists in a Futian service area: every row a problem, and
+    # "confirm import" answered "导入完成 imported" with 0 created.
+    w = _import_page(browser, live_server)
+    page = w.page
+    page.set_input_files("#import-file", str(_mixed_csv(tmp_path / "far.csv", located=False)))
+    page.click("#import-preview")
+    page.wait_for_selector("#preview:not([hidden])")
+    assert page.text_content("#preview-counts-valid") == "0"
+    assert page.is_disabled("#import-confirm")
+    hint = page.text_content("#confirm-hint") or ""
+    assert "没有可导入的行" in hint and "nothing to import" in hint
+    # A changed option still asks for a new preview first.
+    page.fill("#import-source", "另一来源")
+    assert "重新预览" in (page.text_content("#confirm-hint") or "")
+    assert db.execute("SELECT count(*) AS n FROM stations").fetchone()["n"] == 0
+    assert w.errors == [] and w.outside == []
