@@ -273,6 +273,8 @@ def render_mine(user: dict[str, str], timezone: str) -> str:
     reviewer's comments."""
     config = {
         "kinds": terms(KINDS),
+        "levels": terms(LEVELS),
+        "services": terms(SERVICES),
         "statuses": terms(STATUSES),
         "timezone": timezone,
         "user": user["name"],

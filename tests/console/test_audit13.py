@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import httpx
 import pytest
 
 from geo.crs import from_wgs84
 from tests.console.test_import_page import SPOTS, _import_page, city  # noqa: F401
+from tests.console.test_station_page import _patch, _published
 from tests.helpers.cities import lonlat
-from tests.helpers.console import session_cookie
+from tests.helpers.console import session_cookie, sign_in, watched_page
+from tests.helpers.staff import offset
 
 
 def test_every_page_names_its_icon_so_the_browser_logs_no_404_for_favicon(
@@ -113,4 +116,40 @@ def test_a_file_with_nothing_to_import_cannot_be_confirmed_and_says_why(
     page.fill("#import-source", "另一来源")
     assert "重新预览" in (page.text_content("#confirm-hint") or "")
     assert db.execute("SELECT count(*) AS n FROM stations").fetchone()["n"] == 0
+    assert w.errors == [] and w.outside == []
+
+
+# ------------------------------------------------------------------ My submissions
+
+
+@pytest.mark.browser
+def test_my_submissions_show_changes_in_words_not_codes_or_raw_numbers(
+    browser, live_server, staff, reviewer
+) -> None:
+    base = live_server
+    row = _published(base, reviewer, name="莲花山爱心驿站")
+    lon, lat = offset(row["lon"], row["lat"], east_m=12.3, north_m=-7.7)
+    moved = _patch(
+        base, staff, row, {"lon": lon, "lat": lat, "services": ["drinking_water", "toilet"]}
+    )
+    assert moved.status_code == 202, moved.text
+    closure = httpx.post(
+        f"{base}/api/v1/stations/{row['id']}/status",
+        json={"status": "temporarily_closed", "reason": "门口道路施工"},
+        headers={**staff, "If-Match": f'W/"{row["version"]}"'},
+    )
+    assert closure.status_code in (200, 202), closure.text
+    w = watched_page(browser, base, viewport={"width": 1280, "height": 900})
+    sign_in(w.page, base, "wang.field")
+    w.page.goto(f"{base}/console/mine")
+    w.page.wait_for_selector("#revisions tbody tr td:nth-child(2)")
+    text = w.page.text_content("#revisions") or ""
+    # Was "纬度：22.541 → 22.54093036101484；服务项目：drinking_water、heating、… → …".
+    assert f"经度：{row['lon']:.6f} → {lon:.6f}" in text, text
+    assert f"纬度：{row['lat']:.6f} → {lat:.6f}" in text, text
+    assert "服务项目：饮用水、取暖、休息座椅 → 饮用水、卫生间" in text, text
+    assert "drinking_water" not in text and "toilet" not in text
+    # The status change names what it changes, not the fields it leaves as they were.
+    assert "状态：开放 → 暂停开放" in text, text
+    assert "— → —" not in text, text
     assert w.errors == [] and w.outside == []
