@@ -138,12 +138,16 @@
       $("queue-count").textContent = "(" + items.length + ")";
       $("queue-empty").hidden = items.length > 0;
       items.forEach(function (item, i) {
+        var head = [el("span", { className: "tag tag-" + item.type }, [typeLabel(item)]), " "];
+        // A draft without a position cannot be approved until it is placed: say so here.
+        if (item.type === "draft" && item.station.lon === null) {
+          head.push(el("span", { className: "tag tag-unlocated" }, ["未定位 unlocated"]), " ");
+        }
         var li = el("li", { role: "option", id: "item-" + item.type + "-" + item.id,
-                            "aria-selected": "false", "data-index": String(i) }, [
-          el("span", { className: "tag tag-" + item.type }, [typeLabel(item)]), " ",
+                            "aria-selected": "false", "data-index": String(i) }, head.concat([
           el("strong", {}, [itemName(item)]),
           el("div", { className: "hint" }, [itemAuthor(item) + " · " + when(item.created_at)])
-        ]);
+        ]));
         li.addEventListener("click", function () { select(i, false); });
         list.appendChild(li);
       });
@@ -717,7 +721,7 @@
     var ROLE_ZH = {};
     var ROLE_TERMS = config.roles.map(function (r) {
       ROLE_ZH[r.code] = r.zh;
-      return { code: r.code, zh: r.zh, en: r.code };
+      return { code: r.code, zh: r.zh, en: r.en };
     });
     var when = Y.cityTime(config.timezone, "从未 never");
 

@@ -2,8 +2,7 @@
 fixed: the browser's icon request logged a 404 on every page, raw codes and raw numbers
 shown to users, a preview that said "kept" of rows it had not stored, a confirm button
 that "imported" a file with nothing to import, a default target the Targets page does
-not list, text run together, invisible focus on date fields, unplaceable drafts
-unmarked in the review queue."""
+not list, text run together, unplaceable drafts unmarked in the review queue."""
 
 from __future__ import annotations
 
@@ -15,9 +14,10 @@ import pytest
 from geo.crs import from_wgs84
 from tests.console.test_import_page import SPOTS, _import_page, city  # noqa: F401
 from tests.console.test_station_page import _patch, _published
+from tests.console.test_unlocated_page import _unlocated_drafts
 from tests.helpers.cities import lonlat
 from tests.helpers.console import session_cookie, sign_in, watched_page
-from tests.helpers.staff import offset
+from tests.helpers.staff import offset, station
 
 
 def test_every_page_names_its_icon_so_the_browser_logs_no_404_for_favicon(
@@ -63,7 +63,11 @@ def _mixed_csv(path: Path, *, located: bool = True) -> Path:
 
 @pytest.mark.browser
 def test_the_import_preview_names_fields_for_people_and_says_rows_would_be_kept(
-    browser, live_server, city, reviewer, tmp_path
+    browser,
+    live_server,
+    city,  # noqa: F811 - the fixture
+    reviewer,
+    tmp_path,
 ) -> None:
     w = _import_page(browser, live_server)
     page = w.page
@@ -99,7 +103,12 @@ def test_the_import_preview_names_fields_for_people_and_says_rows_would_be_kept(
 
 @pytest.mark.browser
 def test_a_file_with_nothing_to_import_cannot_be_confirmed_and_says_why(
-    browser, live_server, city, reviewer, db, tmp_path
+    browser,
+    live_server,
+    city,  # noqa: F811 - the fixture
+    reviewer,
+    db,
+    tmp_path,
 ) -> None:
     # The real 都昌 and 肇庆 lists in a Futian service area: every row a problem, and
     # "confirm import" answered "导入完成 imported" with 0 created.
@@ -152,4 +161,50 @@ def test_my_submissions_show_changes_in_words_not_codes_or_raw_numbers(
     # The status change names what it changes, not the fields it leaves as they were.
     assert "状态：开放 → 暂停开放" in text, text
     assert "— → —" not in text, text
+    assert w.errors == [] and w.outside == []
+
+
+# ------------------------------------------------------------------ words, not codes
+
+
+@pytest.mark.browser
+def test_the_users_page_names_roles_in_english_words_not_codes(
+    browser, live_server, admin, staff
+) -> None:
+    w = watched_page(browser, live_server, viewport={"width": 1280, "height": 900})
+    sign_in(w.page, live_server, "chen.admin")
+    w.page.goto(f"{live_server}/console/users")
+    w.page.wait_for_selector("#users tbody tr[data-name='wang.field']")
+    options = w.page.locator("#new-role option").all_text_contents()
+    # Was "外勤人员 field_staff": the code beside the Chinese name.
+    assert options == [
+        "外勤人员 field staff",
+        "审核人员 reviewer",
+        "规划人员 planner",
+        "管理员 admin",
+    ]
+    row = w.page.locator("#users tbody tr[data-name='wang.field'] select.role")
+    assert row.locator("option:checked").text_content() == "外勤人员 field staff"
+    assert "field_staff" not in (w.page.text_content("main") or "")
+    assert w.errors == [] and w.outside == []
+
+
+@pytest.mark.browser
+def test_the_review_queue_marks_drafts_without_a_position(
+    browser, live_server, staff, reviewer
+) -> None:
+    base = live_server
+    _unlocated_drafts(base, staff)
+    r = httpx.post(f"{base}/api/v1/stations", json=station(name="有位置的草稿"), headers=staff)
+    assert r.status_code == 201, r.text
+    w = watched_page(browser, base, viewport={"width": 1280, "height": 900})
+    sign_in(w.page, base, "li.review")
+    w.page.wait_for_selector("#queue li")
+    items = w.page.locator("#queue li")
+    marked = {}
+    for i in range(items.count()):
+        li = items.nth(i)
+        marked[li.locator("strong").text_content()] = li.locator(".tag-unlocated").count() == 1
+    assert marked == {"翠竹街爱心驿站": True, "花园路爱心驿站": True, "有位置的草稿": False}
+    assert "未定位 unlocated" in (items.first.text_content() or "")
     assert w.errors == [] and w.outside == []
