@@ -17,7 +17,7 @@ from tests.console.test_station_page import _patch, _published
 from tests.console.test_unlocated_page import _unlocated_drafts
 from tests.helpers.cities import lonlat
 from tests.helpers.console import session_cookie, sign_in, watched_page
-from tests.helpers.staff import offset, station
+from tests.helpers.staff import PASSWORD, offset, station
 
 
 def test_every_page_names_its_icon_so_the_browser_logs_no_404_for_favicon(
@@ -186,6 +186,49 @@ def test_the_users_page_names_roles_in_english_words_not_codes(
     row = w.page.locator("#users tbody tr[data-name='wang.field'] select.role")
     assert row.locator("option:checked").text_content() == "外勤人员 field staff"
     assert "field_staff" not in (w.page.text_content("main") or "")
+    assert w.errors == [] and w.outside == []
+
+
+@pytest.mark.browser
+def test_coverage_says_a_target_is_the_default_when_none_is_stored(
+    browser, live_server, planner
+) -> None:
+    # Targets listed none while Coverage showed two targets without a word of where
+    # they came from.
+    w = watched_page(browser, live_server, viewport={"width": 1280, "height": 900})
+    sign_in(w.page, live_server, "zhao.plan")
+    w.page.wait_for_selector("#cov-targets tbody tr")
+    rows = w.page.locator("#cov-targets tbody tr")
+    assert rows.count() == 2
+    for i in range(2):
+        note = rows.nth(i).locator("td").first.locator(".note").text_content() or ""
+        assert "默认目标" in note and "default" in note
+    assert w.errors == [] and w.outside == []
+
+
+@pytest.mark.browser
+def test_the_field_forms_console_links_keep_a_space_between_chinese_and_english(
+    browser, live_server, make_user
+) -> None:
+    # "站点Stations": the link's flex box dropped the space between its two parts.
+    name = make_user("user.field", "field_staff")
+    w = watched_page(browser, live_server, viewport={"width": 390, "height": 844})
+    page = w.page
+    page.goto(f"{live_server}/staff")
+    page.fill("#login-username", name)
+    page.fill("#login-password", PASSWORD)
+    page.click("#login-submit")
+    page.wait_for_selector("#console-links:not([hidden])")
+    gaps = page.eval_on_selector_all(
+        "#console-links a",
+        """as => as.map(a => {
+            const r = document.createRange();
+            r.selectNodeContents(a.firstChild);
+            return a.querySelector('small').getBoundingClientRect().left
+                - r.getBoundingClientRect().right;
+        })""",
+    )
+    assert gaps and min(gaps) >= 3, gaps
     assert w.errors == [] and w.outside == []
 
 
