@@ -273,6 +273,8 @@ def render_mine(user: dict[str, str], timezone: str) -> str:
     reviewer's comments."""
     config = {
         "kinds": terms(KINDS),
+        "levels": terms(LEVELS),
+        "services": terms(SERVICES),
         "statuses": terms(STATUSES),
         "timezone": timezone,
         "user": user["name"],
@@ -280,10 +282,20 @@ def render_mine(user: dict[str, str], timezone: str) -> str:
     return _page("mine", user, config)
 
 
+#: The roles in English words, beside their Chinese names on the Users page (the select
+#: showed the codes: 外勤人员 field_staff).
+ROLE_EN: dict[str, str] = {
+    "field_staff": "field staff",
+    "reviewer": "reviewer",
+    "planner": "planner",
+    "admin": "admin",
+}
+
+
 def render_users(user: dict[str, str], timezone: str) -> str:
     """The Users page (admins): accounts, add, disable / enable, reset, change role."""
     config = {
-        "roles": [{"code": code, "zh": zh} for code, zh in ROLES.items()],
+        "roles": [{"code": code, "zh": zh, "en": ROLE_EN[code]} for code, zh in ROLES.items()],
         "timezone": timezone,
         "me": user["name"],
     }

@@ -144,7 +144,7 @@ def import_stations(  # noqa: PLR0913
         _report_datum(report, datum)
         report.district_mismatches = mismatches
         report.notes += _mismatch_notes(mismatches)
-        report.notes += _unlocated_notes(unlocated)
+        report.notes += _unlocated_notes(unlocated, dry_run=dry_run)
         if check_duplicates:
             report.duplicates = _duplicates(conn, records, rows, progress)
         base = {
@@ -283,15 +283,18 @@ def _keep_positions(conn: Any, drafts: list[dict[str, Any]]) -> None:
             row.update(lon=current["lon"], lat=current["lat"], district=current["district"])
 
 
-def _unlocated_notes(unlocated: int) -> list[str]:
-    """A line on the rows kept without a position (none when there are none)."""
+def _unlocated_notes(unlocated: int, *, dry_run: bool = False) -> list[str]:
+    """A line on the rows kept without a position (none when there are none); a dry run
+    says they would be kept: it stores nothing."""
     if not unlocated:
         return []
+    kept_zh = "导入后将保存为" if dry_run else "已保存为"
+    kept_en = "would be kept" if dry_run else "kept"
     return [
-        f"{unlocated} 行只有地址、没有坐标：已保存为待定位草稿（不公开、不计入覆盖率），"
+        f"{unlocated} 行只有地址、没有坐标：{kept_zh}待定位草稿（不公开、不计入覆盖率），"
         "请在控制台「未定位」页（/console/unlocated）定位，或用 `yizhan stations unlocated` "
         "查看、`yizhan stations locate` 定位 / "
-        f"{unlocated} rows give an address but no coordinates: kept as unlocated drafts "
+        f"{unlocated} rows give an address but no coordinates: {kept_en} as unlocated drafts "
         "(never public, not in coverage); place them in the console's Unlocated page "
         "(/console/unlocated), or list them with `yizhan stations unlocated` and place them "
         "with `yizhan stations locate`"

@@ -104,8 +104,12 @@
         t.reach_note + (t.reach_note_en ? " / " + t.reach_note_en : "")
       ]));
     }
+    var name = el("td", {}, [metric.zh + " ", el("small", { lang: "en" }, [metric.en])]);
+    // The target's note: for the default target (none stored, so Targets lists none) it
+    // says it is the default.
+    if (t.note) { name.appendChild(el("div", { className: "hint note" }, [t.note])); }
     return el("tr", { "data-metric": t.metric, "data-status": t.status }, [
-      el("td", {}, [metric.zh + " ", el("small", { lang: "en" }, [metric.en])]),
+      name,
       el("td", {}, [targetValue(t, t.value)]),
       el("td", {}, [t.deadline]),
       el("td", {}, [targetValue(t, t.current)]),

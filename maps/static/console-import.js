@@ -35,6 +35,14 @@
     ["problems", "问题行（不导入）", "problem rows (not imported)"],
     ["possible_duplicates", "可能重复", "possible duplicates"]
   ];
+  // A problem row's field, named for people (the report gives the field's code).
+  var FIELDS = {
+    name: "名称 name", address: "地址 address", kind: "类型 kind", lon: "经度 longitude",
+    lat: "纬度 latitude", services: "服务项目 services", opening_hours: "开放时间 opening hours",
+    phone: "电话 phone", status: "状态 status", opened_on: "开放日期 opened on",
+    closed_on: "关闭日期 closed on", level: "级别 level", host_org: "依托单位 host organisation",
+    district: "区域 district", external_id: "编号 id", source: "来源 source"
+  };
   var PHASES = {
     queued: ["排队", "queued"], reading: ["读取", "reading"],
     checking: ["检查", "checking"], writing: ["写入", "writing"]
@@ -44,6 +52,7 @@
   var confirmButton = $("import-confirm");
   var previewed = null;   // the signature of the file and options last previewed
   var mismatch = false;   // whether that preview found the datum wrong
+  var nothing = false;    // whether that preview found no row to import
   var busy = false;
   var map = null;
   var markers = null;
@@ -72,11 +81,15 @@
 
   function updateConfirm() {
     var same = previewed !== null && previewed === signature();
-    var ok = same && !busy && (!mismatch || $("datum-force").checked);
+    var ok = same && !busy && !nothing && (!mismatch || $("datum-force").checked);
     confirmButton.disabled = !ok;
     if (!same) {
       $("confirm-hint").textContent = previewed === null ? "" :
         "文件或选项已改变，请重新预览后再导入 / the file or an option changed: preview again before importing";
+    } else if (nothing) {
+      $("confirm-hint").textContent =
+        "没有可导入的行：请按上面的问题行修改文件后重新预览 / " +
+        "nothing to import: fix the problem rows above and preview again";
     } else if (mismatch && !$("datum-force").checked) {
       $("confirm-hint").textContent =
         "坐标系检查未通过：请改用建议的坐标系重新预览，或确认仍按声明的坐标系导入 / " +
@@ -246,7 +259,8 @@
   function showRows(report) {
     var rows = [];
     report.problems.forEach(function (p) {
-      rows.push({ row: p.row, cls: "problem", field: p.field || "",
+      var field = p.code === "outside_area" ? "位置 position" : FIELDS[p.field] || p.field || "—";
+      rows.push({ row: p.row, cls: "problem", field: field,
                   what: p.reason_zh + " / " + p.reason_en });
     });
     report.preview.forEach(function (p) {
@@ -311,7 +325,11 @@
     });
     $("preview-shown").textContent = "（地图上 " + located.length + " 个 / " + located.length +
                                      " on the map）";
-    if (located.length) { map.fitBounds(markers.getBounds(), { padding: [20, 20], maxZoom: 17, animate: false }); }
+    if (located.length) {
+      // The top padding holds a marker's 41 px icon above its point.
+      map.fitBounds(markers.getBounds(), { paddingTopLeft: [20, 50], paddingBottomRight: [20, 10],
+                                           maxZoom: 17, animate: false });
+    }
   }
 
   function showPreview(report, sig) {
@@ -325,6 +343,7 @@
     showDuplicates(report);
     showMap(report);
     previewed = sig;
+    nothing = report.counts.valid === 0;
     updateConfirm();
     $("preview-title").focus();
   }

@@ -138,12 +138,16 @@
       $("queue-count").textContent = "(" + items.length + ")";
       $("queue-empty").hidden = items.length > 0;
       items.forEach(function (item, i) {
+        var head = [el("span", { className: "tag tag-" + item.type }, [typeLabel(item)]), " "];
+        // A draft without a position cannot be approved until it is placed: say so here.
+        if (item.type === "draft" && item.station.lon === null) {
+          head.push(el("span", { className: "tag tag-unlocated" }, ["未定位 unlocated"]), " ");
+        }
         var li = el("li", { role: "option", id: "item-" + item.type + "-" + item.id,
-                            "aria-selected": "false", "data-index": String(i) }, [
-          el("span", { className: "tag tag-" + item.type }, [typeLabel(item)]), " ",
+                            "aria-selected": "false", "data-index": String(i) }, head.concat([
           el("strong", {}, [itemName(item)]),
           el("div", { className: "hint" }, [itemAuthor(item) + " · " + when(item.created_at)])
-        ]);
+        ]));
         li.addEventListener("click", function () { select(i, false); });
         list.appendChild(li);
       });
@@ -583,6 +587,11 @@
     };
     var STATUS = {};
     config.statuses.forEach(function (t) { STATUS[t.code] = t.zh; });
+    // Codes named as people know them (a change showed love_station, water, 22.539898299999997).
+    var TERM = { kind: {}, level: {}, services: {}, status: STATUS };
+    config.kinds.forEach(function (t) { TERM.kind[t.code] = t.zh; });
+    config.levels.forEach(function (t) { TERM.level[t.code] = t.zh; });
+    config.services.forEach(function (t) { TERM.services[t.code] = t.zh; });
     var FIELD = {
       name: "名称", address: "地址", district: "区域", level: "级别", host_org: "依托单位",
       phone: "电话", opening_hours: "开放时间", services: "服务项目", status: "状态",
@@ -622,11 +631,25 @@
       return [correct, " ", el("span", { className: "hint" }, ["按审核意见更正，保存后重新送审 / correct it as the comment says: saving sends it back to review"])];
     }
 
+    function shown(field, v) {
+      if (v === null || v === undefined || v === "") { return "—"; }
+      if (field === "lon" || field === "lat") { return Number(v).toFixed(6); }
+      if (field === "services" && Array.isArray(v)) {
+        return v.map(function (c) { return TERM.services[c] || c; }).join("、") || "—";
+      }
+      if (TERM[field]) { return TERM[field][v] || show(v); }
+      return show(v);
+    }
+
+    // The fields the revision changes (a status change also sends the fields it leaves
+    // as they were: "关闭日期：— → —" said nothing).
     function changes(revision) {
-      return revision.diff.map(function (d) {
-        return (FIELD[d.field] || d.field) + "：" +
-          (d.field === "status" ? STATUS[d.before] || show(d.before) : show(d.before)) + " → " +
-          (d.field === "status" ? STATUS[d.proposed] || show(d.proposed) : show(d.proposed));
+      return revision.diff.filter(function (d) {
+        return JSON.stringify(d.before === undefined ? null : d.before) !==
+               JSON.stringify(d.proposed === undefined ? null : d.proposed);
+      }).map(function (d) {
+        return (FIELD[d.field] || d.field) + "：" + shown(d.field, d.before) + " → " +
+          shown(d.field, d.proposed);
       }).join("；") + (revision.reason ? "（理由 reason：" + revision.reason + "）" : "");
     }
 
@@ -698,7 +721,7 @@
     var ROLE_ZH = {};
     var ROLE_TERMS = config.roles.map(function (r) {
       ROLE_ZH[r.code] = r.zh;
-      return { code: r.code, zh: r.zh, en: r.code };
+      return { code: r.code, zh: r.zh, en: r.en };
     });
     var when = Y.cityTime(config.timezone, "从未 never");
 
