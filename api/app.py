@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from api import errors, limits, openapi, static
 from api.deps import make_pool
 from api.headers import HeadAsGet, SecurityHeaders
+from api.light import CacheDefault, Compress
 from api.middleware import RateLimitMiddleware, RequestLogMiddleware, configure_logging
 from api.routes import ROUTERS
 from geo.db.connection import database_url
@@ -68,6 +69,11 @@ def create_app(url: str | None = None) -> FastAPI:
     app.add_middleware(RequestLogMiddleware, trust_forwarded=settings.serving.trust_forwarded)
     limits.install(app)
     app.add_middleware(SecurityHeaders, hsts_max_age_s=settings.serving.hsts_max_age_s)
+    # Outermost: answers are compressed as they leave, whatever produced them (#14).
+    if settings.serving.hashed_assets:
+        app.add_middleware(CacheDefault)
+    if settings.serving.compress:
+        app.add_middleware(Compress, minimum_size=settings.serving.compress_min_bytes)
     static.install(app)
     openapi.document_errors(app, ROUTERS)
     errors.index_routes(app, ROUTERS)
