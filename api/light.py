@@ -2,7 +2,8 @@
 
 - :class:`Compress`: brotli (when the client accepts it; Chromium does over https) or
   gzip for text, JSON, JavaScript, SVG and the manifest of at least ``minimum_size``
-  bytes; never for images, archives or anything already encoded, nor for ``HEAD``.
+  bytes; never for images, archives or anything already encoded. It runs inside
+  ``HeadAsGet``, so ``HEAD`` gets the headers ``GET`` gets.
   Files (answers with an ETag) are compressed once at the highest level and kept in a
   small cache; other answers at a fast level, streamed answers chunk by chunk. A
   compressed answer's ETag becomes weak (``W/``), as its bytes differ from the file's.
