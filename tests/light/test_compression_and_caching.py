@@ -131,3 +131,32 @@ def test_both_can_be_turned_off(db, plain_server) -> None:
     assert "/static/leaflet/leaflet.js" in page.text
     js = plain_server.get("/static/leaflet/leaflet.js", headers={"Accept-Encoding": "gzip"})
     assert "content-encoding" not in js.headers and "cache-control" not in js.headers
+
+
+@pytest.mark.parametrize("encoding", ["br", "gzip"])
+def test_streamed_answers_are_compressed_chunk_by_chunk(encoding) -> None:
+    from starlette.applications import Starlette
+    from starlette.responses import StreamingResponse
+    from starlette.routing import Route
+
+    from api.light import Compress
+
+    parts = [f"{i},驿站 {i},{'x' * 500}\n".encode() for i in range(200)]
+
+    async def rows():
+        for part in parts:
+            yield part
+
+    def export(request):
+        return StreamingResponse(rows(), media_type="text/csv; charset=utf-8")
+
+    app = Compress(Starlette(routes=[Route("/export", export)]), minimum_size=1024)
+    with (
+        TestClient(app) as c,
+        c.stream("GET", "/export", headers={"Accept-Encoding": encoding}) as answer,
+    ):
+        assert answer.headers["content-encoding"] == encoding
+        assert "content-length" not in answer.headers
+        wire = b"".join(answer.iter_raw())
+    body = brotli.decompress(wire) if encoding == "br" else gzip.decompress(wire)
+    assert body == b"".join(parts) and len(wire) < len(body) / 10

@@ -13,6 +13,7 @@ from PIL import Image
 
 from maps.map_page import render_map_page
 from maps.offline import render_service_worker
+from tests.console.test_accessibility import AXE, AXE_TAGS
 from tests.helpers.browser import ARTIFACTS, CHROMIUM, launch
 from tests.helpers.live import running_server
 from tests.helpers.nearest_city import Q, add_station, ll, load_network
@@ -142,7 +143,19 @@ def test_offline_reload_shows_the_shell_and_the_last_answer_with_its_time(
             assert panel.locator(".as-of").text_content() == "截至 09:30 as of 09:30"
             kept = panel.locator(".last-answer .name").all_text_contents()
             assert kept and [n.split(". ", 1)[-1] for n in names] == kept
-            assert panel.locator("a[href^='tel:']").count() == 1
+            call = panel.locator("a[href^='tel:']")
+            assert call.count() == 1
+            box = call.bounding_box()
+            assert box["width"] >= 44 and box["height"] >= 44  # a tap target on a phone
+            if AXE.is_file():  # axe-core (make node) on the offline panel
+                page.evaluate(AXE.read_text(encoding="utf-8"))  # CDP: not subject to the CSP
+                found = page.evaluate(
+                    """tags => axe.run(document.getElementById("offline"),
+                        {runOnly: {type: "tag", values: tags}, resultTypes: ["violations"]})
+                        .then(r => r.violations.map(v => [v.id, v.impact]))""",
+                    AXE_TAGS,
+                )
+                assert [v for v in found if v[1] in ("serious", "critical")] == []
             ARTIFACTS.mkdir(exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / "offline-last-answer.png"), full_page=True)
             offline_errors = [e for e in errors if "Failed to load resource" not in e]
