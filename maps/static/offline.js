@@ -47,7 +47,8 @@
       panel.setAttribute("role", "status");
       panel.setAttribute("aria-live", "polite");
       var results = document.getElementById("results");
-      results.parentNode.insertBefore(panel, results);
+      if (results && results.parentNode) { results.parentNode.insertBefore(panel, results); }
+      else { document.body.appendChild(panel); }
     }
     panel.textContent = "";
     panel.hidden = false;
