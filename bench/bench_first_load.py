@@ -31,13 +31,13 @@ import json
 import os
 import platform
 import statistics
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import psycopg
 
 from bench.nearest import Server, _admin_url, fresh_database
+from geo import clock
 
 RESULTS = Path(__file__).resolve().parent / "results"
 DB = "yizhan_bench_first_load"
@@ -137,7 +137,7 @@ def main() -> None:
     a = parser.parse_args()
     url = prepare(_admin_url(a.db_port), a.stations)
     result: dict[str, Any] = {
-        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "when": clock.now().isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
         "network": {"rtt_ms": RTT_MS, "bytes_per_s": BYTES_PER_S},
         "runs": a.runs,
