@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from api import errors, limits, openapi, static
 from api.deps import make_pool
 from api.headers import HeadAsGet, SecurityHeaders
+from api.light import CacheDefault, Compress
 from api.middleware import RateLimitMiddleware, RequestLogMiddleware, configure_logging
 from api.routes import ROUTERS
 from geo.db.connection import database_url
@@ -56,6 +57,9 @@ def create_app(url: str | None = None) -> FastAPI:
     configure_logging(settings.serving.log_json, settings.serving.log_level)
     # Middleware added first runs innermost: logs and limits see HEAD as HEAD, and the
     # security headers, added last, reach every answer (413 and 429 included).
+    # Innermost, inside HeadAsGet: HEAD gets the compressed answer's headers, as GET (#14).
+    if settings.serving.compress:
+        app.add_middleware(Compress, minimum_size=settings.serving.compress_min_bytes)
     app.add_middleware(HeadAsGet)
     if settings.serving.rate_limit_per_minute > 0:
         app.add_middleware(
@@ -68,6 +72,8 @@ def create_app(url: str | None = None) -> FastAPI:
     app.add_middleware(RequestLogMiddleware, trust_forwarded=settings.serving.trust_forwarded)
     limits.install(app)
     app.add_middleware(SecurityHeaders, hsts_max_age_s=settings.serving.hsts_max_age_s)
+    if settings.serving.hashed_assets:  # pages and the API revalidate (#14)
+        app.add_middleware(CacheDefault)
     static.install(app)
     openapi.document_errors(app, ROUTERS)
     errors.index_routes(app, ROUTERS)

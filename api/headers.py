@@ -44,15 +44,16 @@ def page_csp(image_sources: Iterable[str] = (), worker_sources: Iterable[str] = 
     """The Content-Security-Policy of every Yizhan page: scripts, styles, connections and
     forms only from Yizhan itself (inline style attributes allowed: Leaflet and the docs
     set them), images also from ``data:`` and ``image_sources`` (tile servers), web
-    workers also from ``worker_sources`` (ReDoc's search worker is a ``blob:``), no
+    and service workers only from Yizhan, also from ``worker_sources`` (ReDoc's search
+    worker is a ``blob:``), the web app manifest only from Yizhan, no
     plugins, no ``<base>``, and no framing by any site."""
     images = "".join(f" {s}" for s in dict.fromkeys(image_sources) if s)
-    workers = " ".join(dict.fromkeys(worker_sources))
+    workers = "".join(f" {s}" for s in dict.fromkeys(worker_sources) if s)
     return (
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
-        f"img-src 'self' data:{images}; connect-src 'self'; "
-        + (f"worker-src 'self' {workers}; " if workers else "")
-        + "object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+        f"img-src 'self' data:{images}; connect-src 'self'; worker-src 'self'{workers}; "
+        "manifest-src 'self'; "
+        "object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
     )
 
 

@@ -75,6 +75,12 @@ class ServingSettings(BaseSettings):
     # Strict-Transport-Security max-age (seconds) on https answers; 0 sends none. Off by
     # default: on an intranet a lapsed certificate would lock phones out (docs/deploy.md).
     hsts_max_age_s: int = Field(default=0, ge=0)
+    # Light on mobile data (#14): gzip/brotli for text and JSON answers of at least
+    # compress_min_bytes; pages link assets by content-hashed URLs kept a year by browsers.
+    # Both off serve as before (the first-load benchmark's baseline).
+    compress: bool = True
+    compress_min_bytes: int = Field(default=1024, ge=0)
+    hashed_assets: bool = True
 
     @field_validator("tls_certfile", "tls_keyfile", mode="before")
     @classmethod

@@ -17,6 +17,7 @@ from typing import Any
 from geo.accounts import ADMINS, EDITORS, PLANNERS, REVIEWERS, ROLES, STAFF
 from geo.crs import CRS_LABELS
 from geo.vocab import KINDS, LEVELS, REVIEW_STATES, SERVICES, STATUSES, TARGET_METRICS
+from maps.assets import hash_urls
 from maps.pages import _json_for_script, _template, map_config, terms
 
 #: The pages' scripts and styles (served at /static/yizhan/).
@@ -138,7 +139,7 @@ def _shell(  # noqa: PLR0913 - the shell's parts
             f'<span id="who-name">{escape(user["name"])}（{escape(ROLES[user["role"]])}）</span> '
             '<button type="button" id="logout">退出 <small lang="en">sign out</small></button>'
         )
-    return _template("console.html").substitute(
+    page_html = _template("console.html").substitute(
         title=escape(title),
         page=escape(page),
         nav=nav,
@@ -149,6 +150,7 @@ def _shell(  # noqa: PLR0913 - the shell's parts
         page_js=page_js,
         leaflet_js='<script src="/static/leaflet/leaflet.js"></script>' if leaflet else "",
     )
+    return hash_urls(page_html)
 
 
 def render_login() -> str:

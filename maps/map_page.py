@@ -14,6 +14,7 @@ from typing import Any
 
 from geo import vocab
 from geo.errors import InvalidInput
+from maps.assets import hash_urls
 
 BASEMAPS = ("osm", "tianditu", "amap", "none")
 
@@ -83,4 +84,4 @@ def render_map_page(basemap: str, tianditu_key: str | None = None) -> str:
         "services": {c: {"zh": t.zh, "en": t.en} for c, t in vocab.SERVICES.items()},
     }
     page = resources.files("maps").joinpath("templates", "map.html").read_text("utf-8")
-    return Template(page).substitute(config=_json_for_script(config))
+    return hash_urls(Template(page).substitute(config=_json_for_script(config)))

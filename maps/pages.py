@@ -9,6 +9,7 @@ from string import Template
 from typing import Any
 
 from geo.vocab import KINDS, LEVELS, SERVICES
+from maps.assets import hash_urls
 
 
 def _template(name: str) -> Template:
@@ -92,13 +93,14 @@ def render_staff(
         "console": console_links or {},
         "has_session": has_session,
     }
-    return _template("staff.html").substitute(config=_json_for_script(config))
+    return hash_urls(_template("staff.html").substitute(config=_json_for_script(config)))
 
 
 def _docs_page(template: str, title: str, openapi_url: str, root: str) -> str:
-    return _template(template).substitute(
+    page = _template(template).substitute(
         title=escape(title), openapi_url=escape(openapi_url), root=escape(root)
     )
+    return hash_urls(page)
 
 
 def render_swagger(title: str, openapi_url: str, root: str = "") -> str:

@@ -10,6 +10,7 @@ from api.routes import (
     home,
     imports,
     map_page,
+    offline,
     ogc,
     review,
     staff,
@@ -34,4 +35,5 @@ ROUTERS = [
     console.router,
     map_page.router,
     docs.router,
+    offline.router,
 ]

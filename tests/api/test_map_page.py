@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from fastapi.testclient import TestClient
 
@@ -23,7 +25,7 @@ def client(db, database_url):
 def test_map_page_and_its_assets_come_from_yizhan(client) -> None:
     page = client.get("/")
     assert page.status_code == 200 and "驿站" in page.text
-    assert "/static/leaflet/leaflet.js" in page.text
+    assert re.search(r'src="/static/leaflet/leaflet\.[0-9a-f]{10}\.js"', page.text)  # hashed
     assert "http" not in page.text.split('id="config"')[0]  # no CDN
     assert client.get("/static/leaflet/leaflet.js").status_code == 200
     assert client.get("/static/leaflet/images/marker-icon.png").status_code == 200

@@ -3,6 +3,7 @@ navigation by role, the page standard's CSP, and the script's safety."""
 
 from __future__ import annotations
 
+from maps.assets import asset_url
 from tests.helpers.paths import ROOT
 
 
@@ -40,7 +41,10 @@ def test_console_review_serves_reviewers_and_admins_with_the_page_standard(signe
         assert "script-src 'self'" in csp and "connect-src 'self'" in csp
         assert r.headers["Cache-Control"] == "no-store"
         assert 'href="/console/review" aria-current="page"' in r.text
-        assert "/static/leaflet/leaflet.js" in r.text and "/static/yizhan/console.js" in r.text
+        assert (
+            asset_url("/static/leaflet/leaflet.js") in r.text
+            and asset_url("/static/yizhan/console.js") in r.text
+        )
         assert "http" not in r.text.split('id="console-config"')[0]  # no CDN
         assert "<script>" not in r.text  # no inline script
         assert f"{name}（" in r.text

@@ -17,6 +17,7 @@ from openpyxl import load_workbook
 
 from geo import clock
 from geo.db import targets as targets_db
+from maps.assets import asset_url
 from maps.console import DESCRIPTIONS, pages_for
 from tests.helpers.cities import MAIN_STREET, add_station, load_district, load_streets
 from tests.helpers.paths import ROOT
@@ -54,7 +55,7 @@ def test_planners_land_on_the_coverage_page_after_signing_in(signed_in) -> None:
     page = client.get("/console/coverage")
     assert page.status_code == 200
     assert 'href="/console/coverage" aria-current="page"' in page.text
-    assert "/static/yizhan/console-coverage.js" in page.text
+    assert asset_url("/static/yizhan/console-coverage.js") in page.text
     assert "script-src 'self'" in page.headers["Content-Security-Policy"]
     assert page.headers["Cache-Control"] == "no-store"
     assert "<script>" not in page.text

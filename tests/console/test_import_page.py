@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from geo.crs import from_wgs84, gcj02_to_wgs84, wgs84_to_gcj02
+from maps.assets import asset_url
 from tests.helpers.browser import ARTIFACTS
 from tests.helpers.cities import add_station, load_district, load_streets, lonlat
 from tests.helpers.console import sign_in, watched_page
@@ -123,8 +124,8 @@ def test_the_import_page_is_for_editors_with_the_nav_link_and_a_403_for_planners
         assert page.headers["cache-control"] == "no-store"
         assert "script-src 'self'" in page.headers["content-security-policy"]
         assert 'href="/console/import" aria-current="page"' in page.text
-        assert "/static/yizhan/console-import.js" in page.text
-        assert "/static/leaflet/leaflet.js" in page.text
+        assert asset_url("/static/yizhan/console-import.js") in page.text
+        assert asset_url("/static/leaflet/leaflet.js") in page.text
         assert '"preview_rows": 500' in page.text
     planner = signed_in("zhao.plan", "planner").get("/console/import")
     assert planner.status_code == 403 and "导入" in planner.text

@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from geo.settings import get_settings
+from maps.assets import asset_url
 from tests.helpers.browser import ARTIFACTS
 from tests.helpers.console import sign_in, watched_page
 from tests.helpers.staff import PASSWORD, offset, station
@@ -82,8 +83,8 @@ def test_station_page_is_for_all_staff_and_not_in_the_navigation(signed_in, clie
         assert page.status_code == 200
         assert "script-src 'self'" in page.headers["Content-Security-Policy"]
         assert page.headers["Cache-Control"] == "no-store"
-        assert "/static/yizhan/console-station.js" in page.text
-        assert "/static/leaflet/leaflet.js" in page.text
+        assert asset_url("/static/yizhan/console-station.js") in page.text
+        assert asset_url("/static/leaflet/leaflet.js") in page.text
         assert '"station_id": 7' in page.text or '"station_id":7' in page.text
         assert "/console/stations/{id}" not in page.text  # not in the navigation
         assert "站点详情" in page.text  # its title

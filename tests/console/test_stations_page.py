@@ -12,6 +12,7 @@ import re
 import httpx
 import pytest
 
+from maps.assets import asset_url
 from tests.helpers.browser import ARTIFACTS
 from tests.helpers.console import sign_in, watched_page
 from tests.helpers.registry import import_registry
@@ -38,7 +39,9 @@ def test_the_registry_is_for_every_role_of_the_staff(signed_in) -> None:
         assert "script-src 'self'" in r.headers["Content-Security-Policy"]
         assert 'href="/console/stations" aria-current="page"' in r.text
         assert '站点 <small lang="en">Stations</small>' in r.text
-        assert '<script src="/static/yizhan/console-stations.js"></script>' in r.text
+        assert (
+            f'<script src="{asset_url("/static/yizhan/console-stations.js")}"></script>' in r.text
+        )
         assert "<script>" not in r.text and "style=" not in r.text
         assert '"page_size": 50' in r.text
 

@@ -4,6 +4,8 @@ script, no CDN)."""
 
 from __future__ import annotations
 
+from maps.assets import asset_url
+
 
 def test_unlocated_and_mine_without_a_session_go_to_sign_in(client) -> None:
     for path in ("/console/unlocated", "/console/mine"):
@@ -22,7 +24,7 @@ def test_unlocated_serves_field_staff_and_up_and_refuses_planners(signed_in) -> 
         assert r.headers["Cache-Control"] == "no-store"
         assert "script-src 'self'" in r.headers["Content-Security-Policy"]
         assert 'href="/console/unlocated" aria-current="page"' in r.text
-        assert "/static/leaflet/leaflet.js" in r.text and "<script>" not in r.text
+        assert asset_url("/static/leaflet/leaflet.js") in r.text and "<script>" not in r.text
         assert "http" not in r.text.split('id="console-config"')[0]  # no CDN
         assert '"gcj02"' in r.text and '"bd09"' in r.text  # the datums to choose
     r = signed_in("zhao.plan", "planner").get("/console/unlocated", follow_redirects=False)

@@ -120,7 +120,7 @@ def test_head_answers_like_get_on_every_get_route(admin_client) -> None:
         assert head.content == b"", path
         same = {k: v for k, v in got.headers.items() if k not in PER_ANSWER}
         assert {k: v for k, v in head.headers.items() if k not in PER_ANSWER} == same, path
-        if "content-length" in got.headers:
+        if "content-length" in got.headers and "content-encoding" not in got.headers:
             assert int(head.headers["content-length"]) == len(got.content), path
 
 

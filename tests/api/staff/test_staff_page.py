@@ -7,6 +7,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from maps.assets import asset_url
 from tests.helpers.browser import ARTIFACTS, CHROMIUM, launch
 from tests.helpers.paths import ROOT
 from tests.helpers.staff import PASSWORD, offset, station
@@ -23,7 +24,7 @@ def test_staff_js_never_assigns_html() -> None:
 def test_staff_page_serves_leaflet_locally_with_a_strict_csp(client) -> None:
     page = client.get("/staff")
     assert page.status_code == 200
-    assert "/static/leaflet/leaflet.js" in page.text and "unpkg" not in page.text
+    assert asset_url("/static/leaflet/leaflet.js") in page.text and "unpkg" not in page.text
     assert "script-src 'self'" in page.headers["Content-Security-Policy"]
     assert client.get("/static/leaflet/leaflet.js").status_code == 200
     assert client.get("/static/yizhan/staff.js").status_code == 200
