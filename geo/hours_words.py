@@ -131,7 +131,7 @@ def _times(spans: Spans, zh: bool) -> str:
 
 
 def _week_words(week: dict[str, Spans], zh: bool) -> str:
-    if all(week.get(d) == (("00:00", "24:00"),) for d in DAYS) and week.get(PH, ()) != ():
+    if all(week.get(d) == (("00:00", "24:00"),) for d in DAYS) and week.get(PH) != ():
         return "每天 24 小时开放" if zh else "Open 24/7"
     groups: dict[Spans, list[int]] = {}
     for i, d in enumerate(DAYS):

@@ -23,6 +23,12 @@ NATIONAL_DAY = date(2026, 10, 1)  # a Thursday and a public holiday in China
         ),
         ("24/7", "每天 24 小时开放", "Open 24/7"),
         ("全天", "每天 24 小时开放", "Open 24/7"),
+        ("Mo-Su 00:00-24:00", "每天 24 小时开放", "Open 24/7"),
+        (
+            "Mo-Su 00:00-24:00; PH off",
+            "每天 全天；节假日 休息",
+            "Daily all day; public holidays closed",
+        ),
         (
             "Mo-Fr 08:00-12:00,13:30-18:00; PH off",
             "周一至周五 08:00–12:00、13:30–18:00；节假日 休息",
