@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import get_conn, pooled
 from api.geojson import page_links, point_feature
+from api.routes.ogc import GeoJSONResponse
 from api.schemas.common import (
     BBOX_SCHEMA,
     CRS_CHOICES,
@@ -141,7 +142,7 @@ def listing(
     }
 
 
-@router.get("/{station_id}/route", response_model=Route)
+@router.get("/{station_id}/route", response_model=Route, response_class=GeoJSONResponse)
 async def walking_route(
     request: Request,
     station_id: int = Path(ge=1, le=2**63 - 1),
