@@ -137,6 +137,9 @@
   var stationLayer = L.markerClusterGroup({ iconCreateFunction: clusterIcon,
     showCoverageOnHover: false, maxClusterRadius: 45, disableClusteringAtZoom: 16,
     spiderfyOnMaxZoom: false }).addTo(map);
+  stationLayer.on("clusterkeypress", function (e) {
+    if (isActivation(e)) { L.DomEvent.preventDefault(e.originalEvent); e.layer.zoomToBounds(); }
+  });
   var known = {}; // id -> feature of the public stations fetched so far
   var resultLayer = L.layerGroup().addTo(map);
   var routeLayer = L.layerGroup().addTo(map);
@@ -157,6 +160,18 @@
     s.lat = f.geometry.coordinates[1];
     return s;
   }
+  // A pin is a button: a tap, or Enter or Space when it has the focus (Leaflet itself
+  // answers Enter only for popups).
+  function isActivation(e) {
+    var k = e.originalEvent && e.originalEvent.key;
+    return k === "Enter" || k === " ";
+  }
+  function onActivate(marker, fn) {
+    marker.on("click", fn);
+    marker.on("keypress", function (e) {
+      if (isActivation(e)) { L.DomEvent.preventDefault(e.originalEvent); fn(); }
+    });
+  }
   function stationTitle(s) { return s.name + " · " + label(CONFIG.kinds, s.kind); }
   function drawStations() {
     stationLayer.clearLayers();
@@ -166,7 +181,7 @@
       .map(function (s) {
         var m = L.marker([s.lat, s.lon], { icon: kindIcon(s.kind), title: stationTitle(s),
           keyboard: true });
-        m.on("click", function () { openSheet(s, m.getElement()); });
+        onActivate(m, function () { openSheet(s, m.getElement()); });
         return m;
       });
     stationLayer.addLayers(markers);
@@ -371,7 +386,7 @@
       // Numbered as in the list, in the kind's shape, above the clustered stations.
       var marker = L.marker([s.lat, s.lon], { icon: kindIcon(s.kind, i + 1),
         title: (i + 1) + ". " + stationTitle(s), zIndexOffset: 1000 }).addTo(resultLayer);
-      marker.on("click", function () { openSheet(s, marker.getElement()); });
+      onActivate(marker, function () { openSheet(s, marker.getElement()); });
       bounds.push([s.lat, s.lon]);
     });
     map.fitBounds(bounds, { padding: [30, 30], maxZoom: 17 });
@@ -444,6 +459,9 @@
           (straight ? " straight" : ""), color: "#1f6fb2", weight: 5, opacity: 0.85,
           dashArray: straight ? "6 8" : null } }).addTo(routeLayer);
         $("sheet-route").textContent = straight ? t("routeStraight") : t("routeWalk");
+        if (s.distance_m === undefined) { // a pin's station: the route says how far
+          $("sheet-distance").textContent = stationDistance(feature.properties);
+        }
       }).catch(function () { $("sheet-route").textContent = t("routeNone"); });
   }
 

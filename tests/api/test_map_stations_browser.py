@@ -74,6 +74,9 @@ def test_map_shows_stations_before_locating_then_list_sheet_and_route(database_u
             cluster.wait_for()
             assert cluster.text_content() == "3"
             assert cluster.get_attribute("aria-label") == "3 个站点，放大查看"
+            cluster.focus()
+            page.keyboard.press("Enter")  # a cluster is a button: it zooms in
+            page.locator(".st-icon").nth(2).wait_for()
 
             # Locate: a numbered list, numbered markers to match.
             page.get_by_role("button", name="定位我").click()
@@ -108,6 +111,18 @@ def test_map_shows_stations_before_locating_then_list_sheet_and_route(database_u
             page.locator("#sheet").wait_for(state="hidden")
             assert page.evaluate("document.activeElement.dataset.id") == str(city["B"])
             assert page.locator("path.route-line").count() == 1  # the way stays on the map
+
+            # A pin's station after locating: the route gives its distance too.
+            # (Under its numbered twin: reached by keyboard, as a pin is a button.)
+            page.locator(".st-icon[title^='丙站 C']").focus()
+            page.keyboard.press("Enter")
+            page.wait_for_selector("#sheet-route:has-text('步行路线')")
+            distance = page.locator("#sheet-distance").text_content()
+            assert distance.startswith("420 米")  # 20 m to the street, 400 m along it
+            listed = page.locator("#results li", has_text="丙站 C").text_content()
+            assert distance in listed
+            page.keyboard.press("Escape")
+            assert page.evaluate("document.activeElement.title") == "丙站 C · 职工书屋"
 
             # The language switch relabels the legend and the map.
             page.get_by_role("button", name="English").click()
