@@ -174,6 +174,7 @@
   }
   function stationTitle(s) { return s.name + " · " + label(CONFIG.kinds, s.kind); }
   function drawStations() {
+    undrawn = false;
     stationLayer.clearLayers();
     var wanted = $("kind").value;
     var markers = Object.keys(known).map(function (id) { return known[id]; })
@@ -199,13 +200,16 @@
     var g = gcj(lon, lat);
     return [2 * lon - g[0], 2 * lat - g[1]];
   }
-  var loading = 0;
+  var loading = 0, undrawn = false; // undrawn: stations fetched, not yet on the map
   function loadStations(url, pages) {
     var ticket = ++loading;
     function page(u, left) {
       return getJSON(u).then(function (fc) {
         if (ticket !== loading) { return; }
-        fc.features.forEach(function (f) { known[f.id] = stationFromFeature(f); });
+        fc.features.forEach(function (f) {
+          if (!known[f.id]) { undrawn = true; }
+          known[f.id] = stationFromFeature(f);
+        });
         var next = (fc.links || []).filter(function (l) { return l.rel === "next"; })[0];
         if (next && left > 1) {
           var n = new URL(next.href, location.href);
@@ -215,7 +219,8 @@
     }
     return page(url || ("/api/v1/stations?" + new URLSearchParams({ bbox: viewBox(),
       crs: MAP_CRS, limit: "1000" }).toString()), pages || 5).then(function () {
-      if (ticket === loading) { drawStations(); }
+      // Redrawn only when the view brought new stations (panning back costs nothing).
+      if (ticket === loading && undrawn) { drawStations(); }
     }).catch(function () {});
   }
 
