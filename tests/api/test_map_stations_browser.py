@@ -163,6 +163,10 @@ def test_an_iphone_gets_apple_maps_instead_of_geo(database_url, city) -> None:
             assert page.locator("path.route-line").count() == 0
             page.keyboard.press("Escape")
             page.locator("#sheet").wait_for(state="hidden")
+            # The kind filter applies to the stations on the map too.
+            page.select_option("#kind", "worker_bookshop")
+            sync_api.expect(page.locator(".st-icon")).to_have_count(1)
+            assert page.locator(".st-icon").get_attribute("title") == "丙站 C · 职工书屋"
         finally:
             browser.close()
     assert watched.errors == []
