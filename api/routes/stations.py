@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import get_conn, pooled
 from api.geojson import page_links, point_feature
+from api.routes.ogc import GeoJSONResponse
 from api.schemas.common import (
     BBOX_SCHEMA,
     CRS_CHOICES,
@@ -21,11 +22,12 @@ from api.schemas.common import (
     SERVICES_SCHEMA,
     bounds,
 )
-from api.schemas.stations import NearestAnswer, PublicStation
+from api.schemas.stations import NearestAnswer, PublicStation, Route
 from geo.crs import parse_crs
 from geo.settings import Settings, get_settings
 from geo.stations import lookup
 from geo.stations import public as pq
+from geo.stations import route as stations_route
 from geo.stations import sql as public_db
 
 router = APIRouter(prefix="/api/v1/stations", tags=["stations"])
@@ -138,3 +140,25 @@ def listing(
             media="application/geo+json",
         ),
     }
+
+
+@router.get("/{station_id}/route", response_model=Route, response_class=GeoJSONResponse)
+async def walking_route(
+    request: Request,
+    station_id: int = Path(ge=1, le=2**63 - 1),
+    lon: float = Query(description="经度 longitude", json_schema_extra=bounds(-180, 180)),
+    lat: float = Query(description="纬度 latitude", json_schema_extra=bounds(-90, 90)),
+    crs: str = Query("wgs84", description=CRS_CHOICES, json_schema_extra=CRS_SCHEMA),
+) -> Response:
+    """步行路线 / the walking path from a position to a public station, as a GeoJSON
+    Feature (LineString in ``crs``), from the same network and rule as nearest's distance."""
+    pool: ConnectionPool = request.app.state.pool
+
+    def answer() -> str:
+        settings: Settings = request.app.state.settings
+        x, y, name = pq.position(lon, lat, crs)
+        with pooled(pool) as conn:
+            found = stations_route.route(conn, station_id, x, y, crs=name, settings=settings.lookup)
+            return found.model_dump_json()
+
+    return Response(await run_in_threadpool(answer), media_type="application/geo+json")

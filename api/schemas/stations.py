@@ -8,5 +8,6 @@ them), so they live there and the API only names them here; ``geo`` never import
 from __future__ import annotations
 
 from geo.stations.lookup import NearestAnswer, PublicStation
+from geo.stations.route import Route
 
-__all__ = ["NearestAnswer", "PublicStation"]
+__all__ = ["NearestAnswer", "PublicStation", "Route"]

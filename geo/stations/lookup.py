@@ -33,10 +33,13 @@ import psycopg
 from pydantic import BaseModel
 
 from geo import clock, hours, vocab
+from geo.clock import zone_named
 from geo.crs import CRSName, from_wgs84
 from geo.errors import NotFound, YizhanError
+from geo.hours_words import HoursWords, in_words
 from geo.navigation import Navigation, links
 from geo.network import walk
+from geo.network.graph import Snap
 from geo.network.straight import straight_is_walk
 from geo.settings import LookupSettings
 from geo.stations import sql as stations_sql
@@ -63,6 +66,8 @@ class PublicStation(BaseModel):
     services: list[str]
     services_zh: list[str]
     opening_hours: str | None
+    #: The hours in words, today's first (None: no hours, or hours that cannot be read).
+    hours_words: HoursWords | None = None
     open_now: bool | None
     opens_at: datetime | None
     closes_at: datetime | None
@@ -190,6 +195,7 @@ def public_station(
         "services": services,
         "services_zh": [vocab.SERVICES[s].zh for s in services if s in vocab.SERVICES],
         "opening_hours": row["opening_hours"],
+        "hours_words": in_words(row["opening_hours"], when.astimezone(zone_named(tz)).date()),
         "open_now": open_now,
         "opens_at": opens_at,
         "closes_at": closes_at,
@@ -212,6 +218,31 @@ def station(
     return PublicStation(**public_station(row, crs=crs, when=when, tz=tz))
 
 
+Basis = Literal["walking", "straight_line"]
+
+
+def distance_basis(
+    origin: Snap | None, settings: LookupSettings
+) -> tuple[Basis, str | None, str | None]:
+    """Whether distances from a person are walks (``walking``) or straight lines, and
+    why not walks: no walk network (``origin`` None), or the person is farther than
+    ``walk_max_snap_m`` from every walkable street. Shared by nearest and the route."""
+    if origin is None:
+        return (
+            "straight_line",
+            "尚未导入步行网络，按直线距离排序",
+            "no walk network loaded: straight-line",
+        )
+    if origin.offset[0] > settings.walk_max_snap_m:
+        far = f"{origin.offset[0]:.0f}"
+        return (
+            "straight_line",
+            f"所在位置距最近的步行道路 {far} 米，超出步行网络范围，按直线距离排序",
+            f"the position is {far} m from the nearest walkable street: straight-line",
+        )
+    return "walking", None, None
+
+
 def nearest(
     conn: psycopg.Connection[Any], q: NearestQuery, settings: LookupSettings
 ) -> NearestAnswer:
@@ -220,16 +251,7 @@ def nearest(
     tz = clock.zone().key
     net = walk.load(conn)
     origin = net.snap(q.lon, q.lat) if net is not None else None
-    basis: Literal["walking", "straight_line"] = "walking"
-    note = note_en = None
-    if net is None or origin is None:
-        basis = "straight_line"
-        note, note_en = "尚未导入步行网络，按直线距离排序", "no walk network loaded: straight-line"
-    elif origin.offset[0] > settings.walk_max_snap_m:
-        basis = "straight_line"
-        far = f"{origin.offset[0]:.0f}"
-        note = f"所在位置距最近的步行道路 {far} 米，超出步行网络范围，按直线距离排序"
-        note_en = f"the position is {far} m from the nearest walkable street: straight-line"
+    basis, note, note_en = distance_basis(origin, settings)
 
     k = max(4 * q.limit, 20)
     floor = metres_per_degree_floor(q.lat)

@@ -725,6 +725,14 @@ LIMIT %(k)s
 
 _BY_ID = f"SELECT {_PUBLIC_FIELDS} FROM stations WHERE id = %(id)s AND {PUBLIC}"
 
+# One public station with its straight distance from a point, measured as _NEAREST does.
+_FROM_POINT = f"""
+SELECT {_PUBLIC_FIELDS},
+       ST_Distance(geom::geography, q.g::geography) AS straight_m
+FROM stations, (SELECT ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326) AS g) q
+WHERE id = %(id)s AND {PUBLIC}
+"""
+
 _PAGE = f"""
 SELECT {_PUBLIC_FIELDS}, count(*) OVER () AS matched
 FROM stations
@@ -798,6 +806,15 @@ def public_positions(
 def station(conn: psycopg.Connection[Any], station_id: int) -> dict[str, Any] | None:
     """One public station by id, or None when there is none the public may see."""
     return conn.execute(_BY_ID, {"id": station_id, **StationFilter().params()}).fetchone()
+
+
+def station_from(
+    conn: psycopg.Connection[Any], station_id: int, lon: float, lat: float
+) -> dict[str, Any] | None:
+    """One public station by id with ``straight_m``, its geodesic metres from a WGS-84
+    point (as :func:`nearest` measures it), or None when the public may not see it."""
+    params = {"id": station_id, "lon": lon, "lat": lat, **StationFilter().params()}
+    return conn.execute(_FROM_POINT, params).fetchone()
 
 
 def stations_page(

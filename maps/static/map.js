@@ -16,7 +16,10 @@
       walk: "步行约 {t} 分钟", open: "开放中", closed: "未开放", unknown: "开放时间未知",
       opensAt: "{t} 开放", closesAt: "{t} 关闭", you: "您的位置", phone: "电话 ",
       hours: "开放时间：", lang: "English", langCode: "zh-CN",
-      lineOnly: "直线距离：步行网络不连通"
+      lineOnly: "直线距离：步行网络不连通", navApple: "苹果地图", mapLabel: "地图",
+      kindLabel: "类型", servicesLabel: "服务", legend: "图例",
+      cluster: "{n} 个站点，放大查看", routeWalk: "地图上的蓝线是步行路线",
+      routeStraight: "地图上的虚线是直线方向：步行网络不连通", routeNone: "无法获取步行路线"
     },
     en: {
       title: "Yizhan · nearest station", locate: "Locate me", hint: "or tap the map where you are",
@@ -29,14 +32,21 @@
       open: "Open", closed: "Closed", unknown: "Hours unknown", opensAt: "opens {t}",
       closesAt: "closes {t}", you: "You are here", phone: "Phone ", hours: "Hours: ",
       lang: "中文", langCode: "en",
-      lineOnly: "straight line: the walk network does not connect"
+      lineOnly: "straight line: the walk network does not connect", navApple: "Apple Maps",
+      mapLabel: "Map", kindLabel: "Kind", servicesLabel: "Services", legend: "Legend",
+      cluster: "{n} stations: zoom in", routeWalk: "The blue line on the map is the walking route",
+      routeStraight: "The dashed line on the map is the straight direction: the walk network does not connect",
+      routeNone: "The walking route is not available"
     }
   };
   var FILTER_SERVICES = ["drinking_water", "toilet", "hot_water", "phone_charging",
     "cooling", "heating", "nursing_chair", "books"];
 
   var lang = localStorage.getItem("yizhan.lang") === "en" ? "en" : "zh";
-  var state = { origin: null, answer: null, services: {} };
+  var state = { origin: null, answer: null, services: {}, sheet: null, opener: null };
+  // iPhones and iPads open no geo: link; they get Apple Maps instead (#14).
+  var IOS = /iPad|iPhone|iPod/.test(navigator.userAgent) ||
+    (navigator.platform === "MacIntel" && navigator.maxTouchPoints > 1);
 
   function t(key, vars) {
     var s = TEXT[lang][key];
@@ -79,12 +89,60 @@
   }
 
   /* The map. */
-  var map = L.map("map", { zoomControl: true, attributionControl: true }).setView([22.54, 114.05], 13);
+  var map = L.map("map", { zoomControl: true, attributionControl: true, maxZoom: 19 }).setView([22.54, 114.05], 13);
   CONFIG.basemap.layers.forEach(function (layer) {
     L.tileLayer(layer.url, { attribution: layer.attribution, subdomains: layer.subdomains,
       maxZoom: 19 }).addTo(map);
   });
+  /* Every public station in view, before locating: kind icons, clustered when zoomed out. */
+  var SVGNS = "http://www.w3.org/2000/svg";
+  var SHAPES = { // a distinct shape per kind, not only a colour
+    love_station: ["path", { d: "M15 27 C4 19 2 13 2 9.5 A6.5 6.5 0 0 1 15 7 A6.5 6.5 0 0 1 28 9.5 C28 13 26 19 15 27 Z" }],
+    mother_baby_room: ["circle", { cx: "15", cy: "15", r: "12" }],
+    worker_bookshop: ["rect", { x: "4", y: "4", width: "22", height: "22", rx: "3" }]
+  };
+  function shape(kind) {
+    var svg = document.createElementNS(SVGNS, "svg");
+    svg.setAttribute("viewBox", "0 0 30 30");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("class", "kind-shape");
+    var spec = SHAPES[kind] || SHAPES.mother_baby_room;
+    var node = document.createElementNS(SVGNS, spec[0]);
+    Object.keys(spec[1]).forEach(function (k) { node.setAttribute(k, spec[1][k]); });
+    svg.appendChild(node);
+    return svg;
+  }
+  function kindIcon(kind, number) {
+    var box = el("span", "kind-" + kind);
+    box.appendChild(shape(kind));
+    if (number) { box.appendChild(el("span", "num", number)); }
+    return L.divIcon({ className: "st-icon" + (number ? " numbered" : ""), html: box,
+      iconSize: [30, 30], iconAnchor: [15, 15] });
+  }
+  // A cluster is a button (Enter or a tap zooms in): it says what it holds.
+  var ClusterIcon = L.DivIcon.extend({
+    createIcon: function (old) {
+      var div = L.DivIcon.prototype.createIcon.call(this, old);
+      div.setAttribute("aria-label", this.options.label);
+      div.title = this.options.label;
+      return div;
+    }
+  });
+  function clusterIcon(cluster) {
+    var n = cluster.getChildCount(), box = el("span", "cluster-count", n);
+    box.setAttribute("aria-hidden", "true");
+    return new ClusterIcon({ className: "st-cluster", html: box, iconSize: [40, 40],
+      label: t("cluster", { n: n }) });
+  }
+  var stationLayer = L.markerClusterGroup({ iconCreateFunction: clusterIcon,
+    showCoverageOnHover: false, maxClusterRadius: 45, disableClusteringAtZoom: 16,
+    spiderfyOnMaxZoom: false }).addTo(map);
+  stationLayer.on("clusterkeypress", function (e) {
+    if (isActivation(e)) { L.DomEvent.preventDefault(e.originalEvent); e.layer.zoomToBounds(); }
+  });
+  var known = {}; // id -> feature of the public stations fetched so far
   var resultLayer = L.layerGroup().addTo(map);
+  var routeLayer = L.layerGroup().addTo(map);
   var meMarker = null;
 
   function getJSON(url) {
@@ -94,6 +152,98 @@
         return body;
       });
     });
+  }
+
+  function stationFromFeature(f) {
+    var s = Object.assign({}, f.properties);
+    s.lon = f.geometry.coordinates[0];
+    s.lat = f.geometry.coordinates[1];
+    return s;
+  }
+  // A pin is a button: a tap, or Enter or Space when it has the focus (Leaflet itself
+  // answers Enter only for popups).
+  function isActivation(e) {
+    var k = e.originalEvent && e.originalEvent.key;
+    return k === "Enter" || k === " ";
+  }
+  function onActivate(marker, fn) {
+    marker.on("click", fn);
+    marker.on("keypress", function (e) {
+      if (isActivation(e)) { L.DomEvent.preventDefault(e.originalEvent); fn(); }
+    });
+  }
+  function stationTitle(s) { return s.name + " · " + label(CONFIG.kinds, s.kind); }
+  function drawStations() {
+    undrawn = false;
+    stationLayer.clearLayers();
+    var wanted = $("kind").value;
+    var markers = Object.keys(known).map(function (id) { return known[id]; })
+      .filter(function (s) { return !wanted || s.kind === wanted; })
+      .map(function (s) {
+        var m = L.marker([s.lat, s.lon], { icon: kindIcon(s.kind), title: stationTitle(s),
+          keyboard: true });
+        onActivate(m, function () { openSheet(s, m.getElement()); });
+        return m;
+      });
+    stationLayer.addLayers(markers);
+  }
+  function viewBox() {
+    // The listing answers boxes up to 2 degrees each way: a wider view asks for its middle.
+    var b = map.getBounds(), c = map.getCenter(), half = 0.99;
+    var w = Math.max(b.getWest(), c.lng - half), e = Math.min(b.getEast(), c.lng + half);
+    var so = Math.max(b.getSouth(), c.lat - half), n = Math.min(b.getNorth(), c.lat + half);
+    var sw = MAP_CRS === "gcj02" ? wgsApprox(w, so) : [w, so];
+    var ne = MAP_CRS === "gcj02" ? wgsApprox(e, n) : [e, n];
+    return [sw[0], sw[1], ne[0], ne[1]].map(function (v) { return v.toFixed(6); }).join(",");
+  }
+  function wgsApprox(lon, lat) { // GCJ-02 -> WGS-84 within metres: enough for a box
+    var g = gcj(lon, lat);
+    return [2 * lon - g[0], 2 * lat - g[1]];
+  }
+  var loading = 0, undrawn = false; // undrawn: stations fetched, not yet on the map
+  function loadStations(url, pages) {
+    var ticket = ++loading;
+    function page(u, left) {
+      return getJSON(u).then(function (fc) {
+        if (ticket !== loading) { return; }
+        fc.features.forEach(function (f) {
+          if (!known[f.id]) { undrawn = true; }
+          known[f.id] = stationFromFeature(f);
+        });
+        var next = (fc.links || []).filter(function (l) { return l.rel === "next"; })[0];
+        if (next && left > 1) {
+          var n = new URL(next.href, location.href);
+          return page(n.pathname + n.search, left - 1);
+        }
+      });
+    }
+    return page(url || ("/api/v1/stations?" + new URLSearchParams({ bbox: viewBox(),
+      crs: MAP_CRS, limit: "1000" }).toString()), pages || 5).then(function () {
+      // Redrawn only when the view brought new stations (panning back costs nothing).
+      if (ticket === loading && undrawn) { drawStations(); }
+    }).catch(function () {});
+  }
+
+  /* The legend: each kind's shape and colour, in the active language. */
+  var legend = L.control({ position: "bottomleft" });
+  legend.onAdd = function () {
+    var box = el("div", "legend");
+    box.id = "legend";
+    return box;
+  };
+  legend.addTo(map);
+  function drawLegend() {
+    var box = $("legend");
+    box.textContent = "";
+    box.setAttribute("aria-label", t("legend"));
+    var list = el("ul");
+    Object.keys(CONFIG.kinds).forEach(function (code) {
+      var item = el("li", "kind-" + code);
+      item.appendChild(shape(code));
+      item.appendChild(el("span", null, label(CONFIG.kinds, code)));
+      list.appendChild(item);
+    });
+    box.appendChild(list);
   }
 
   function loadContext() {
@@ -149,9 +299,15 @@
     Array.prototype.forEach.call(document.querySelectorAll("[data-i18n]"), function (e) {
       e.textContent = t(e.getAttribute("data-i18n"));
     });
+    Array.prototype.forEach.call(document.querySelectorAll("[data-i18n-label]"), function (e) {
+      e.setAttribute("aria-label", t(e.getAttribute("data-i18n-label")));
+    });
     $("lang").textContent = t("lang");
     buildFilters();
+    drawLegend();
+    if (Object.keys(known).length) { drawStations(); }
     if (state.answer) { render(state.answer); }
+    if (state.sheet) { fillSheet(state.sheet); }
   }
 
   function setStatus(text) { $("status").textContent = text || ""; }
@@ -204,6 +360,7 @@
     var list = $("results");
     list.textContent = "";
     resultLayer.clearLayers();
+    routeLayer.clearLayers();
     if (!answer.stations.length) { setStatus(t("none")); return; }
     setStatus(t("found", { n: answer.stations.length,
       basis: answer.distance_basis === "walking" ? t("walking") : t("straight") }));
@@ -212,7 +369,10 @@
       var li = el("li");
       li.tabIndex = 0;
       li.dataset.id = String(s.id);
-      li.appendChild(el("span", "name", (i + 1) + ". " + s.name));
+      var name = el("span", "name");
+      name.appendChild(el("span", "num kind-" + s.kind, i + 1));
+      name.appendChild(document.createTextNode(". " + s.name));
+      li.appendChild(name);
       var meta = el("span", "meta");
       meta.appendChild(el("span", s.distance_note ? "straight" : null, stationDistance(s) + " · "));
       var o = openText(s);
@@ -223,11 +383,15 @@
         chips.appendChild(el("span", "badge", label(CONFIG.services, code)));
       });
       li.appendChild(chips);
-      li.addEventListener("click", function () { openSheet(s); });
-      li.addEventListener("keydown", function (e) { if (e.key === "Enter") { openSheet(s); } });
+      li.addEventListener("click", function () { openSheet(s, li); });
+      li.addEventListener("keydown", function (e) {
+        if (e.key === "Enter" || e.key === " ") { e.preventDefault(); openSheet(s, li); }
+      });
       list.appendChild(li);
-      var marker = L.marker([s.lat, s.lon], { title: s.name }).addTo(resultLayer);
-      marker.on("click", function () { openSheet(s); });
+      // Numbered as in the list, in the kind's shape, above the clustered stations.
+      var marker = L.marker([s.lat, s.lon], { icon: kindIcon(s.kind, i + 1),
+        title: (i + 1) + ". " + stationTitle(s), zIndexOffset: 1000 }).addTo(resultLayer);
+      onActivate(marker, function () { openSheet(s, marker.getElement()); });
       bounds.push([s.lat, s.lon]);
     });
     map.fitBounds(bounds, { padding: [30, 30], maxZoom: 17 });
@@ -237,14 +401,18 @@
     if (/^(https:|geo:|tel:)/.test(url)) { a.setAttribute("href", url); } else { a.removeAttribute("href"); }
   }
 
-  function openSheet(s) {
+  function fillSheet(s) {
     $("sheet-name").textContent = s.name;
     $("sheet-kind").textContent = label(CONFIG.kinds, s.kind) + (s.district ? " · " + s.district : "");
-    $("sheet-distance").textContent = stationDistance(s);
+    $("sheet-distance").textContent = s.distance_m === undefined ? "" : stationDistance(s);
     var o = openText(s);
     $("sheet-open").textContent = o[0];
     $("sheet-open").className = o[1];
-    $("sheet-hours").textContent = s.opening_hours ? t("hours") + s.opening_hours : "";
+    // Hours in words, today's first (#14); as written when they have no words.
+    var words = s.hours_words;
+    $("sheet-today").textContent = words ? words["today_" + lang] : "";
+    var week = words && words["week_" + lang];
+    $("sheet-hours").textContent = s.opening_hours ? t("hours") + (week || s.opening_hours) : "";
     $("sheet-address").textContent = s.address || "";
     var phone = $("sheet-phone");
     phone.textContent = s.phone ? t("phone") + s.phone : "";
@@ -255,7 +423,51 @@
     safeHref($("nav-amap"), s.navigation.amap);
     safeHref($("nav-baidu"), s.navigation.baidu);
     safeHref($("nav-geo"), s.navigation.geo);
+    safeHref($("nav-apple"), s.navigation.apple);
+    $("nav-geo").hidden = IOS;
+    $("nav-apple").hidden = !IOS;
+  }
+
+  /* The station sheet: focus moves in when it opens and back when it closes; Esc closes. */
+  function focusable() {
+    return Array.prototype.filter.call($("sheet").querySelectorAll("a[href], button"),
+      function (e) { return !e.hidden && e.offsetParent !== null; });
+  }
+  function openSheet(s, opener) {
+    state.sheet = s;
+    if (opener && !$("sheet").contains(opener)) { state.opener = opener; }
+    fillSheet(s);
     $("sheet").hidden = false;
+    $("sheet-name").focus();
+    drawRoute(s);
+  }
+  function closeSheet() {
+    if ($("sheet").hidden) { return; }
+    $("sheet").hidden = true;
+    state.sheet = null;
+    var back = state.opener;
+    state.opener = null;
+    if (back && document.body.contains(back)) { back.focus(); }
+  }
+
+  /* The way there: the walking path the distance was measured along (#14). */
+  function drawRoute(s) {
+    routeLayer.clearLayers();
+    $("sheet-route").textContent = "";
+    if (!state.origin) { return; }
+    var p = new URLSearchParams({ lon: state.origin[0], lat: state.origin[1], crs: MAP_CRS });
+    getJSON("/api/v1/stations/" + encodeURIComponent(s.id) + "/route?" + p.toString())
+      .then(function (feature) {
+        if (!state.sheet || state.sheet.id !== s.id) { return; }
+        var straight = feature.properties.distance_kind === "straight";
+        L.geoJSON(feature, { interactive: false, style: { className: "route-line" +
+          (straight ? " straight" : ""), color: "#1f6fb2", weight: 5, opacity: 0.85,
+          dashArray: straight ? "6 8" : null } }).addTo(routeLayer);
+        $("sheet-route").textContent = straight ? t("routeStraight") : t("routeWalk");
+        if (s.distance_m === undefined) { // a pin's station: the route says how far
+          $("sheet-distance").textContent = stationDistance(feature.properties);
+        }
+      }).catch(function () { $("sheet-route").textContent = t("routeNone"); });
   }
 
   /* Wiring. */
@@ -264,8 +476,23 @@
     localStorage.setItem("yizhan.lang", lang);
     applyLanguage();
   });
-  $("sheet-close").addEventListener("click", function () { $("sheet").hidden = true; });
-  $("kind").addEventListener("change", search);
+  $("sheet-close").addEventListener("click", closeSheet);
+  document.addEventListener("keydown", function (e) {
+    if ($("sheet").hidden) { return; }
+    if (e.key === "Escape") { e.preventDefault(); closeSheet(); return; }
+    if (e.key !== "Tab") { return; }
+    // A modal sheet: Tab and Shift+Tab stay inside it until it is closed.
+    var items = [$("sheet-name")].concat(focusable());
+    var first = items[0], last = items[items.length - 1];
+    if (!$("sheet").contains(document.activeElement)) {
+      e.preventDefault(); first.focus();
+    } else if (e.shiftKey && document.activeElement === first) {
+      e.preventDefault(); last.focus();
+    } else if (!e.shiftKey && document.activeElement === last) {
+      e.preventDefault(); first.focus();
+    }
+  });
+  $("kind").addEventListener("change", function () { drawStations(); search(); });
   $("open-now").addEventListener("change", search);
   map.on("click", function (e) { setOrigin(e.latlng.lng, e.latlng.lat); });
   $("locate").addEventListener("click", function () {
@@ -277,6 +504,8 @@
     }, function () { setStatus(t("noGeo")); }, { enableHighAccuracy: true, timeout: 10000 });
   });
 
+  map.on("moveend", function () { loadStations(); });
   applyLanguage();
   loadContext();
+  loadStations();
 })();
