@@ -16,6 +16,7 @@ from api.routes import (
     staff_page,
     stations,
     targets,
+    tiles,
 )
 
 ROUTERS = [
@@ -32,6 +33,7 @@ ROUTERS = [
     imports.router,
     staff_page.router,
     console.router,
+    tiles.router,
     map_page.router,
     docs.router,
 ]
