@@ -80,10 +80,7 @@
 
   /* The map. */
   var map = L.map("map", { zoomControl: true, attributionControl: true }).setView([22.54, 114.05], 13);
-  CONFIG.basemap.layers.forEach(function (layer) {
-    L.tileLayer(layer.url, { attribution: layer.attribution, subdomains: layer.subdomains,
-      maxZoom: 19 }).addTo(map);
-  });
+  window.YizhanBasemap.add(map, CONFIG.basemap); // our vector tiles; internet ones optional
   var resultLayer = L.layerGroup().addTo(map);
   var meMarker = null;
 

@@ -24,6 +24,9 @@ PATH_VALUES = {
     "cid": "stations",
     "fid": "1",
     "name": "chen.admin",
+    "z": "14",
+    "x": "13390",
+    "y": "7139",
 }
 STATIC = [
     "/static/leaflet/leaflet.js",
@@ -44,7 +47,7 @@ def get_paths(app) -> list[str]:
     paths = []
     for route in iter_route_contexts(app.routes):
         if route.methods and "GET" in route.methods:
-            paths.append(route.path.format(**PATH_VALUES))
+            paths.append(route.path.replace(":int}", "}").format(**PATH_VALUES))
     assert {"/", "/summary", "/docs", "/redoc", "/staff", "/ogc"} <= set(paths)
     return paths + STATIC
 
