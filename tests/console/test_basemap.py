@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.console.test_accessibility import TAP_TARGETS_JS, _axe, _axe_source
 from tests.helpers.browser import ARTIFACTS
 from tests.helpers.cities import add_station, load_district, load_streets
 from tests.helpers.console import sign_in, watched_page
@@ -76,6 +77,24 @@ def test_map_page_draws_our_basemap_with_the_outside_refused(browser, live_serve
     assert w.page.locator(".leaflet-control-layers").count() == 1
     assert w.errors == []
     assert w.outside == []
+
+
+@pytest.mark.browser
+def test_map_page_with_our_basemap_and_its_switch_passes_axe_and_tap_targets(
+    browser, live_server, city
+) -> None:
+    source = _axe_source()
+    w = watched_page(browser, live_server, viewport=PHONE, has_touch=True, is_mobile=True)
+    w.page.goto(f"{live_server}/")
+    assert _drawn(w.page) > 0.01
+    assert w.page.evaluate(TAP_TARGETS_JS) == []
+    assert w.errors == [] and w.outside == []
+    # The CSP (rightly) refuses an injected script: axe runs in a context that bypasses it.
+    a = watched_page(browser, live_server, viewport=PHONE, bypass_csp=True)
+    a.page.goto(f"{live_server}/")
+    assert _drawn(a.page) > 0.01
+    serious = [v for v in _axe(a.page, source) if v["impact"] in ("serious", "critical")]
+    assert serious == []
 
 
 @pytest.mark.browser
