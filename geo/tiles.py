@@ -19,7 +19,7 @@ import psycopg
 
 from geo import clock
 from geo.db import tiles as tiles_db
-from geo.errors import InvalidInput
+from geo.errors import InvalidInput, NotFound
 
 #: The zooms served: a city from above (10) to a single street corner (18).
 MIN_ZOOM, MAX_ZOOM = 10, 18
@@ -36,8 +36,8 @@ class Tile:
 
 
 def check(z: int, x: int, y: int) -> None:
-    """Raise :class:`InvalidInput` for a zoom outside ``MIN_ZOOM..MAX_ZOOM`` or a column
-    or row outside the zoom's grid."""
+    """Raise :class:`InvalidInput` for a zoom outside ``MIN_ZOOM..MAX_ZOOM`` and
+    :class:`NotFound` for a column or row outside the zoom's grid (no such tile)."""
     if not MIN_ZOOM <= z <= MAX_ZOOM:
         raise InvalidInput(
             f"缩放级别 {z} 不在 {MIN_ZOOM}–{MAX_ZOOM} 之间",
@@ -46,7 +46,7 @@ def check(z: int, x: int, y: int) -> None:
         )
     n = 1 << z
     if not (0 <= x < n and 0 <= y < n):
-        raise InvalidInput(
+        raise NotFound(
             f"瓦片 {z}/{x}/{y} 不存在：x、y 须在 0–{n - 1} 之间",
             f"there is no tile {z}/{x}/{y}: x and y must be within 0–{n - 1}",
             details={"z": z, "x": x, "y": y},

@@ -26,13 +26,16 @@ CACHE_CONTROL = "public, max-age=60, must-revalidate"
         200: {"content": {MVT: {}}, "description": "the tile"},
         204: {"description": "an empty tile: nothing of ours there"},
         304: {"description": "the client's copy (If-None-Match) is current"},
-        422: {"description": "a zoom outside 10–18, or x/y outside the zoom's grid"},
+        404: {"description": "x or y outside the zoom's grid: no such tile"},
+        422: {"description": "a zoom outside 10–18"},
     },
 )
 def tile(
-    z: Annotated[int, Path(description="缩放级别 zoom, 10–18")],
-    x: Annotated[int, Path(description="列 column")],
-    y: Annotated[int, Path(description="行 row (XYZ, north first)")],
+    z: Annotated[
+        int, Path(ge=tiles.MIN_ZOOM, le=tiles.MAX_ZOOM, description="缩放级别 zoom, 10–18")
+    ],
+    x: Annotated[int, Path(ge=0, lt=1 << tiles.MAX_ZOOM, description="列 column")],
+    y: Annotated[int, Path(ge=0, lt=1 << tiles.MAX_ZOOM, description="行 row (XYZ, north first)")],
     conn: Annotated[psycopg.Connection[Any], Depends(get_conn)],
     if_none_match: Annotated[str | None, Header(alias="If-None-Match")] = None,
 ) -> Response:

@@ -5,12 +5,14 @@ data."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 
 import mapbox_vector_tile
 import pytest
 
 from geo import clock, tiles
+from geo.errors import InvalidInput
 from tests.helpers.cities import add_station, load_district, load_streets, lonlat
 
 MVT = "application/vnd.mapbox-vector-tile"
@@ -102,23 +104,26 @@ def test_empty_tile_is_204(client, city) -> None:
     assert "ETag" in r.headers
 
 
-@pytest.mark.parametrize(
-    ("path", "needle"),
-    [
-        ("/tiles/9/400/200.mvt", "zoom 9"),
-        ("/tiles/19/1/1.mvt", "zoom 19"),
-        ("/tiles/10/1024/0.mvt", "no tile 10/1024/0"),
-        ("/tiles/10/-1/0.mvt", "no tile"),
-    ],
-)
-def test_tiles_outside_the_zooms_or_grid_are_422_in_both_languages(
-    client, db, path: str, needle: str
-) -> None:
+@pytest.mark.parametrize("path", ["/tiles/9/400/200.mvt", "/tiles/19/1/1.mvt"])
+def test_zooms_outside_10_to_18_are_422_in_both_languages(client, db, path: str) -> None:
     r = client.get(path)
     assert r.status_code == 422
     body = r.json()
-    assert needle in body["message_en"]
-    assert "瓦片" in body["message"] or "缩放级别" in body["message"]
+    assert body["message"] and body["message_en"]
+    assert "z" in json.dumps(body["details"])
+
+
+@pytest.mark.parametrize("path", ["/tiles/10/1024/0.mvt", "/tiles/10/0/5000.mvt"])
+def test_tiles_outside_the_zooms_grid_are_404(client, db, path: str) -> None:
+    r = client.get(path)
+    assert r.status_code == 404
+    body = r.json()
+    assert "瓦片" in body["message"] and "no tile" in body["message_en"]
+
+
+def test_the_zoom_check_names_the_zooms_served() -> None:
+    with pytest.raises(InvalidInput, match="zoom 9 is outside 10–18"):
+        tiles.check(9, 0, 0)
 
 
 def test_etag_and_cache_control_give_a_304(client, city) -> None:
