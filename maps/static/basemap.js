@@ -41,7 +41,8 @@
         color: function (z, f) { return streetStyle(f)[0]; },
         width: function (z, f) { return streetStyle(f)[1] * (z >= 16 ? 2.4 : z >= 14 ? 1.6 : 1); }
       }) },
-      { dataLayer: "stations", symbolizer: new P.CircleSymbolizer({
+      // From zoom 13: at city scale the map page's own markers say where stations are.
+      { dataLayer: "stations", minzoom: 13, symbolizer: new P.CircleSymbolizer({
         radius: 3, stroke: "#ffffff", width: 1,
         fill: function (z, f) { return KIND_COLOURS[f.props.kind] || "#555555"; }
       }) }
