@@ -6,7 +6,8 @@ Baseline: a cold tile, built by PostGIS (``geo.db.tiles.tile``: ``ST_AsMVT``) as
 request would without the cache. Ours: the cached path (``geo.tiles.get``: one
 primary-key read of the data version, then the in-process LRU), and the same two through
 HTTP (``GET /tiles/{z}/{x}/{y}.mvt`` in-process, first with a cold cache, then warm, then
-revalidated with ``If-None-Match`` for a 304). Every tile covering Futian at each zoom is
+revalidated with ``If-None-Match`` for a 304). Every tile covering the streets' extent
+(with 3,000 public stations spread over it) at each zoom is
 fetched once per pass; cold and cached are measured tile by tile in turn, so the load of
 a shared machine falls on both alike. Bytes: raw and gzipped (what a compressing server
 would send).
@@ -30,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from bench.nearest import BBOX, FUTIAN, RESULTS, _admin_url, fresh_database
+from bench.nearest import FUTIAN, RESULTS, _admin_url, fresh_database
 from geo import clock
 
 DB = "yizhan_tiles_bench"
@@ -54,8 +55,9 @@ def tiles_covering(bbox: tuple[float, float, float, float], z: int) -> list[tupl
 
 
 def load_city(url: str, stations: int) -> dict[str, Any]:
-    """The real Futian streets and districts, and ``stations`` public stations spread over
-    Futian (a seeded grid with jitter)."""
+    """The real Futian streets and districts, and ``stations`` public stations spread
+    uniformly (seeded) over the streets' extent; returns the counts and that extent (the
+    area the benchmark tiles)."""
     from geo.db.connection import transaction
     from geo.importers import import_districts, import_streets
     from geo.stations import sql as stations_db
@@ -64,9 +66,16 @@ def load_city(url: str, stations: int) -> dict[str, Any]:
     import_districts(
         FUTIAN / "districts.geojson", name_field="qh", key=["福田"], actor="bench", url=url
     )
+    with transaction(url, actor="bench") as conn:
+        row = conn.execute(
+            "SELECT ST_XMin(e) AS x0, ST_YMin(e) AS y0, ST_XMax(e) AS x1, ST_YMax(e) AS y1"
+            " FROM (SELECT ST_Extent(geom) AS e FROM streets) s"
+        ).fetchone()
+    assert row is not None
+    bbox = (row["x0"], row["y0"], row["x1"], row["y1"])
     rng = np.random.default_rng(14)
-    lon = rng.uniform(BBOX[0], BBOX[2], stations)
-    lat = rng.uniform(BBOX[1], BBOX[3], stations)
+    lon = rng.uniform(bbox[0], bbox[2], stations)
+    lat = rng.uniform(bbox[1], bbox[3], stations)
     kinds = ("love_station", "mother_baby_room", "worker_bookshop")
     rows = [
         {
@@ -92,7 +101,11 @@ def load_city(url: str, stations: int) -> dict[str, Any]:
             " (SELECT count(*) FROM districts) AS districts,"
             " (SELECT count(*) FROM stations) AS stations"
         ).fetchone()
-    return {"streets_report": streets.counts.get("streets"), **dict(counts or {})}
+    return {
+        "streets_report": streets.counts.get("streets"),
+        **dict(counts or {}),
+        "bbox": [round(float(v), 5) for v in bbox],
+    }
 
 
 def _rate(seconds: list[float]) -> dict[str, float]:
@@ -105,7 +118,9 @@ def _rate(seconds: list[float]) -> dict[str, float]:
     }
 
 
-def bench_zoom(conn: Any, client: Any, z: int) -> dict[str, Any]:
+def bench_zoom(
+    conn: Any, client: Any, z: int, bbox: tuple[float, float, float, float]
+) -> dict[str, Any]:
     """Cold (PostGIS) and cached tiles at zoom ``z``, direct and through HTTP."""
     from geo import tiles
     from geo.db import tiles as tiles_db
@@ -113,7 +128,7 @@ def bench_zoom(conn: Any, client: Any, z: int) -> dict[str, Any]:
     today = clock.today()
     cache = tiles.TileCache()
     cold, cached, sizes, gz = [], [], [], []
-    for x, y in tiles_covering(BBOX, z):
+    for x, y in tiles_covering(bbox, z):
         t = time.perf_counter()
         data = tiles_db.tile(conn, z, x, y, today)
         cold.append(time.perf_counter() - t)
@@ -126,7 +141,7 @@ def bench_zoom(conn: Any, client: Any, z: int) -> dict[str, Any]:
         gz.append(len(gzip.compress(data, 6)) if data else 0)
     tiles.cache.clear()
     http_cold, http_warm, http_304 = [], [], []
-    for x, y in tiles_covering(BBOX, z):
+    for x, y in tiles_covering(bbox, z):
         path = f"/tiles/{z}/{x}/{y}.mvt"
         t = time.perf_counter()
         first = client.get(path)
@@ -163,7 +178,8 @@ def write(results: dict[str, Any]) -> None:
         "# Basemap vector tiles (#14)",
         "",
         f"Futian streets and districts, {results['city']['stations']} public stations; "
-        f"{results['machine']}. Every tile covering Futian at each zoom, once per pass.",
+        f"{results['machine']}. Every tile covering the streets' extent "
+        f"{results['city']['bbox']} at each zoom, once per pass.",
         "Cold: built by PostGIS (ST_AsMVT) each time, the baseline. Cached: the in-process "
         "LRU keyed by the data version. HTTP: `GET /tiles/...` in-process (TestClient).",
         "",
@@ -210,7 +226,7 @@ def main() -> None:
     with connect(url, autocommit=True) as conn, TestClient(create_app(url)) as client:
         conn.execute("VACUUM ANALYZE")
         for z in ZOOMS:
-            results["zooms"][str(z)] = bench_zoom(conn, client, z)
+            results["zooms"][str(z)] = bench_zoom(conn, client, z, tuple(city["bbox"]))
             print(z, json.dumps(results["zooms"][str(z)]))
     write(results)
     print((RESULTS / "tiles.md").read_text())
