@@ -64,8 +64,9 @@ class ServingSettings(BaseSettings):
     rate_limit_burst: int = 120
     max_body_bytes: int = 1_000_000  # larger request bodies get 413
     max_upload_bytes: int = 20_000_000  # the limit for file uploads (/api/v1/imports)
-    # The map page's basemap: osm | tianditu (needs tianditu_key) | amap (GCJ-02) | none.
-    basemap: str = "osm"
+    # The map page's basemap: yizhan (our own vector tiles) | osm | tianditu (needs
+    # tianditu_key) | amap (GCJ-02) | none.
+    basemap: str = "yizhan"
     tianditu_key: str | None = None
     tile_url: str = ""  # base map tiles for the staff page ({z}/{x}/{y}); none when empty
     # HTTPS of ``yizhan serve`` when --certfile/--keyfile are not given (both or neither):

@@ -148,7 +148,13 @@ def _shell(  # noqa: PLR0913 - the shell's parts
         config=_json_for_script(config or {}),
         leaflet_css='<link rel="stylesheet" href="/static/leaflet/leaflet.css">' if leaflet else "",
         page_js=page_js,
-        leaflet_js='<script src="/static/leaflet/leaflet.js"></script>' if leaflet else "",
+        leaflet_js=(
+            '<script src="/static/leaflet/leaflet.js"></script>'
+            '<script src="/static/yizhan/vendor/protomaps-leaflet/protomaps-leaflet.js"></script>'
+            '<script src="/static/yizhan/basemap.js"></script>'
+        )
+        if leaflet
+        else "",
     )
     return hash_urls(page_html)
 

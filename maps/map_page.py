@@ -1,8 +1,12 @@
 """The public map page at ``/``: a mobile-first page that finds the nearest stations.
 
 Everything it loads comes from Yizhan itself: Leaflet from the ``xstatic-leaflet`` package
-and the page's own script and style from ``maps/static``. The basemap is configurable;
-``none`` uses only the city's own districts and main streets, for intranets.
+and the page's own script and style from ``maps/static``. The basemap is configurable: by
+default (``yizhan``) our own vector tiles (``/tiles/{z}/{x}/{y}.mvt``, drawn by the vendored
+protomaps-leaflet in ``maps/static/basemap.js``), with the internet basemaps as optional
+layers; ``osm`` or ``tianditu`` start on theirs and fall back to ours when their tiles fail;
+``amap`` keeps Amap's GCJ-02 tiles alone; ``none`` uses only the city's own districts and
+main streets drawn from GeoJSON.
 """
 
 from __future__ import annotations
@@ -12,11 +16,19 @@ from importlib import resources
 from string import Template
 from typing import Any
 
-from geo import vocab
+from geo import tiles, vocab
 from geo.errors import InvalidInput
 from maps.assets import hash_urls
 
-BASEMAPS = ("osm", "tianditu", "amap", "none")
+BASEMAPS = ("yizhan", "osm", "tianditu", "amap", "none")
+
+#: Where our vector tiles are served (``api/routes/tiles.py``).
+TILES_URL = "/tiles/{z}/{x}/{y}.mvt"
+_OSM_LAYER = {
+    "url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+    "attribution": "© OpenStreetMap contributors",
+    "subdomains": "abc",
+}
 
 _TIANDITU = (
     "https://t{s}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
@@ -25,30 +37,27 @@ _TIANDITU = (
 )
 
 
-def basemap_config(name: str, tianditu_key: str | None = None) -> dict[str, Any]:
-    """Tile layers of a basemap and the coordinate system its tiles are drawn in."""
-    name = (name or "osm").strip().lower()
-    if name not in BASEMAPS:
-        raise InvalidInput(
-            f"未知的底图「{name}」，可选：{'、'.join(BASEMAPS)}",
-            f"unknown basemap '{name}': use one of {', '.join(BASEMAPS)}",
-        )
+def vector_tiles() -> dict[str, Any]:
+    """Our own vector tiles as ``basemap.js`` reads them: URL template, zooms served and
+    the attribution."""
+    return {
+        "url": TILES_URL,
+        "min_zoom": tiles.MIN_ZOOM,
+        "max_zoom": tiles.MAX_ZOOM,
+        "attribution": "© 驿站 Yizhan · 道路 © OpenStreetMap 贡献者 contributors",
+    }
+
+
+def _internet_layers(name: str, tianditu_key: str | None) -> list[dict[str, Any]]:
     if name == "osm":
-        layers = [
-            {
-                "url": "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
-                "attribution": "© OpenStreetMap contributors",
-                "subdomains": "abc",
-            }
-        ]
-        return {"name": name, "crs": "wgs84", "layers": layers}
+        return [dict(_OSM_LAYER)]
     if name == "tianditu":
         if not tianditu_key:
             raise InvalidInput(
                 "天地图底图需要密钥：请设置 YIZHAN_TIANDITU_KEY",
                 "the Tianditu basemap needs a key: set YIZHAN_TIANDITU_KEY",
             )
-        layers = [
+        return [
             {
                 "url": _TIANDITU.replace("{layer}", layer) + tianditu_key,
                 "attribution": "© 天地图 Tianditu",
@@ -56,7 +65,33 @@ def basemap_config(name: str, tianditu_key: str | None = None) -> dict[str, Any]
             }
             for layer in ("vec", "cva")
         ]
-        return {"name": name, "crs": "wgs84", "layers": layers}
+    return []
+
+
+def basemap_config(name: str, tianditu_key: str | None = None) -> dict[str, Any]:
+    """Tile layers of a basemap and the coordinate system its tiles are drawn in:
+    ``layers`` the configured internet basemap's (shown first; none for ``yizhan``),
+    ``vector`` our own tiles (the fallback, and the default), ``optional`` the internet
+    basemaps offered in the layer switch besides (OSM, and Tianditu with a key)."""
+    name = (name or "yizhan").strip().lower()
+    if name not in BASEMAPS:
+        raise InvalidInput(
+            f"未知的底图「{name}」，可选：{'、'.join(BASEMAPS)}",
+            f"unknown basemap '{name}': use one of {', '.join(BASEMAPS)}",
+        )
+    if name in ("yizhan", "osm", "tianditu"):
+        optional = [
+            {"name": other, "layers": _internet_layers(other, tianditu_key)}
+            for other in ("osm", "tianditu")
+            if other != name and (other != "tianditu" or tianditu_key)
+        ]
+        return {
+            "name": name,
+            "crs": "wgs84",
+            "layers": _internet_layers(name, tianditu_key),
+            "vector": vector_tiles(),
+            "optional": optional,
+        }
     if name == "amap":
         layers = [
             {
@@ -66,8 +101,16 @@ def basemap_config(name: str, tianditu_key: str | None = None) -> dict[str, Any]
                 "subdomains": "1234",
             }
         ]
-        return {"name": name, "crs": "gcj02", "layers": layers}
-    return {"name": "none", "crs": "wgs84", "layers": []}
+        return {"name": name, "crs": "gcj02", "layers": layers, "vector": None, "optional": []}
+    return {"name": "none", "crs": "wgs84", "layers": [], "vector": None, "optional": []}
+
+
+def tile_sources(config: dict[str, Any]) -> list[str]:
+    """The URL templates of every internet tile layer a basemap config may show (for the
+    page's CSP; our own tiles are same-origin)."""
+    return [layer["url"] for layer in config["layers"]] + [
+        layer["url"] for choice in config["optional"] for layer in choice["layers"]
+    ]
 
 
 def _json_for_script(value: Any) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 
 from geo.vocab import KINDS, LEVELS, SERVICES
 from maps.assets import hash_urls
+from maps.map_page import vector_tiles
 
 
 def _template(name: str) -> Template:
@@ -67,11 +68,22 @@ def terms(vocabulary: dict[str, Any]) -> list[dict[str, str]]:
 
 def map_config(centre: tuple[float, float], tile_url: str) -> dict[str, Any]:
     """What a staff map page's script needs to draw its map: the starting (lon, lat) in
-    WGS-84 and the tile server, with its attribution."""
+    WGS-84, the tile server (``YIZHAN_TILE_URL``) with its attribution, and the basemap
+    for ``basemap.js``: our own vector tiles, or the tile server first when one is set,
+    falling back to ours when its tiles fail."""
+    attribution = "© OpenStreetMap contributors" if tile_url else ""
+    layers = [{"url": tile_url, "attribution": attribution}] if tile_url else []
     return {
         "centre": list(centre),
         "tile_url": tile_url,
-        "tile_attribution": "© OpenStreetMap contributors" if tile_url else "",
+        "tile_attribution": attribution,
+        "basemap": {
+            "name": "tiles" if tile_url else "yizhan",
+            "crs": "wgs84",
+            "layers": layers,
+            "vector": vector_tiles(),
+            "optional": [],
+        },
     }
 
 

@@ -17,6 +17,7 @@ from api.routes import (
     staff_page,
     stations,
     targets,
+    tiles,
 )
 
 ROUTERS = [
@@ -33,6 +34,7 @@ ROUTERS = [
     imports.router,
     staff_page.router,
     console.router,
+    tiles.router,
     map_page.router,
     docs.router,
     offline.router,

@@ -7,7 +7,7 @@ from fastapi.responses import HTMLResponse
 
 from api.headers import page_csp, tile_source
 from geo.settings import get_settings
-from maps.map_page import basemap_config, render_map_page
+from maps.map_page import basemap_config, render_map_page, tile_sources
 
 router = APIRouter(tags=["pages"])
 
@@ -17,7 +17,7 @@ def map_page() -> HTMLResponse:
     """找最近的驿站 / find the nearest station (mobile first), with the page standard CSP
     that also lets the basemap's tile server send images."""
     s = get_settings()
-    layers = basemap_config(s.serving.basemap, s.serving.tianditu_key)["layers"]
-    csp = page_csp(tile_source(layer["url"]) for layer in layers)
+    config = basemap_config(s.serving.basemap, s.serving.tianditu_key)
+    csp = page_csp(tile_source(url) for url in tile_sources(config))
     page = render_map_page(s.serving.basemap, s.serving.tianditu_key)
     return HTMLResponse(page, headers={"Content-Security-Policy": csp})

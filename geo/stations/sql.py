@@ -950,3 +950,17 @@ def health_counts(conn: psycopg.Connection[Any]) -> dict[str, int]:
              FROM stations"""
     ).fetchone()
     return {k: int(v) for k, v in dict(row or {}).items()}
+
+
+# ----------------------------------------------------------------- basemap tiles
+
+#: The stations layer of a vector tile (:mod:`geo.db.tiles`): the public stations (the
+#: one :data:`PUBLIC` predicate) in the tile ``tile`` (a CTE with ``env``, the EPSG:3857
+#: envelope, and ``env4326``, the same in WGS-84), with their kind alone. Needs
+#: :func:`public_params` and ``extent``/``buffer``.
+TILE_LAYER = f"""
+SELECT kind, ST_AsMVTGeom(ST_Transform(s.geom, 3857), tile.env, %(extent)s, %(buffer)s, true)
+       AS geom
+FROM stations s, tile
+WHERE s.geom && tile.env4326 AND {PUBLIC}
+"""

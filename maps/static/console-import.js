@@ -310,9 +310,7 @@
     if (!map) {
       map = L.map("preview-map", { keyboard: true })
         .setView([config.centre[1], config.centre[0]], 14);
-      if (config.tile_url) {
-        L.tileLayer(config.tile_url, { maxZoom: 19, attribution: config.tile_attribution }).addTo(map);
-      }
+      window.YizhanBasemap.add(map, config.basemap); // our tiles (YIZHAN_TILE_URL's first when set)
       markers = L.featureGroup().addTo(map);
     }
     map.invalidateSize();

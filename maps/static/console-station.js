@@ -143,9 +143,7 @@
     var here = [station.lat, station.lon];
     if (!map) {
       map = L.map("station-map", { keyboard: false }).setView(here, 17);
-      if (config.tile_url) {
-        L.tileLayer(config.tile_url, { maxZoom: 19, attribution: config.tile_attribution }).addTo(map);
-      }
+      window.YizhanBasemap.add(map, config.basemap); // our tiles (YIZHAN_TILE_URL's first when set)
       pin = L.marker(here, { title: station.name, keyboard: false }).addTo(map);
     }
     pin.setLatLng(here);

@@ -180,9 +180,7 @@
     function initMap() {
       if (map) { return; }
       map = L.map("review-map").setView([config.centre[1], config.centre[0]], 16);
-      if (config.tile_url) {
-        L.tileLayer(config.tile_url, { maxZoom: 19, attribution: config.tile_attribution }).addTo(map);
-      }
+      window.YizhanBasemap.add(map, config.basemap); // our tiles (YIZHAN_TILE_URL's first when set)
       layer = L.layerGroup().addTo(map);
     }
 
@@ -416,9 +414,7 @@
     function initMap() {
       if (map) { return; }
       map = L.map("place-map").setView([config.centre[1], config.centre[0]], 16);
-      if (config.tile_url) {
-        L.tileLayer(config.tile_url, { maxZoom: 19, attribution: config.tile_attribution }).addTo(map);
-      }
+      window.YizhanBasemap.add(map, config.basemap); // our tiles (YIZHAN_TILE_URL's first when set)
       pin = L.marker([config.centre[1], config.centre[0]],
                      { draggable: true, keyboard: true, title: "图钉 pin" }).addTo(map);
       pin.on("drag dragend", showPin);

@@ -90,10 +90,7 @@
 
   /* The map. */
   var map = L.map("map", { zoomControl: true, attributionControl: true, maxZoom: 19 }).setView([22.54, 114.05], 13);
-  CONFIG.basemap.layers.forEach(function (layer) {
-    L.tileLayer(layer.url, { attribution: layer.attribution, subdomains: layer.subdomains,
-      maxZoom: 19 }).addTo(map);
-  });
+  window.YizhanBasemap.add(map, CONFIG.basemap); // our vector tiles; internet ones optional
   /* Every public station in view, before locating: kind icons, clustered when zoomed out. */
   var SVGNS = "http://www.w3.org/2000/svg";
   var SHAPES = { // a distinct shape per kind, not only a colour

@@ -67,9 +67,7 @@
   function initMap() {
     if (map) { return; }
     map = L.map("map").setView([config.centre[1], config.centre[0]], 15);
-    if (config.tile_url) {
-      L.tileLayer(config.tile_url, { maxZoom: 19, attribution: config.tile_attribution }).addTo(map);
-    }
+    window.YizhanBasemap.add(map, config.basemap); // our tiles (YIZHAN_TILE_URL's first when set)
     nearbyLayer = L.layerGroup().addTo(map);
     map.on("click", function (e) { placePin(e.latlng.lat, e.latlng.lng); });
   }

@@ -106,3 +106,21 @@ def test_map_page_lists_nearest_stations_and_opens_a_sheet(db, database_url, cli
     assert errors == []
     assert outside == []
     assert dialogs == []
+
+
+def test_our_vector_tiles_are_the_default_basemap_and_internet_ones_optional() -> None:
+    from geo.settings import ServingSettings
+    from maps.map_page import tile_sources
+
+    assert ServingSettings.model_fields["basemap"].default == "yizhan"
+    ours = basemap_config("yizhan")
+    assert ours["layers"] == []
+    assert ours["vector"]["url"] == "/tiles/{z}/{x}/{y}.mvt"
+    assert (ours["vector"]["min_zoom"], ours["vector"]["max_zoom"]) == (10, 18)
+    assert [o["name"] for o in ours["optional"]] == ["osm"]
+    assert [o["name"] for o in basemap_config("yizhan", "KEY")["optional"]] == ["osm", "tianditu"]
+    # OSM first, falling back to ours; Amap's shifted tiles alone, as before.
+    osm = basemap_config("osm")
+    assert osm["vector"] is not None and osm["layers"][0]["url"].startswith("https://tile.")
+    assert basemap_config("amap")["vector"] is None
+    assert tile_sources(ours) == ["https://tile.openstreetmap.org/{z}/{x}/{y}.png"]

@@ -115,11 +115,9 @@ def test_reviewer_signs_in_lands_on_review_and_approves_a_revision(
     names = worker.page.locator("#results li .name").all_text_contents()
     assert any(n.endswith("福华路爱心驿站（新址）") for n in names), names
     assert not any(n.endswith(EVIL) for n in names)  # the draft is not public
-    # The public map's default basemap is OpenStreetMap's tiles (refused here); an
-    # intranet basemap is the public map's own issue. Nothing else leaves the server.
-    tiles = "https://tile.openstreetmap.org/"
-    assert all(u.startswith(tiles) for u in worker.outside), worker.outside
-    assert [e for e in worker.errors if tiles not in e] == []
+    # The public map's default basemap is our own vector tiles: nothing leaves the server.
+    assert worker.outside == []
+    assert worker.errors == []
     decided = httpx.get(f"{base}/api/v1/staff/revisions/{revision['id']}", headers=staff).json()
     assert (decided["state"], decided["comment"]) == ("approved", "核实无误")
     assert w.errors == [] and w.outside == []

@@ -25,6 +25,9 @@ PATH_VALUES = {
     "cid": "stations",
     "fid": "1",
     "name": "chen.admin",
+    "z": "14",
+    "x": "13390",
+    "y": "7139",
 }
 STATIC = [
     "/static/leaflet/leaflet.js",
