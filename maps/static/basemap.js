@@ -25,8 +25,8 @@
     return STREET_STYLE[f.props["class"]] || (f.props.is_main ? ["#ffffff", 2.5] : ["#ffffff", 1.5]);
   }
 
-  function paintRules(P) {
-    return [
+  function paintRules(P, stations) {
+    var rules = [
       { dataLayer: "districts", symbolizer: new P.PolygonSymbolizer({ fill: "#eef1e6", opacity: 1 }) },
       { dataLayer: "districts", filter: function (z, f) { return f.props.is_key === true; },
         symbolizer: new P.PolygonSymbolizer({ fill: "#f7dfc9", opacity: 0.8 }) },
@@ -41,12 +41,16 @@
         color: function (z, f) { return streetStyle(f)[0]; },
         width: function (z, f) { return streetStyle(f)[1] * (z >= 16 ? 2.4 : z >= 14 ? 1.6 : 1); }
       }) },
-      // From zoom 13: at city scale the map page's own markers say where stations are.
-      { dataLayer: "stations", minzoom: 13, symbolizer: new P.CircleSymbolizer({
+    ];
+    // From zoom 13: at city scale a page's own markers say where stations are. A page
+    // that draws every station itself (the public map) asks for none.
+    if (stations !== false) {
+      rules.push({ dataLayer: "stations", minzoom: 13, symbolizer: new P.CircleSymbolizer({
         radius: 3, stroke: "#ffffff", width: 1,
         fill: function (z, f) { return KIND_COLOURS[f.props.kind] || "#555555"; }
-      }) }
-    ];
+      }) });
+    }
+    return rules;
   }
 
   function labelRules(P) {
@@ -61,12 +65,12 @@
   }
 
   /* Our vector tiles as a Leaflet layer. */
-  function vectorLayer(vector) {
+  function vectorLayer(vector, stations) {
     var P = window.protomapsL;
     // protomaps draws a data tile over a 512 px square: display zoom z reads data zoom z-1.
     return P.leafletLayer({
       url: vector.url,
-      paintRules: paintRules(P),
+      paintRules: paintRules(P, stations),
       labelRules: labelRules(P),
       backgroundColor: "#f4f1ea",
       attribution: vector.attribution,
@@ -106,7 +110,8 @@
   /* Add the basemap of `config` to `map`: config.vector (our tiles), config.layers (the
      configured internet basemap, first shown when given), config.optional (internet
      basemaps offered in the switch), config.crs ("gcj02": Amap's shifted tiles alone, as
-     our WGS-84 tiles would not line up with them). Returns {ours, bases}. */
+     our WGS-84 tiles would not line up with them), config.stations (false: no station
+     dots, the page draws its own markers). Returns {ours, bases}. */
   function add(map, config) {
     var layers = config.layers || [];
     var box = map.getContainer();
@@ -115,7 +120,7 @@
       box.setAttribute("data-basemap", config.name || "none");
       return { ours: null, bases: {} };
     }
-    var ours = vectorLayer(config.vector);
+    var ours = vectorLayer(config.vector, config.stations);
     var bases = {};
     bases[OURS_LABEL] = ours;
     var first = ours;

@@ -90,7 +90,9 @@
 
   /* The map. */
   var map = L.map("map", { zoomControl: true, attributionControl: true, maxZoom: 19 }).setView([22.54, 114.05], 13);
-  window.YizhanBasemap.add(map, CONFIG.basemap); // our vector tiles; internet ones optional
+  // Our vector tiles (internet ones optional), without their station dots: this page
+  // draws every station as a marker of its kind.
+  window.YizhanBasemap.add(map, Object.assign({}, CONFIG.basemap, { stations: false }));
   /* Every public station in view, before locating: kind icons, clustered when zoomed out. */
   var SVGNS = "http://www.w3.org/2000/svg";
   var SHAPES = { // a distinct shape per kind, not only a colour
