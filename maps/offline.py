@@ -65,7 +65,10 @@ def shell_urls(map_page: str) -> list[str]:
     urls += page_assets(map_page)
     urls += page_assets(render_offline_page())
     urls += [asset_url(u) for u in ICONS]
-    urls += [asset_url(f"/static/leaflet/images/{name}") for name in LEAFLET_IMAGES]
+    images = [f"/static/leaflet/images/{name}" for name in LEAFLET_IMAGES]
+    # Leaflet's stylesheet asks for its images by their plain names (layers.png for the
+    # layer switch): both names are kept.
+    urls += [asset_url(u) for u in images] + images
     return list(dict.fromkeys(urls))
 
 

@@ -52,7 +52,7 @@ def render_home(summary: dict[str, Any]) -> str:
             f"<td>{escape(f['zh'])}<br><small>{escape(f['en'])}</small></td></tr>"
             for f in health
         )
-    return _template("home.html").substitute(table=table)
+    return hash_urls(_template("home.html").substitute(table=table))
 
 
 def _json_for_script(data: Any) -> str:

@@ -8,6 +8,11 @@
  *   offline page (Chinese first) instead of the browser's error page.
  * - Hashed static files: the cache first (they never change under one URL); plain
  *   names the network first.
+ * - The basemap's tiles (/tiles/…), the public station listings (/api/v1/stations?bbox=…)
+ *   and the OGC collections the map reads (the stations' extent, districts, main streets):
+ *   the network first, each answer kept (at most DATA_MAX, the oldest dropped); offline, the
+ *   kept answer, for a listing not kept the last listing, for a tile not kept an empty tile.
+ *   So a phone that has seen the map once still draws our basemap and the stations offline.
  * - The API (and OGC): the network; every nearest-stations answer is kept (the last one only) for
  *   the map page to show offline with its time; offline, a 503 with a Chinese and English
  *   message, and the page is told so.
@@ -22,6 +27,11 @@ var LAST = "yizhan-last";
 var LAST_URL = "/offline/last-nearest";
 var NEAREST = "/api/v1/stations/nearest";
 var HASHED = /\.[0-9a-f]{10}\.[A-Za-z0-9]+$/;
+var DATA = "yizhan-data";
+var DATA_MAX = 3000;
+var LISTING = "/api/v1/stations";
+var LAST_LISTING_URL = "/offline/last-stations";
+var kept = 0;
 
 self.addEventListener("install", function (event) {
   event.waitUntil(caches.open(SHELL).then(function (cache) {
@@ -94,6 +104,43 @@ function api(event, url) {
   });
 }
 
+// Keep an answer in the data cache; now and then drop the oldest beyond DATA_MAX.
+function keep(key, response) {
+  return caches.open(DATA).then(function (cache) {
+    return cache.put(key, response).then(function () {
+      kept += 1;
+      if (kept % 50) { return undefined; }
+      return cache.keys().then(function (keys) {
+        return Promise.all(keys.slice(0, Math.max(0, keys.length - DATA_MAX)).map(function (k) {
+          return cache.delete(k);
+        }));
+      });
+    });
+  }).catch(function () { return undefined; });  // a full disk loses a copy, not the answer
+}
+
+function data(event, url) {
+  var listing = url.pathname === LISTING;
+  return fetch(event.request).then(function (response) {
+    if (response.ok) {
+      keep(event.request, response.clone());
+      if (listing) { keep(LAST_LISTING_URL, response.clone()); }
+    }
+    return response;
+  }).catch(function () {
+    tellOffline(event.clientId);
+    return caches.open(DATA).then(function (cache) {
+      return cache.match(event.request).then(function (hit) {
+        return hit || (listing ? cache.match(LAST_LISTING_URL) : undefined);
+      });
+    }).then(function (hit) {
+      if (hit) { return hit; }
+      var tile = url.pathname.indexOf("/tiles/") === 0;
+      return tile ? new Response(null, { status: 204 }) : offlineAnswer();
+    });
+  });
+}
+
 function asset(request) {
   if (!HASHED.test(new URL(request.url).pathname)) {  // plain names: the network first
     return fetch(request).catch(function () {
@@ -121,6 +168,9 @@ self.addEventListener("fetch", function (event) {
     event.respondWith(page(request));
   } else if (url.pathname.indexOf("/static/") === 0 || CFG.shell.indexOf(url.pathname) >= 0) {
     event.respondWith(asset(request));
+  } else if (url.pathname.indexOf("/tiles/") === 0 || url.pathname === LISTING ||
+             url.pathname.indexOf("/ogc/collections/") === 0) {
+    event.respondWith(data(event, url));
   } else {
     event.respondWith(api(event, url));
   }

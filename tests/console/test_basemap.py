@@ -123,3 +123,53 @@ def test_console_station_map_draws_our_basemap(browser, live_server, city, revie
     w.page.screenshot(path=str(ARTIFACTS / "basemap-console-station.png"), full_page=True)
     assert w.errors == []
     assert w.outside == []
+
+
+@pytest.mark.browser
+def test_first_load_draws_our_basemap_and_the_stations_and_offline_a_reload_still_does(
+    browser, database_url, city
+) -> None:
+    """#14 "done when": at a phone's size, with nothing reachable but Yizhan, the first load
+    draws our basemap and the stations in view before anyone locates; once the service
+    worker has seen the map, an offline reload draws both again from what it kept."""
+    from tests.light.test_offline import until
+
+    with running_server(database_url) as base:
+        context = browser.new_context(
+            viewport=PHONE, locale="zh-CN", has_touch=True, is_mobile=True
+        )
+        outside: list[str] = []
+        errors: list[str] = []
+        context.on("request", lambda r: None if r.url.startswith(base) else outside.append(r.url))
+        page = context.new_page()
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        try:
+            page.goto(f"{base}/")
+            assert page.get_attribute("#map", "data-basemap") == "yizhan"
+            assert _drawn(page) > 0.01
+            page.locator(".st-icon").nth(1).wait_for()  # both stations, before locating
+            assert errors == [] and outside == []
+
+            # The service worker takes the page; the next visit goes through it.
+            until(page, "() => navigator.serviceWorker.controller !== null")
+            page.reload()
+            assert _drawn(page) > 0.01
+            page.locator(".st-icon").nth(1).wait_for()
+            until(
+                page, "() => caches.open('yizhan-data').then(c => c.keys()).then(k => k.length > 1)"
+            )
+
+            context.set_offline(True)
+            page.reload()
+            assert page.get_attribute("#map", "data-basemap") == "yizhan"
+            assert _drawn(page) > 0.01
+            page.locator(".st-icon").nth(1).wait_for()
+            titles = page.eval_on_selector_all(".st-icon", "els => els.map(e => e.title)")
+            assert any(t.startswith("驿站一") for t in titles), titles
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / "offline-basemap-stations.png"))
+            assert [e for e in errors if "Failed to load resource" not in e] == []
+        finally:
+            context.close()
+    assert outside == []
