@@ -6,8 +6,9 @@ Run with ``python -m bench.bench_first_load`` (``--runs 3``). Writes
 Headless Chromium (the system one, as the browser tests) opens ``/`` at a phone's
 viewport with the network emulated through CDP ``Network.emulateNetworkConditions``:
 400 ms round trip, 50 KB/s down and up. Each mode is a server of its own on 127.0.0.1,
-in the same run, over the same database (a few hundred stations in Futian, basemap
-``none``: no tiles, which the issue's budget excludes anyway):
+in the same run, over the same database (a few hundred stations in Futian and, when
+``../shared/data`` has them, the real Futian streets and districts; basemap ``none``: no
+tiles, which the issue's budget excludes anyway, except in the last mode):
 
 - **before**: ``YIZHAN_COMPRESS=false YIZHAN_HASHED_ASSETS=false`` (no compression, no
   Cache-Control, plain asset URLs, as before #14), service workers blocked;
@@ -15,7 +16,9 @@ in the same run, over the same database (a few hundred stations in Futian, basem
   URLs kept a year), service workers blocked: what the HTTP cache alone does;
 - **after + service worker**: the same with the service worker allowed; its repeat visit
   is answered from its cache (the page's CDP throttling may not reach the worker's own
-  fetches, so its repeat time is a lower bound).
+  fetches, so its repeat time is a lower bound);
+- **after, our basemap**: the defaults with our vector-tile basemap (``YIZHAN_BASEMAP=
+  yizhan``, the default since #14), service workers blocked: the first view's tiles too.
 
 For each: the first visit (a new browser context, empty cache) and a repeat visit (the
 same context, the page opened again), as the navigation's ``loadEventEnd`` (ms) and the
@@ -57,7 +60,11 @@ MODES = {
     "before": ({"YIZHAN_COMPRESS": "false", "YIZHAN_HASHED_ASSETS": "false"}, "block"),
     "after": ({}, "block"),
     "after + service worker": ({}, "allow"),
+    # Our vector-tile basemap (the default since #14) over the real Futian streets: the
+    # tiles of the first view counted too.
+    "after, our basemap": ({"YIZHAN_BASEMAP": "yizhan"}, "block"),
 }
+FUTIAN = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "shenzhen-futian"
 
 
 def prepare(admin: str, stations: int) -> str:
@@ -71,6 +78,13 @@ def prepare(admin: str, stations: int) -> str:
                                               22.51 + (i / 20) * 0.003), 4326)
                FROM generate_series(1, %s) AS i""",
             (stations,),
+        )
+    if FUTIAN.is_dir():  # the real streets and districts, for the basemap mode
+        from geo.importers import import_districts, import_streets
+
+        import_streets(FUTIAN / "streets.geojson", actor="bench", url=url)
+        import_districts(
+            FUTIAN / "districts.geojson", name_field="qh", key=["福田"], actor="bench", url=url
         )
     return url
 
@@ -153,7 +167,7 @@ def main() -> None:
                         "DATABASE_URL": url,
                         "YIZHAN_BASEMAP": "none",
                         "YIZHAN_RATE_LIMIT_PER_MINUTE": "0",
-                        **env,
+                        **env,  # may choose a basemap
                     },
                     "/readyz",
                 )
@@ -187,7 +201,8 @@ def write(result: dict[str, Any]) -> None:
         f"Chromium, 360 × 640, network emulated by CDP: {result['network']['rtt_ms']} ms "
         f"round trip, {result['network']['bytes_per_s'] // 1024} KB/s down and up. Median "
         f"of {result['runs']} runs; load = the navigation's `loadEventEnd`; bytes = what "
-        "Chromium received for the page (headers included, tiles none: basemap `none`). "
+        "Chromium received for the page (headers included; basemap `none`, no tiles, except "
+        "in the last mode: our vector tiles over the real Futian streets). "
         "See `bench/bench_first_load.py` for the modes.",
         "",
         "| mode | first visit: load ms | bytes | requests | repeat visit: load ms | bytes "
