@@ -23,7 +23,7 @@ from api.headers import page_csp, report_csp, tile_source
 from api.routes.staff_page import DEFAULT_CENTRE
 from geo import accounts, clock
 from geo.accounts import User
-from geo.db.network import service_centre
+from geo.db.network import map_centre
 from geo.errors import Unauthenticated
 from geo.settings import get_settings
 from geo.stations import registry
@@ -87,7 +87,7 @@ def _map_base(conn: psycopg.Connection[Any]) -> tuple[str, str, tuple[float, flo
     """A map page's tile URL, its CSP (which lets the tiles in) and the map's centre."""
     tile_url = get_settings().serving.tile_url
     csp = page_csp([tile_source(tile_url)] if tile_url else [])
-    return tile_url, csp, service_centre(conn) or DEFAULT_CENTRE
+    return tile_url, csp, map_centre(conn) or DEFAULT_CENTRE
 
 
 @router.get("", response_class=HTMLResponse)

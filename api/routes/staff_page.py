@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 from api.auth import SESSION_COOKIE
 from api.deps import get_conn
 from api.headers import page_csp, tile_source
-from geo.db.network import service_centre
+from geo.db.network import map_centre
 from geo.settings import get_settings
 from maps.console import console_links
 from maps.pages import render_staff
@@ -25,7 +25,7 @@ DEFAULT_CENTRE = (114.0579, 22.5431)  # Shenzhen civic centre, until districts a
 def staff_page(request: Request, conn: psycopg.Connection[Any] = Depends(get_conn)) -> HTMLResponse:
     """The field staff page, centred on the service area, with a strict CSP; it shows the
     sign-in form at once when the request has no session cookie."""
-    centre = service_centre(conn) or DEFAULT_CENTRE
+    centre = map_centre(conn) or DEFAULT_CENTRE
     tile_url = get_settings().serving.tile_url
     # The page standard (api/headers.py), with the tile server's images when one is set.
     csp = page_csp([tile_source(tile_url)] if tile_url else [])

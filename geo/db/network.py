@@ -199,6 +199,30 @@ def service_centre(conn: psycopg.Connection[Any]) -> tuple[float, float] | None:
     return (float(row["lon"]), float(row["lat"]))
 
 
+def map_centre(conn: psycopg.Connection[Any]) -> tuple[float, float] | None:
+    """Where a staff page's map starts (lon, lat): on the street nearest the middle of the
+    imported streets, where the stations of the service area are placed; with no streets,
+    :func:`service_centre`. A city's districts often reach far beyond the streets imported
+    (Shenzhen's ten districts around a Futian network: their point lies 15 km from any of
+    its streets), so a map started there shows nothing to place a pin by. The middle is
+    the streets' bounding box, read from the index's estimate when the table is analysed
+    (no scan of a megacity's streets per page), else computed."""
+    row = conn.execute(
+        """WITH box AS (
+             SELECT COALESCE(
+               (SELECT ST_SetSRID(ST_EstimatedExtent('public', 'streets', 'geom')::geometry, 4326)
+                WHERE EXISTS (SELECT 1 FROM streets)),
+               (SELECT ST_SetSRID(ST_Extent(geom)::geometry, 4326) FROM streets)) AS b),
+           mid AS (SELECT ST_Centroid(b) AS c FROM box WHERE b IS NOT NULL)
+           SELECT ST_X(p) AS lon, ST_Y(p) AS lat FROM (
+             SELECT ST_ClosestPoint(s.geom, mid.c) AS p FROM streets s, mid
+             ORDER BY s.geom <-> mid.c LIMIT 1) AS q"""
+    ).fetchone()
+    if not row or row["lon"] is None:
+        return service_centre(conn)
+    return (float(row["lon"]), float(row["lat"]))
+
+
 # How far a position is from the districts, from their pieces (migration 0006), as the
 # districts themselves answer (0 when ST_Intersects one, else the least ST_Distance of
 # their geography):
