@@ -460,10 +460,13 @@ def test_planners_read_a_station_and_a_missing_one_is_said(
     page.goto(f"{base}/console/stations/99999")
     page.wait_for_selector("#page-error:not(:empty)")
     assert "99999" in page.text_content("#page-error")
-    assert w.errors == [
-        _refused(base, "404 (Not Found)", "/api/v1/staff/stations/99999"),
-        _refused(base, "404 (Not Found)", "/api/v1/stations/99999/history"),
-    ]
+    page.wait_for_load_state("networkidle")  # both requests answered, in either order
+    assert sorted(w.errors) == sorted(
+        [
+            _refused(base, "404 (Not Found)", "/api/v1/staff/stations/99999"),
+            _refused(base, "404 (Not Found)", "/api/v1/stations/99999/history"),
+        ]
+    )
     assert w.outside == []
 
 
