@@ -41,19 +41,10 @@ import psycopg
 
 from bench.nearest import Server, _admin_url, fresh_database
 from geo import clock
+from tests.helpers.browser import launch
 
 RESULTS = Path(__file__).resolve().parent / "results"
 DB = "yizhan_bench_first_load"
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 RTT_MS = 400
 BYTES_PER_S = 50 * 1024
 MODES = {
@@ -158,7 +149,7 @@ def main() -> None:
         "modes": {},
     }
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        browser = launch(p)
         try:
             for mode, (env, workers) in MODES.items():
                 server = Server(

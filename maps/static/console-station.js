@@ -377,26 +377,7 @@
     send({ type: "edit", body: body, base: station });
   });
 
-  function hideDuplicate() {
-    $("duplicate").hidden = true;
-    $("duplicate-reason").value = "";
-    clear($("duplicate-candidates"));
-  }
-
-  function showDuplicate(data) {
-    $("duplicate").hidden = false;
-    $("duplicate-message").textContent = message(data, "附近已有相似站点 / possible duplicates nearby");
-    var list = $("duplicate-candidates");
-    clear(list);
-    ((data.details && data.details.candidates) || []).forEach(function (c) {
-      list.appendChild(el("li", {}, [
-        el("strong", {}, [c.name]), " ",
-        el("span", { className: "distance" }, [Math.round(c.distance_m) + " 米 m"]), " ",
-        el("span", { className: "hint" }, [c.address || ""])
-      ]));
-    });
-    $("duplicate-reason").focus();
-  }
+  var hideDuplicate = Y.hideDuplicates, showDuplicate = Y.showDuplicates;
 
   $("duplicate-confirm").addEventListener("click", function () {
     var reason = $("duplicate-reason").value.trim();

@@ -472,25 +472,10 @@
 
     function hideDuplicate() {
       pending = null;
-      $("duplicate").hidden = true;
-      $("duplicate-reason").value = "";
-      clear($("duplicate-candidates"));
+      Y.hideDuplicates();
     }
 
-    function showDuplicate(data) {
-      $("duplicate").hidden = false;
-      $("duplicate-message").textContent = message(data, "附近已有相似站点 / possible duplicates nearby");
-      var list = $("duplicate-candidates");
-      clear(list);
-      ((data.details && data.details.candidates) || []).forEach(function (c) {
-        list.appendChild(el("li", {}, [
-          el("strong", {}, [c.name]), " ",
-          el("span", { className: "distance" }, [Math.round(c.distance_m) + " 米 m"]), " ",
-          el("span", { className: "hint" }, [c.address || ""])
-        ]));
-      });
-      $("duplicate-reason").focus();
-    }
+    var showDuplicate = Y.showDuplicates;
 
     function locate(body) {
       if (current === null) { return; }

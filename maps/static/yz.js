@@ -62,6 +62,31 @@
   // The JSON config a page's server put in <script id=ID type=application/json>.
   function pageConfig(id) { return JSON.parse(document.getElementById(id).textContent); }
 
+  // The "possible duplicates nearby" panel of a 409 answer (#duplicate with
+  // #duplicate-message, #duplicate-candidates and #duplicate-reason): its candidates with
+  // their distances, and the reason field focused; hidden and emptied again.
+  function showDuplicates(data) {
+    $("duplicate").hidden = false;
+    $("duplicate-message").textContent = message(data, "附近已有相似站点 / possible duplicates nearby");
+    var list = $("duplicate-candidates");
+    clear(list);
+    ((data.details && data.details.candidates) || []).forEach(function (c) {
+      list.appendChild(el("li", {}, [
+        el("strong", {}, [c.name]), " ",
+        el("span", { className: "distance" }, [Math.round(c.distance_m) + " 米 m"]), " ",
+        el("span", { className: "hint" }, [c.address || ""])
+      ]));
+    });
+    $("duplicate-reason").focus();
+  }
+
+  function hideDuplicates() {
+    $("duplicate").hidden = true;
+    $("duplicate-reason").value = "";
+    clear($("duplicate-candidates"));
+  }
+
   window.Yizhan = { $: $, el: el, clear: clear, api: api, message: message,
-                    cityTime: cityTime, pageConfig: pageConfig };
+                    cityTime: cityTime, pageConfig: pageConfig,
+                    showDuplicates: showDuplicates, hideDuplicates: hideDuplicates };
 }());
