@@ -1,7 +1,7 @@
 """Configuration: environment variables with the ``YIZHAN_`` prefix (or a ``.env`` file).
 
 One typed group per concern (database, serving, clock, lookup, coverage, siting,
-accounts, stations, imports), each read from the same flat variables (``YIZHAN_POOL_MAX``, …) and
+accounts, stations, imports, operations), each read from the same flat variables (``YIZHAN_POOL_MAX``, …) and
 handed to the code that needs it at the edges (the app, the CLI); ``Settings`` holds them
 all and :func:`get_settings` caches it.
 
@@ -250,6 +250,44 @@ class ImportSettings(BaseSettings):
     import_keep_days: int = Field(default=30, ge=1)  # finished jobs are deleted after this
 
 
+class OperationsSettings(BaseSettings):
+    """Operations (issue 15): public problem reports, check-ins, inspections, photos,
+    personal data and the yearly evaluation."""
+
+    model_config = _ENV
+
+    # Public problem reports: at most this many per client per hour and per station per
+    # day (all clients); a report of the same station and category while one is open is
+    # collapsed into it.
+    report_max_per_client_hour: int = Field(default=5, ge=1)
+    report_max_per_station_day: int = Field(default=50, ge=1)
+    # Check-ins: one per device and station in this many hours; at most this many per
+    # client per hour (a device token is easy to drop; the client limit is not).
+    checkin_interval_hours: float = Field(default=4.0, gt=0)
+    checkin_max_per_client_hour: int = Field(default=30, ge=1)
+    # The key of the hashes kept of clients and devices (never their addresses); empty:
+    # one made from the database's system identifier, stable across restarts.
+    client_hash_key: str = ""
+    # Personal data: a reporter's phone is erased this many days after the report.
+    phone_retention_days: int = Field(default=90, ge=1)
+    # Inspections: a position further than this from the station is warned about.
+    inspection_warn_m: float = Field(default=100.0, gt=0)
+    # The station standard (its checklist) as a JSON file; empty: the default items of
+    # geo.vocab.INSPECTION_ITEMS.
+    standard_file: Path | None = None
+    # Photos: bytes accepted before decoding, pixels decoded, the longest side stored,
+    # and JPEG quality of the stored copy.
+    photo_max_bytes: int = Field(default=10_000_000, ge=1)
+    photo_max_pixels: int = Field(default=40_000_000, ge=1)
+    photo_max_side: int = Field(default=1600, ge=64)
+    photo_quality: int = Field(default=80, ge=30, le=95)
+    # A station not verified on the spot for this many days is flagged as stale.
+    stale_days: int = Field(default=180, ge=1)
+    # The yearly evaluation's rules as a JSON file; empty: the defaults of
+    # geo.operations.evaluation.
+    evaluation_rules_file: Path | None = None
+
+
 class Settings(BaseModel):
     """Every group of settings; see the README for each variable."""
 
@@ -264,6 +302,7 @@ class Settings(BaseModel):
     accounts: AccountSettings = Field(default_factory=AccountSettings)
     stations: StationSettings = Field(default_factory=StationSettings)
     imports: ImportSettings = Field(default_factory=ImportSettings)
+    operations: OperationsSettings = Field(default_factory=OperationsSettings)
 
 
 @lru_cache

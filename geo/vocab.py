@@ -93,6 +93,50 @@ REVIEW_STATES: dict[str, Term] = _index(
     Term("rejected", "已驳回", "rejected"),
 )
 
+# Operations (issue 15): what the public may report about a station, what becomes of a
+# report, who checks in, and the default items of the station standard an inspection
+# checks (the standard itself is configurable: OperationsSettings.standard_file).
+PROBLEM_CATEGORIES: dict[str, Term] = _index(
+    Term("closed", "驿站关闭", "closed"),
+    Term("not_open_at_hours", "开放时间未开门", "not open at the published hours"),
+    Term("service_missing", "服务缺失", "a service is missing"),
+    Term("dirty_or_broken", "脏乱或设施损坏", "dirty or broken"),
+    Term("other", "其他", "other"),
+)
+
+PROBLEM_STATES: dict[str, Term] = _index(
+    Term("new", "待处理", "new"),
+    Term("confirmed", "已确认", "confirmed"),
+    Term("dismissed", "不属实", "dismissed"),
+    Term("fixed", "已整改", "fixed"),
+)
+
+PROBLEM_SOURCES: dict[str, Term] = _index(
+    Term("public", "群众反映", "public report"),
+    Term("inspection", "巡查发现", "found on inspection"),
+    Term("staff", "工作人员登记", "entered by staff"),
+)
+
+OCCUPATIONS: dict[str, Term] = _index(
+    Term("delivery_rider", "外卖骑手", "delivery rider"),
+    Term("courier", "快递员", "courier"),
+    Term("sanitation", "环卫工人", "sanitation worker"),
+    Term("driver", "司机", "driver"),
+    Term("other", "其他", "other"),
+)
+
+# The default station standard's checklist. "services" stands for one item per declared
+# service of the station ("service:<code>"), expanded when the form is built.
+INSPECTION_ITEMS: dict[str, Term] = _index(
+    Term("sign_and_name", "标识标牌及名称规范", "sign and name displayed"),
+    Term("listed_on_map", "地图上可查到", "listed on the map"),
+    Term("services", "所列服务齐全且可用", "each declared service present and working"),
+    Term("open_at_hours", "按公布时间开放", "open at the published hours"),
+    Term("clean", "环境整洁", "clean"),
+    Term("supplies_in_date", "物资药品在有效期内", "supplies and medicines in date"),
+    Term("rules_posted", "管理制度上墙", "rules posted"),
+)
+
 # Statuses in which a station serves people (counts for coverage, shows to the public).
 OPERATING_STATUSES: frozenset[str] = frozenset({"open"})
 # Statuses of a station that has closed, for now or for good: with a closing date, it

@@ -30,6 +30,13 @@ DATA_TABLES = (
     "auth_tokens",
     "user_audit",
     "users",
+    "station_problems",
+    "inspection_photos",
+    "station_inspections",
+    "station_checkins",
+    "station_usage",
+    "photos",
+    "operations_audit",
 )
 
 
