@@ -1,9 +1,9 @@
 """Configuration: environment variables with the ``YIZHAN_`` prefix (or a ``.env`` file).
 
 One typed group per concern (database, serving, clock, lookup, coverage, siting,
-accounts, stations, imports, operations), each read from the same flat variables (``YIZHAN_POOL_MAX``, …) and
-handed to the code that needs it at the edges (the app, the CLI); ``Settings`` holds them
-all and :func:`get_settings` caches it.
+accounts, stations, imports, operations), each read from the same flat variables
+(``YIZHAN_POOL_MAX``, …) and handed to the code that needs it at the edges (the app, the
+CLI); ``Settings`` holds them all and :func:`get_settings` caches it.
 
 ``DATABASE_URL`` (no prefix, the common convention) points Yizhan at an existing PostGIS;
 without it Yizhan manages its own local cluster under ``YIZHAN_HOME``.

@@ -75,7 +75,8 @@ def test_last_verified_is_the_latest_inspection(db):
     sid = _station(db)
     for at in ("2026-03-01 10:00+08", "2026-05-02 09:30+08"):
         db.execute(
-            "INSERT INTO station_inspections (station_id, inspected_at, standard, checklist, passed)"
+            "INSERT INTO station_inspections"
+            " (station_id, inspected_at, standard, checklist, passed)"
             " VALUES (%s, %s, 'default', '[]', true)",
             (sid, at),
         )
@@ -90,7 +91,8 @@ def test_last_verified_is_the_latest_inspection(db):
 def test_usage_is_one_row_per_station_and_day(db):
     sid = _station(db)
     db.execute(
-        "INSERT INTO station_usage (station_id, day, visitors) VALUES (%s, '2026-06-01', 12)", (sid,)
+        "INSERT INTO station_usage (station_id, day, visitors) VALUES (%s, '2026-06-01', 12)",
+        (sid,),
     )
     with pytest.raises(psycopg.errors.UniqueViolation):
         db.execute(
