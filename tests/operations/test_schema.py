@@ -104,3 +104,30 @@ def test_usage_is_one_row_per_station_and_day(db):
             "INSERT INTO station_usage (station_id, day, visitors) VALUES (%s, '2026-06-02', -1)",
             (sid,),
         )
+
+
+def test_client_hashes_are_keyed_stable_and_never_the_address(db):
+    from geo.privacy import hash_key, keyed_hash
+    from geo.settings import OperationsSettings
+
+    key = hash_key(db, OperationsSettings())
+    assert key == hash_key(db, OperationsSettings())
+    h = keyed_hash(key, "203.0.113.9")
+    assert h == keyed_hash(key, "203.0.113.9") and "203" not in h and len(h) == 32
+    assert h != keyed_hash(hash_key(db, OperationsSettings(client_hash_key="other")), "203.0.113.9")
+
+
+@pytest.mark.parametrize(
+    ("phone", "masked"),
+    [
+        ("13800138000", "138****8000"),
+        ("+86 138-0013-8000", "861******8000"),
+        ("0755-8888", "******88"),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_phones_are_masked(phone, masked):
+    from geo.privacy import mask_phone
+
+    assert mask_phone(phone) == masked
