@@ -13,6 +13,7 @@ from api.deps import get_conn
 from api.middleware import client_address
 from api.openapi import error
 from api.schemas.problems import DecisionIn, ProblemOut, ReceiptOut, ReportOut
+from geo import vocab
 from geo.accounts import User
 from geo.errors import InvalidFile
 from geo.operations import problems
@@ -24,6 +25,12 @@ Conn = Annotated[psycopg.Connection[Any], Depends(get_conn)]
 Reviewer = Annotated[User, Depends(reviewer_user)]
 Staff = Annotated[User, Depends(staff_user)]
 StationId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+CATEGORIES = vocab.PROBLEM_CATEGORIES
+
+
+def _enum(codes: dict[str, Any]) -> dict[str, Any]:
+    """The codes in the OpenAPI document; geo checks them and says what to send."""
+    return {"enum": list(codes)}
 
 
 def _settings(request: Request) -> Settings:
@@ -52,12 +59,11 @@ def report_problem(  # noqa: PLR0913 - one parameter per form field
     station_id: StationId,
     conn: Conn,
     category: Annotated[
-        str,
-        Form(description="closed | not_open_at_hours | service_missing | dirty_or_broken | other"),
+        str, Form(description="问题类别 / problem category", json_schema_extra=_enum(CATEGORIES))
     ],
     service: Annotated[str | None, Form(max_length=60)] = None,
-    details: Annotated[str | None, Form(max_length=2000)] = None,
-    phone: Annotated[str | None, Form(max_length=60)] = None,
+    details: Annotated[str | None, Form(max_length=problems.MAX_DETAILS)] = None,
+    phone: Annotated[str | None, Form(max_length=30)] = None,
     photo: Annotated[UploadFile | None, File(description="image/*")] = None,
 ) -> ReportOut:
     """Report a problem of a public station (no login). The answer's receipt lets the
@@ -97,10 +103,10 @@ def problem_queue(  # noqa: PLR0913 - one parameter per filter
     request: Request,
     user: Reviewer,
     conn: Conn,
-    state: str | None = Query(None, description="new | confirmed | dismissed | fixed"),
+    state: str | None = Query(None, json_schema_extra=_enum(vocab.PROBLEM_STATES)),
     station: int | None = Query(None, ge=1, le=2**63 - 1),
-    category: str | None = Query(None),
-    source: str | None = Query(None, description="public | inspection | staff"),
+    category: str | None = Query(None, json_schema_extra=_enum(CATEGORIES)),
+    source: str | None = Query(None, json_schema_extra=_enum(vocab.PROBLEM_SOURCES)),
     limit: int = Query(200, ge=1, le=problems.MAX_QUEUE),
 ) -> Any:
     """The problem queue (reviewers, admins), newest report first; phones masked."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.schemas.common import ProblemCategory, ProblemSource, ProblemState
 from geo.operations.problems import MAX_COMMENT
@@ -87,6 +87,8 @@ class ProblemOut(BaseModel):
 
 class DecisionIn(BaseModel):
     """A reviewer's decision on one problem."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     action: Literal["confirm", "dismiss", "fixed"]
     comment: str | None = Field(None, max_length=MAX_COMMENT)
