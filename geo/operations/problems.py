@@ -473,10 +473,9 @@ def decide(  # noqa: PLR0913 - the decision and its options
         if action in ("dismiss", "fixed"):
             changes.update(resolved_by=user.name, resolved_at=now)
         if close_station:
-            _set_station_status(conn, user, row, "temporarily_closed", note)
-            changes["closed_station"] = True
+            changes["closed_station"] = _close_station(conn, user, row, note)
         if reopen_station:
-            _set_station_status(conn, user, row, "open", note)
+            _reopen_station(conn, user, row, note)
         db.decide(conn, problem_id, changes)
     out = db.get(conn, problem_id)
     assert out is not None
@@ -487,13 +486,47 @@ _ACTION_ZH = {"confirm": "确认", "dismiss": "判为不属实", "fixed": "标�
 _ACTION_EN = {"confirm": "confirmed", "dismiss": "dismissed", "fixed": "marked fixed"}
 
 
+def _station_conflict(row: dict[str, Any], status: str, what_zh: str, what_en: str) -> Conflict:
+    term = vocab.STATUSES[status]
+    return Conflict(
+        f"站点当前为「{term.zh}」，不能{what_zh}；请在站点页面处理",
+        f"the station is {term.en}: it cannot be {what_en}; change it on its own page",
+        details={"station_id": row["station_id"], "status": status},
+    )
+
+
+def _close_station(
+    conn: psycopg.Connection[Any], user: User, row: dict[str, Any], note: str | None
+) -> bool:
+    """Set an open station temporarily closed; True when this decision closed it (a
+    station someone already closed stays as it is and is not this problem's to reopen)."""
+    status = edits.get_station(conn, row["station_id"])["status"]
+    if status == "temporarily_closed":
+        return False
+    if status != "open":
+        raise _station_conflict(row, status, "暂停开放", "closed temporarily")
+    _set_station_status(conn, user, row, "temporarily_closed", note)
+    return True
+
+
+def _reopen_station(
+    conn: psycopg.Connection[Any], user: User, row: dict[str, Any], note: str | None
+) -> None:
+    """Open again the station this problem closed, if it is still temporarily closed (a
+    station closed for good since stays closed: 409)."""
+    status = edits.get_station(conn, row["station_id"])["status"]
+    if status == "open":
+        return
+    if status != "temporarily_closed":
+        raise _station_conflict(row, status, "重新开放", "reopened")
+    _set_station_status(conn, user, row, "open", note)
+
+
 def _set_station_status(
     conn: psycopg.Connection[Any], user: User, row: dict[str, Any], status: str, note: str | None
 ) -> None:
     """The station's own status path (audited there), inside the decision's transaction."""
     station = edits.get_station(conn, row["station_id"])
-    if station["status"] == status:
-        return
     reason = f"问题报告 {row['receipt']}" + (f"：{note}" if note else "")
     edits.change_status(conn, user, row["station_id"], station["version"], status, reason=reason)
     set_actor(conn, user.name, note)

@@ -279,3 +279,38 @@ def test_phones_are_erased_after_the_retention_period(client, db, reviewer):
     ).fetchone()
     assert audit["actor"] == problems.RETENTION_ACTOR and audit["after"]["has_phone"] is False
     assert "13800138000" not in str(db.execute("SELECT * FROM operations_audit").fetchall())
+
+
+def test_a_station_closed_for_good_since_is_not_reopened(client, db, reviewer):
+    sid = _station(db)
+    _report(client, sid)
+    pid = client.get("/api/v1/staff/problems", headers=reviewer).json()[0]["id"]
+    url = f"/api/v1/staff/problems/{pid}/decision"
+    body = {"action": "confirm", "close_station": True}
+    assert client.post(url, json=body, headers=reviewer).status_code == 200
+    db.execute(
+        "UPDATE stations SET status = 'closed', closed_on = '2026-01-01', "
+        "status_reason = '撤站' WHERE id = %s",
+        (sid,),
+    )
+    r = client.post(url, json={"action": "fixed", "reopen_station": True}, headers=reviewer)
+    assert r.status_code == 409 and "不能重新开放" in r.json()["message"]
+    assert db.execute("SELECT status FROM stations").fetchone()["status"] == "closed"
+    assert db.execute("SELECT state FROM station_problems").fetchone()["state"] == "confirmed"
+
+
+def test_confirming_closed_of_a_station_already_closed_does_not_claim_it(client, db, reviewer):
+    sid = _station(db)
+    _report(client, sid)
+    pid = client.get("/api/v1/staff/problems", headers=reviewer).json()[0]["id"]
+    db.execute(
+        "UPDATE stations SET status = 'temporarily_closed', status_reason = '装修' WHERE id = %s",
+        (sid,),
+    )
+    r = client.post(
+        f"/api/v1/staff/problems/{pid}/decision",
+        json={"action": "confirm", "close_station": True},
+        headers=reviewer,
+    )
+    assert r.status_code == 200 and r.json()["closed_station"] is False
+    assert r.json()["station_status"] == "temporarily_closed"
