@@ -48,12 +48,14 @@ def lock_station_reports(conn: psycopg.Connection[Any], station_id: int) -> None
 
 def insert_problem(conn: psycopg.Connection[Any], values: dict[str, Any]) -> dict[str, Any]:
     """Insert a problem (``values``: receipt, station_id, category, service, details,
-    photo_id, phone, source, client_hash, at) and return it."""
+    photo_id, phone, source, client_hash, inspection_id, at) and return it."""
     row = conn.execute(
         """INSERT INTO station_problems (receipt, station_id, category, service, details,
-               photo_id, phone, source, client_hash, created_at, last_reported_at)
+               photo_id, phone, source, client_hash, inspection_id, created_at,
+               last_reported_at)
            VALUES (%(receipt)s, %(station_id)s, %(category)s, %(service)s, %(details)s,
-               %(photo_id)s, %(phone)s, %(source)s, %(client_hash)s, %(at)s, %(at)s)
+               %(photo_id)s, %(phone)s, %(source)s, %(client_hash)s, %(inspection_id)s,
+               %(at)s, %(at)s)
            RETURNING *""",
         values,
     ).fetchone()

@@ -104,7 +104,7 @@ def _bad(field: str, zh: str, en: str, value: Any = None) -> InvalidInput:
     return InvalidInput(zh, en, details=details)
 
 
-def category(value: str | None) -> str:
+def check_category(value: str | None) -> str:
     """A problem category code (:data:`geo.vocab.PROBLEM_CATEGORIES`)."""
     code = (value or "").strip()
     if code not in vocab.PROBLEM_CATEGORIES:
@@ -118,7 +118,7 @@ def category(value: str | None) -> str:
     return code
 
 
-def phone(value: str | None) -> str | None:
+def check_phone(value: str | None) -> str | None:
     """An optional phone, checked loosely: digits with + - ( ) and spaces, 5 to 20 digits."""
     text = (value or "").strip()
     if not text:
@@ -134,7 +134,7 @@ def phone(value: str | None) -> str | None:
     return text
 
 
-def details(value: str | None) -> str | None:
+def check_details(value: str | None) -> str | None:
     """Optional words, at most :data:`MAX_DETAILS` characters."""
     text = (value or "").strip()
     if len(text) > MAX_DETAILS:
@@ -237,8 +237,8 @@ def submit_report(
     station the public does not see, InvalidInput for bad fields or a photo that is not an
     image, RateLimited over the limits.
     """
-    code = category(report.category)
-    words, contact = details(report.details), phone(report.phone)
+    code = check_category(report.category)
+    words, contact = check_details(report.details), check_phone(report.phone)
     station = stations_sql.station(conn, report.station_id)
     if station is None:
         raise NotFound(
@@ -270,6 +270,7 @@ def submit_report(
                 "phone": contact,
                 "source": "public",
                 "client_hash": client_hash,
+                "inspection_id": None,
                 "at": now,
             }
             row = db.insert_problem(conn, values)
@@ -277,6 +278,53 @@ def submit_report(
             merged = False
     purge_phones(conn, settings)
     return Receipt(receipt=row["receipt"], state=row["state"], merged=merged)
+
+
+def record_problem(  # noqa: PLR0913 - the problem's fields
+    conn: psycopg.Connection[Any],
+    *,
+    station_id: int,
+    category: str,
+    source: str,
+    inspection_id: int | None = None,
+    details: str | None = None,
+    service: str | None = None,
+    photo_id: int | None = None,
+) -> Receipt:
+    """Record a problem staff found (``source`` ``inspection`` or ``staff``) inside the
+    caller's transaction (the caller names the actor): collapsed into the open problem of
+    the same station and category like a public report, else a new one with an ``I`` or
+    ``S`` receipt. For inspections' failed items (the inspections part of #15)."""
+    if source not in ("inspection", "staff"):
+        raise _bad("source", f"来源「{source}」无效", f"source '{source}' is invalid", source)
+    code = check_category(category)
+    if (service is not None) != (code == "service_missing"):
+        raise _bad(
+            "service",
+            "「服务缺失」须注明服务项目，其他类别不填",
+            "a service is given with category service_missing, and only then",
+        )
+    now = clock.now()
+    db.lock_station_reports(conn, station_id)
+    open_one = db.lock_open(conn, station_id, code)
+    if open_one is not None:
+        row = db.add_report(conn, open_one["id"], now)
+        return Receipt(receipt=row["receipt"], state=row["state"], merged=True)
+    values = {
+        "receipt": new_receipt(source),
+        "station_id": station_id,
+        "category": code,
+        "service": service,
+        "details": check_details(details),
+        "photo_id": photo_id,
+        "phone": None,
+        "source": source,
+        "client_hash": None,
+        "inspection_id": inspection_id,
+        "at": now,
+    }
+    row = db.insert_problem(conn, values)
+    return Receipt(receipt=row["receipt"], state=row["state"], merged=False)
 
 
 def receipt_state(conn: psycopg.Connection[Any], receipt: str) -> dict[str, Any]:

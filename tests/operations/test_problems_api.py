@@ -8,6 +8,7 @@ import pytest
 from PIL import Image
 
 from geo import clock
+from geo.errors import InvalidInput
 from geo.operations import problems
 from geo.settings import OperationsSettings
 
@@ -314,3 +315,25 @@ def test_confirming_closed_of_a_station_already_closed_does_not_claim_it(client,
     )
     assert r.status_code == 200 and r.json()["closed_station"] is False
     assert r.json()["station_status"] == "temporarily_closed"
+
+
+def test_a_problem_staff_found_gets_an_s_receipt_and_collapses_like_a_report(db):
+    from geo.db.connection import set_actor
+
+    sid = _station(db)
+    with db.transaction():
+        set_actor(db, "li.review")
+        first = problems.record_problem(
+            db, station_id=sid, category="service_missing", service="toilet", source="staff"
+        )
+        again = problems.record_problem(
+            db, station_id=sid, category="service_missing", service="toilet", source="staff"
+        )
+    assert first.receipt.startswith("S") and first.merged is False
+    assert again.receipt == first.receipt and again.merged is True
+    row = db.execute("SELECT source, reports, phone FROM station_problems").fetchone()
+    assert (row["source"], row["reports"], row["phone"]) == ("staff", 2, None)
+    with pytest.raises(InvalidInput):
+        problems.record_problem(
+            db, station_id=sid, category="closed", service="toilet", source="staff"
+        )
