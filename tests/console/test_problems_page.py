@@ -101,10 +101,8 @@ def test_report_confirm_close_fix_reopen(database_url, db, reviewer, tmp_path) -
             assert "138****8000" in item.text_content()
             assert "13800138000" not in console.content()
             assert "门口贴了停业通知" in item.text_content()
-            console.wait_for_function(
-                "document.querySelector('.problem-photo') && "
-                "document.querySelector('.problem-photo').naturalWidth === 64"
-            )
+            # The photo loads from the staff photo endpoint (decoded: its real width).
+            sync_api.expect(item.locator(".problem-photo")).to_have_js_property("naturalWidth", 64)
             item.locator("textarea").fill("电话核实：暂停营业")
             item.locator("input[type=checkbox]").check()
             console.screenshot(path=str(ARTIFACTS / "console-problems.png"), full_page=True)
