@@ -17,6 +17,9 @@ from geo.errors import BodyTooLarge
 from geo.settings import get_settings
 
 UPLOAD_PATHS = ("/api/v1/imports",)
+#: Public problem reports carry one photo (``/api/v1/stations/{id}/problems``, issue 15):
+#: the upload limit applies to paths with this prefix and suffix.
+PHOTO_PATHS = ("/api/v1/stations/", "/problems")
 
 
 def _too_large(limit: int) -> JSONResponse:
@@ -36,6 +39,9 @@ class BodyLimit:
         settings = get_settings()
         if path.startswith(UPLOAD_PATHS):
             return settings.serving.max_upload_bytes
+        if path.startswith(PHOTO_PATHS[0]) and path.endswith(PHOTO_PATHS[1]):
+            # a photo's own cap (settings.operations) plus room for the form's fields
+            return max(settings.serving.max_body_bytes, settings.operations.photo_max_bytes + 65536)
         return settings.serving.max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

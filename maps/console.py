@@ -16,7 +16,17 @@ from typing import Any
 
 from geo.accounts import ADMINS, EDITORS, PLANNERS, REVIEWERS, ROLES, STAFF
 from geo.crs import CRS_LABELS
-from geo.vocab import KINDS, LEVELS, REVIEW_STATES, SERVICES, STATUSES, TARGET_METRICS
+from geo.vocab import (
+    KINDS,
+    LEVELS,
+    PROBLEM_CATEGORIES,
+    PROBLEM_SOURCES,
+    PROBLEM_STATES,
+    REVIEW_STATES,
+    SERVICES,
+    STATUSES,
+    TARGET_METRICS,
+)
 from maps.assets import hash_urls
 from maps.pages import _json_for_script, _template, map_config, terms
 
@@ -49,6 +59,7 @@ PAGES: tuple[ConsolePage, ...] = (
     ConsolePage("targets", "/console/targets", "目标", "Targets", PLANNERS),
     ConsolePage("coverage", "/console/coverage", "覆盖率", "Coverage", PLANNERS),
     ConsolePage("station", "/console/stations/{id}", "站点详情", "Station", STAFF, nav=False),
+    ConsolePage("problems", "/console/problems", "问题", "Problems", REVIEWERS),
 )
 PAGE_BY_KEY = {p.key: p for p in PAGES}
 #: The console's home: the pages of the signed-in person's role.
@@ -82,6 +93,10 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
     "coverage": (
         "步行覆盖率、目标进度、数据健康和覆盖率报告。",
         "Walking coverage, progress to the targets, data health and the report.",
+    ),
+    "problems": (
+        "群众反映和巡查发现的问题：确认、不属实、已整改，可暂停和重新开放站点。",
+        "Reported problems: confirm, dismiss, mark fixed; close and reopen the station.",
     ),
 }
 
@@ -395,3 +410,17 @@ def render_import(
         "preview_rows": preview_rows,
     }
     return _page("import", user, config, leaflet=True)
+
+
+def render_problems(user: dict[str, str], timezone: str) -> str:
+    """The Problems page (reviewers, admins): the problem queue with its filters, each
+    problem's photo and masked phone, and the decisions with a comment (#15)."""
+    config = {
+        "categories": terms(PROBLEM_CATEGORIES),
+        "states": terms(PROBLEM_STATES),
+        "sources": terms(PROBLEM_SOURCES),
+        "services": terms(SERVICES),
+        "statuses": terms(STATUSES),
+        "timezone": timezone,
+    }
+    return _page("problems", user, config)

@@ -119,12 +119,19 @@ def _json_for_script(value: Any) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def render_map_page(basemap: str, tianditu_key: str | None = None) -> str:
-    """The map page's HTML with its configuration embedded as JSON."""
+def render_map_page(
+    basemap: str, tianditu_key: str | None = None, phone_retention_days: int = 90
+) -> str:
+    """The map page's HTML with its configuration embedded as JSON (the problem report
+    form's categories and how long a reporter's phone is kept: #15)."""
     config = {
         "basemap": basemap_config(basemap, tianditu_key),
         "kinds": {c: {"zh": t.zh, "en": t.en} for c, t in vocab.KINDS.items()},
         "services": {c: {"zh": t.zh, "en": t.en} for c, t in vocab.SERVICES.items()},
+        "problem_categories": {
+            c: {"zh": t.zh, "en": t.en} for c, t in vocab.PROBLEM_CATEGORIES.items()
+        },
+        "phone_retention_days": phone_retention_days,
     }
     page = resources.files("maps").joinpath("templates", "map.html").read_text("utf-8")
     return hash_urls(Template(page).substitute(config=_json_for_script(config)))

@@ -22,6 +22,7 @@ from api.cli.demo import demo_app
 from api.cli.export import export_app
 from api.cli.imports import import_app
 from api.cli.plan import plan
+from api.cli.problems import problems_app
 from api.cli.serve import serve
 from api.cli.stations import stations_app
 from api.cli.targets import targets_app
@@ -43,6 +44,7 @@ app.add_typer(stations_app, name="stations")
 app.add_typer(coverage_app, name="coverage")
 app.add_typer(report_app, name="report")
 app.add_typer(targets_app, name="targets")
+app.add_typer(problems_app, name="problems")
 app.command("plan")(plan)
 app.command("serve")(serve)
 

@@ -12,6 +12,7 @@ from api.routes import (
     map_page,
     offline,
     ogc,
+    problems,
     review,
     staff,
     staff_page,
@@ -38,4 +39,5 @@ ROUTERS = [
     map_page.router,
     docs.router,
     offline.router,
+    problems.router,
 ]

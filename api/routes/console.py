@@ -241,3 +241,13 @@ def import_page(session: PageUser, conn: Conn) -> Response:
         _who(user), centre, tile_url, get_settings().imports.import_preview_rows
     )
     return _html(body, csp=csp)
+
+
+@router.get("/problems", response_class=HTMLResponse)
+def problems_page(session: PageUser) -> Response:
+    """The Problems page (reviewers, admins): the queue of reported problems (#15)."""
+    user = _gate(session, "problems")
+    if isinstance(user, Response):
+        return user
+    body = console.render_problems(_who(user), timezone=get_settings().clock.timezone)
+    return _html(body, csp=page_csp())

@@ -19,5 +19,7 @@ def map_page() -> HTMLResponse:
     s = get_settings()
     config = basemap_config(s.serving.basemap, s.serving.tianditu_key)
     csp = page_csp(tile_source(url) for url in tile_sources(config))
-    page = render_map_page(s.serving.basemap, s.serving.tianditu_key)
+    page = render_map_page(
+        s.serving.basemap, s.serving.tianditu_key, s.operations.phone_retention_days
+    )
     return HTMLResponse(page, headers={"Content-Security-Policy": csp})

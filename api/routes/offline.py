@@ -26,7 +26,9 @@ def manifest() -> Response:
 def service_worker() -> Response:
     """The service worker; ``no-cache`` so that a browser checks for a new version."""
     s = get_settings()
-    page = render_map_page(s.serving.basemap, s.serving.tianditu_key)
+    page = render_map_page(
+        s.serving.basemap, s.serving.tianditu_key, s.operations.phone_retention_days
+    )
     return Response(
         render_service_worker(page),
         media_type="text/javascript",

@@ -22,8 +22,10 @@ from api.schemas.common import (
     SERVICES_SCHEMA,
     bounds,
 )
-from api.schemas.stations import NearestAnswer, PublicStation, Route
+from api.schemas.problems import StationSheet
+from api.schemas.stations import NearestAnswer, Route
 from geo.crs import parse_crs
+from geo.operations import problems
 from geo.settings import Settings, get_settings
 from geo.stations import lookup
 from geo.stations import public as pq
@@ -89,15 +91,17 @@ async def nearest(  # noqa: PLR0913
     return Response(await run_in_threadpool(answer), media_type="application/json")
 
 
-@router.get("/{station_id}", response_model=PublicStation)
+@router.get("/{station_id}", response_model=StationSheet)
 def one(
     station_id: int = Path(ge=1, le=2**63 - 1),
     crs: str = Query("wgs84", json_schema_extra=CRS_SCHEMA),
     conn: psycopg.Connection[Any] = Depends(get_conn),
-) -> PublicStation:
-    """One public station (open and approved)."""
+) -> StationSheet:
+    """One public station (open and approved), with when staff last verified it and the
+    categories of its confirmed open problems (#15)."""
     tz = get_settings().clock.timezone
-    return lookup.station(conn, station_id, crs=parse_crs(crs), when=pq.moment(None, tz), tz=tz)
+    found = lookup.station(conn, station_id, crs=parse_crs(crs), when=pq.moment(None, tz), tz=tz)
+    return StationSheet(**found.model_dump(), **problems.station_notices(conn, station_id))
 
 
 @router.get("")

@@ -29,6 +29,9 @@ Status = literal(vocab.STATUSES)
 ReviewState = literal(vocab.REVIEW_STATES)
 Mode = literal(MODES)
 Role = literal(ROLES)
+ProblemCategory = literal(vocab.PROBLEM_CATEGORIES)
+ProblemState = literal(vocab.PROBLEM_STATES)
+ProblemSource = literal(vocab.PROBLEM_SOURCES)
 CRS = CRSName
 # The names of geo.siting.models.LSCP and MCLP. Importing that module here would load the
 # solver (more than a second) when the app starts; tests/api/test_schemas.py checks that

@@ -19,7 +19,14 @@
       lineOnly: "直线距离：步行网络不连通", navApple: "苹果地图", mapLabel: "地图",
       kindLabel: "类型", servicesLabel: "服务", legend: "图例",
       cluster: "{n} 个站点，放大查看", routeWalk: "地图上的蓝线是步行路线",
-      routeStraight: "地图上的虚线是直线方向：步行网络不连通", routeNone: "无法获取步行路线"
+      routeStraight: "地图上的虚线是直线方向：步行网络不连通", routeNone: "无法获取步行路线",
+      verified: "最近核实：{d}", neverVerified: "尚未核实", notice: "注意：{what}（{d} 起）",
+      reportOpen: "报告问题", reportTitle: "报告问题", reportCategory: "问题类别（必选）",
+      reportService: "缺失的服务", reportDetails: "补充说明（可不填，500 字以内）",
+      reportPhoto: "照片（可不填）", reportPhone: "手机号（可不填）", reportSend: "提交",
+      reportCancel: "取消", reportSending: "正在提交…",
+      reportPrivacy: "手机号只用于工作人员联系您核实情况：工作人员只看到打码后的号码，{days} 天后自动删除。不收集其他个人信息。",
+      reportPick: "请选择问题类别", reportNetwork: "网络错误，请稍后再试"
     },
     en: {
       title: "Yizhan · nearest station", locate: "Locate me", hint: "or tap the map where you are",
@@ -36,7 +43,15 @@
       mapLabel: "Map", kindLabel: "Kind", servicesLabel: "Services", legend: "Legend",
       cluster: "{n} stations: zoom in", routeWalk: "The blue line on the map is the walking route",
       routeStraight: "The dashed line on the map is the straight direction: the walk network does not connect",
-      routeNone: "The walking route is not available"
+      routeNone: "The walking route is not available",
+      verified: "Last verified: {d}", neverVerified: "Not verified yet",
+      notice: "Notice: {what} (since {d})", reportOpen: "Report a problem",
+      reportTitle: "Report a problem", reportCategory: "What is wrong (required)",
+      reportService: "Which service is missing", reportDetails: "Details (optional, up to 500 characters)",
+      reportPhoto: "Photo (optional)", reportPhone: "Mobile number (optional)", reportSend: "Send",
+      reportCancel: "Cancel", reportSending: "Sending…",
+      reportPrivacy: "Your number is only for staff to call you back: staff see it masked, and it is erased after {days} days. Nothing else about you is kept.",
+      reportPick: "Choose what is wrong", reportNetwork: "Network error: try again later"
     }
   };
   var FILTER_SERVICES = ["drinking_water", "toilet", "hot_water", "phone_charging",
@@ -307,6 +322,7 @@
     if (Object.keys(known).length) { drawStations(); }
     if (state.answer) { render(state.answer); }
     if (state.sheet) { fillSheet(state.sheet); }
+    if (!$("report-form").hidden) { buildReport(); }
   }
 
   function setStatus(text) { $("status").textContent = text || ""; }
@@ -425,20 +441,24 @@
     safeHref($("nav-apple"), s.navigation.apple);
     $("nav-geo").hidden = IOS;
     $("nav-apple").hidden = !IOS;
+    fillOperations(s);
   }
 
   /* The station sheet: focus moves in when it opens and back when it closes; Esc closes. */
   function focusable() {
-    return Array.prototype.filter.call($("sheet").querySelectorAll("a[href], button"),
+    return Array.prototype.filter.call($("sheet").querySelectorAll("a[href], button, input, select, textarea"),
       function (e) { return !e.hidden && e.offsetParent !== null; });
   }
   function openSheet(s, opener) {
     state.sheet = s;
     if (opener && !$("sheet").contains(opener)) { state.opener = opener; }
+    closeReport(false);
+    $("report-result").textContent = "";
     fillSheet(s);
     $("sheet").hidden = false;
     $("sheet-name").focus();
     drawRoute(s);
+    loadOperations(s);
   }
   function closeSheet() {
     if ($("sheet").hidden) { return; }
@@ -469,7 +489,148 @@
       }).catch(function () { $("sheet-route").textContent = t("routeNone"); });
   }
 
+  /* Operations (#15): when staff last verified the station, the notices of confirmed
+   * problems (categories only), and the public problem report form. */
+  function fillOperations(s) {
+    if (s.last_verified_on === undefined) {
+      $("sheet-verified").textContent = "";
+    } else {
+      $("sheet-verified").textContent = s.last_verified_on ? t("verified", { d: s.last_verified_on })
+        : t("neverVerified");
+    }
+    var box = $("sheet-notices");
+    box.textContent = "";
+    (s.notices || []).forEach(function (n) {
+      box.appendChild(el("p", "notice", t("notice", { what: lang === "en" ? n.label_en : n.label,
+        d: n.since || "" })));
+    });
+  }
+  // The list answers and pins lack these fields: ask for the one station's answer.
+  function loadOperations(s) {
+    return getJSON("/api/v1/stations/" + encodeURIComponent(s.id) + "?crs=" + MAP_CRS)
+      .then(function (one) {
+        if (!state.sheet || state.sheet.id !== s.id) { return; }
+        s.last_verified_on = one.last_verified_on;
+        s.notices = one.notices;
+        s.services = one.services;
+        fillOperations(s);
+      }).catch(function () {});
+  }
+  function buildReport() {
+    var box = $("report-categories");
+    var picked = box.querySelector("input:checked");
+    var keep = picked ? picked.value : null;
+    box.textContent = "";
+    Object.keys(CONFIG.problem_categories).forEach(function (code) {
+      var input = el("input");
+      input.type = "radio";
+      input.name = "category";
+      input.value = code;
+      input.id = "report-cat-" + code;
+      input.checked = code === keep;
+      input.addEventListener("change", showService);
+      var l = el("label", "check");
+      l.setAttribute("for", input.id);
+      l.appendChild(input);
+      l.appendChild(document.createTextNode(" " + label(CONFIG.problem_categories, code)));
+      box.appendChild(l);
+    });
+    $("report-privacy").textContent = t("reportPrivacy", { days: CONFIG.phone_retention_days });
+    showService();
+  }
+  function pickedCategory() {
+    var picked = $("report-categories").querySelector("input:checked");
+    return picked ? picked.value : "";
+  }
+  function showService() {
+    var select = $("report-service");
+    var keep = select.value;
+    select.textContent = "";
+    ((state.sheet && state.sheet.services) || []).forEach(function (code) {
+      var o = el("option", null, label(CONFIG.services, code));
+      o.value = code;
+      select.appendChild(o);
+    });
+    if (keep) { select.value = keep; }
+    $("report-service-row").hidden = pickedCategory() !== "service_missing";
+    if (pickedCategory()) { $("report-error").textContent = ""; }
+  }
+  function openReport() {
+    if (!state.sheet) { return; }
+    $("report-form").reset();
+    $("report-error").textContent = "";
+    $("report-result").textContent = "";
+    buildReport();
+    $("report-form").hidden = false;
+    $("report-open").setAttribute("aria-expanded", "true");
+    var first = $("report-categories").querySelector("input");
+    if (first) { first.focus(); }
+  }
+  function closeReport(focusBack) {
+    $("report-form").hidden = true;
+    $("report-open").setAttribute("aria-expanded", "false");
+    if (focusBack) { $("report-open").focus(); }
+  }
+  function sendReport(e) {
+    e.preventDefault();
+    var s = state.sheet;
+    var code = pickedCategory();
+    $("report-error").textContent = "";
+    if (!code) {
+      $("report-error").textContent = t("reportPick");
+      $("report-categories").querySelector("input").focus();
+      return;
+    }
+    var body = new FormData();
+    body.append("category", code);
+    if (code === "service_missing") { body.append("service", $("report-service").value); }
+    if ($("report-details").value.trim()) { body.append("details", $("report-details").value.trim()); }
+    if ($("report-phone").value.trim()) { body.append("phone", $("report-phone").value.trim()); }
+    var file = $("report-photo").files[0];
+    if (file) { body.append("photo", file, file.name || "photo.jpg"); }
+    $("report-submit").disabled = true;
+    $("report-result").textContent = t("reportSending");
+    fetch("/api/v1/stations/" + encodeURIComponent(s.id) + "/problems", {
+      method: "POST", body: body, headers: { Accept: "application/json" }
+    }).then(function (r) {
+      return r.json().then(function (data) {
+        $("report-submit").disabled = false;
+        var text = lang === "en" ? data.message_en : data.message;
+        if (r.status !== 201) {
+          $("report-result").textContent = "";
+          $("report-error").textContent = text || t("reportNetwork");
+          return;
+        }
+        closeReport(false);
+        $("report-result").textContent = text;
+        $("report-open").focus();
+      });
+    }).catch(function () {
+      $("report-submit").disabled = false;
+      $("report-result").textContent = "";
+      $("report-error").textContent = t("reportNetwork");
+    });
+  }
+
+  /* Deep links: /?station=ID opens that station's sheet; &report=1 its report form (the
+   * station's QR page links there, #15). */
+  function openFromLink() {
+    var q = new URLSearchParams(window.location.search);
+    var id = q.get("station");
+    if (!id || !/^[0-9]{1,18}$/.test(id)) { return; }
+    getJSON("/api/v1/stations/" + id + "?crs=" + MAP_CRS).then(function (s) {
+      map.setView([s.lat, s.lon], Math.max(map.getZoom(), 16));
+      openSheet(s, null);
+      if (q.get("report") === "1") { openReport(); }
+    }).catch(function (err) { setStatus(err.message); });
+  }
+
   /* Wiring. */
+  $("report-open").addEventListener("click", function () {
+    if ($("report-form").hidden) { openReport(); } else { closeReport(true); }
+  });
+  $("report-cancel").addEventListener("click", function () { closeReport(true); });
+  $("report-form").addEventListener("submit", sendReport);
   $("lang").addEventListener("click", function () {
     lang = lang === "zh" ? "en" : "zh";
     localStorage.setItem("yizhan.lang", lang);
@@ -507,4 +668,5 @@
   applyLanguage();
   loadContext();
   loadStations();
+  openFromLink();
 })();

@@ -30,6 +30,7 @@ DATA_TABLES = (
     "auth_tokens",
     "user_audit",
     "users",
+    "problem_reports",
     "station_problems",
     "inspection_photos",
     "station_inspections",

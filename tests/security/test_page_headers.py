@@ -28,6 +28,9 @@ PATH_VALUES = {
     "z": "14",
     "x": "13390",
     "y": "7139",
+    "receipt": "P2345678923",
+    "problem_id": "1",
+    "photo_id": "1",
 }
 STATIC = [
     "/static/leaflet/leaflet.js",
