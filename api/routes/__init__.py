@@ -6,6 +6,7 @@ from api.routes import (
     console,
     coverage,
     docs,
+    evaluation,
     health,
     home,
     imports,
@@ -38,4 +39,5 @@ ROUTERS = [
     map_page.router,
     docs.router,
     offline.router,
+    evaluation.router,
 ]
