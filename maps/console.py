@@ -49,6 +49,9 @@ PAGES: tuple[ConsolePage, ...] = (
     ConsolePage("targets", "/console/targets", "目标", "Targets", PLANNERS),
     ConsolePage("coverage", "/console/coverage", "覆盖率", "Coverage", PLANNERS),
     ConsolePage("station", "/console/stations/{id}", "站点详情", "Station", STAFF, nav=False),
+    ConsolePage(
+        "evaluation", "/console/evaluation", "年度评估", "Evaluation", PLANNERS | REVIEWERS
+    ),
 )
 PAGE_BY_KEY = {p.key: p for p in PAGES}
 #: The console's home: the pages of the signed-in person's role.
@@ -82,6 +85,10 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
     "coverage": (
         "步行覆盖率、目标进度、数据健康和覆盖率报告。",
         "Walking coverage, progress to the targets, data health and the report.",
+    ),
+    "evaluation": (
+        "年度评估：每个站点的得分、星级、原因和降级标记，可下载 XLSX。",
+        "The yearly evaluation: each station's score, stars, reasons and flags; XLSX.",
     ),
 }
 
@@ -395,3 +402,17 @@ def render_import(
         "preview_rows": preview_rows,
     }
     return _page("import", user, config, leaflet=True)
+
+
+def render_evaluation(user: dict[str, str], year: int) -> str:
+    """The yearly evaluation page (planners, reviewers, admins): ``GET /api/v1/evaluation``
+    for a year and an as-of date, as a filterable table whose rows open to their reasons;
+    ``year`` (the city's current one) is the default."""
+    from geo.operations.evaluation import FLAGS
+
+    config = {
+        "kinds": terms(KINDS),
+        "flags": [{"code": c, "zh": zh, "en": en} for c, (zh, en) in FLAGS.items()],
+        "year": year,
+    }
+    return _page("evaluation", user, config)

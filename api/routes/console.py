@@ -241,3 +241,12 @@ def import_page(session: PageUser, conn: Conn) -> Response:
         _who(user), centre, tile_url, get_settings().imports.import_preview_rows
     )
     return _html(body, csp=csp)
+
+
+@router.get("/evaluation", response_class=HTMLResponse)
+def evaluation(session: PageUser) -> Response:
+    """The yearly evaluation page (planners, reviewers, admins)."""
+    user = _gate(session, "evaluation")
+    if isinstance(user, Response):
+        return user
+    return _html(console.render_evaluation(_who(user), clock.today().year), csp=page_csp())
