@@ -434,6 +434,18 @@ def evaluate(
     ops = settings or get_settings().operations
     rules = rules or load_rules(ops.evaluation_rules_file)
     start, day = period(year, as_of)
+    return _evaluate(conn, start, day, kind, rules, ops)
+
+
+def _evaluate(  # noqa: PLR0913 - the question and its rules
+    conn: psycopg.Connection[Any],
+    start: dt.date,
+    day: dt.date,
+    kind: str | None,
+    rules: Rules,
+    ops: OperationsSettings,
+) -> dict[str, Any]:
+    """The evaluation of the period ``[start, day]`` (checked by the caller)."""
     tz = get_settings().clock.timezone
     inspections = _by_station(db.inspections(conn, start, day, tz))
     problems = _by_station(db.problems(conn, start, day, tz))
@@ -473,7 +485,7 @@ def evaluate(
             }
         )
     return {
-        "year": year,
+        "year": start.year,
         "as_of": day,
         "period_start": start,
         "kind": kind,
@@ -500,8 +512,10 @@ def operations_section(
     check-ins and paper counts per station and per occupation, the stars and the
     downgrade flags, for the period from the year's first day to ``as_of``."""
     tz = get_settings().clock.timezone
-    ev = evaluate(conn, as_of.year, as_of, kind)
-    start = ev["period_start"]
+    ops = get_settings().operations
+    start = dt.date(as_of.year, 1, 1)
+    # Not evaluate(): a report may be made for any date it names, today's or not.
+    ev = _evaluate(conn, start, as_of, kind, load_rules(ops.evaluation_rules_file), ops)
     verified = db.last_verified(conn, as_of, tz)
     on_day = [r for r in ev["stations"] if r["operating_on_as_of"]]
     recent = [
@@ -574,9 +588,13 @@ def _visits_tables(
                 "checkins": c,
                 "paper": p,
                 "total": c + p,
+                "operating_days": ids[i]["operating_days"],
+                "per_day": (c + p) / ids[i]["operating_days"] if ids[i]["operating_days"] else None,
             }
             for i, (c, p) in per.items()
         ],
+        "checkins_total": sum(c for c, _ in per.values()),
+        "checkins_per_station": sum(c for c, _ in per.values()) / len(per) if per else None,
         "visits_per_occupation": [
             {
                 "occupation": code,
