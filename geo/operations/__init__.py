@@ -1,4 +1,4 @@
-"""Operations (issue 15): is a station really open and serving?
+"""Operations (issue 15): whether a station is really open and serving.
 
 Problems reported by the public or found by staff (``problems``), inspections against the
 station standard (``inspections``), check-ins and visitor counts (``usage``), QR posters
