@@ -125,3 +125,11 @@ def test_planner_evaluates_a_year_reads_reasons_filters_and_downloads(browser, s
     # The 422 of the refused date is an answer the page shows, not a failure of the page.
     assert [e for e in w.errors if "422 (Unprocessable" not in e] == []
     assert w.outside == []
+
+
+def test_the_evaluation_script_never_assigns_html() -> None:
+    from maps.console import STATIC
+
+    js = (STATIC / "console-evaluation.js").read_text("utf-8")
+    for sink in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write"):
+        assert sink not in js, sink
