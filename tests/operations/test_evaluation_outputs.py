@@ -105,3 +105,17 @@ def test_api_answer_xlsx_and_bad_input(client, year, planner):
         assert "is not in 2025" in r.json()["message_en"]
         assert client.get("/api/v1/evaluation?year=abc", headers=planner).status_code == 422
         assert client.get("/api/v1/evaluation", headers=planner).status_code == 422
+
+
+def test_cli_reads_the_rules_file_and_names_a_bad_key(year, database_url, tmp_path):
+    rules = tmp_path / "rules.json"
+    rules.write_text('{"downgrade": {"max_stars": 1}}', encoding="utf-8")
+    env = {**NOW, "YIZHAN_EVALUATION_RULES_FILE": str(rules)}
+    r = yizhan("evaluate", "--year", "2025", "--format", "json", url=database_url, env=env)
+    assert r.returncode == 0, r.stderr
+    stars = {s["name"]: s["stars"] for s in json.loads(r.stdout)["stations"]}
+    assert stars["乙驿站"] == 1
+    rules.write_text('{"weights": {"usage": "lots"}}', encoding="utf-8")
+    r = yizhan("evaluate", "--year", "2025", url=database_url, env=env)
+    assert r.returncode == 2
+    assert "「weights.usage」无效" in r.stderr and "invalid 'weights.usage'" in r.stderr
