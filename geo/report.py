@@ -19,6 +19,7 @@ from geo.coverage import figures, service, trend
 from geo.coverage.city import load_city
 from geo.db import coverage as coverage_db
 from geo.health import data_health
+from geo.operations.evaluation import operations_section
 from geo.settings import LookupSettings
 from geo.siting import plan as siting_plan
 from geo.siting.present import with_crs
@@ -116,6 +117,9 @@ def report_data(
         "map": {**layers, "key_districts": key, "stations": stations, "sites": plan["sites"]},
         "street_gap_where": [_where(f["geometry"]) for f in layers["street_gap"]],
         "data_health": data_health(conn, lookup or LookupSettings(), today=as_of),
+        # Issue 15: is it really open? Inspections, problems, check-ins and stars as of
+        # the report's date (geo.operations.evaluation).
+        "operations": operations_section(conn, as_of, kind),
     }
 
 

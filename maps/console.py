@@ -60,6 +60,9 @@ PAGES: tuple[ConsolePage, ...] = (
     ConsolePage("coverage", "/console/coverage", "覆盖率", "Coverage", PLANNERS),
     ConsolePage("station", "/console/stations/{id}", "站点详情", "Station", STAFF, nav=False),
     ConsolePage("problems", "/console/problems", "问题", "Problems", REVIEWERS),
+    ConsolePage(
+        "evaluation", "/console/evaluation", "年度评估", "Evaluation", PLANNERS | REVIEWERS
+    ),
 )
 PAGE_BY_KEY = {p.key: p for p in PAGES}
 #: The console's home: the pages of the signed-in person's role.
@@ -97,6 +100,10 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
     "problems": (
         "群众反映和巡查发现的问题：确认、不属实、已整改，可暂停和重新开放站点。",
         "Reported problems: confirm, dismiss, mark fixed; close and reopen the station.",
+    ),
+    "evaluation": (
+        "年度评估：每个站点的得分、星级、原因和降级标记，可下载 XLSX。",
+        "The yearly evaluation: each station's score, stars, reasons and flags; XLSX.",
     ),
 }
 
@@ -424,3 +431,17 @@ def render_problems(user: dict[str, str], timezone: str) -> str:
         "timezone": timezone,
     }
     return _page("problems", user, config)
+
+
+def render_evaluation(user: dict[str, str], year: int) -> str:
+    """The yearly evaluation page (planners, reviewers, admins): ``GET /api/v1/evaluation``
+    for a year and an as-of date, as a filterable table whose rows open to their reasons;
+    ``year`` (the city's current one) is the default."""
+    from geo.operations.evaluation import FLAGS
+
+    config = {
+        "kinds": terms(KINDS),
+        "flags": [{"code": c, "zh": zh, "en": en} for c, (zh, en) in FLAGS.items()],
+        "year": year,
+    }
+    return _page("evaluation", user, config)

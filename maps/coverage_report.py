@@ -337,7 +337,118 @@ def tables(report: dict[str, Any]) -> dict[str, Table]:
             ],
             ["text", "km", "km", "km", "km", "pct"],
         ),
+        **operations_tables(report),
     }
+
+
+# -- the operations section (issue 15) ---------------------------------------------------
+
+#: The operations section's tables, in the order the HTML shows them.
+OPERATIONS_TABLES = (
+    "运营概况",
+    "未解决问题",
+    "站点使用人次",
+    "职业使用人次",
+    "星级分布",
+    "降级标记",
+)
+
+
+def operations_tables(report: dict[str, Any]) -> dict[str, Table]:
+    """The operations section's tables (none for a report made without it)."""
+    ops = report.get("operations")
+    if not ops:
+        return {}
+    return {
+        "运营概况": (
+            ["项目", "item", "数值"],
+            [
+                ["截至日期", "as of", Cell(_date(str(ops["as_of"])), "date")],
+                ["统计起始日", "period from", Cell(_date(str(ops["period_start"])), "date")],
+                ["当日运营站点", "stations operating", Cell(ops["operating"], "int")],
+                [
+                    f"近 {ops['verified_days']} 天现场核实的站点",
+                    f"verified on the spot in the last {ops['verified_days']} days",
+                    Cell(ops["verified"], "int"),
+                ],
+                ["核实比例", "share verified", Cell(ops["verified_share"], "pct")],
+                [
+                    "未解决问题（含待处理）",
+                    "open problems (new or confirmed)",
+                    Cell(ops["open_problems_total"], "int"),
+                ],
+                ["期间签到", "check-ins in the period", Cell(ops["checkins_total"], "int")],
+                [
+                    "每站平均签到",
+                    "check-ins per station",
+                    Cell(ops["checkins_per_station"], "num1"),
+                ],
+                ["期间已整改问题", "problems fixed in the period", Cell(ops["resolved"], "int")],
+                [
+                    "整改用时中位数（天）",
+                    "median days to resolve",
+                    Cell(ops["median_days_to_resolve"], "num1"),
+                ],
+            ],
+            ["text", "text", "text"],
+        ),
+        "未解决问题": (
+            ["类别", "category", "个数"],
+            [[p["zh"], p["en"], p["count"]] for p in ops["open_problems"]],
+            ["text", "text", "int"],
+        ),
+        "站点使用人次": (
+            ["编号", "站点", "区域", "签到", "纸质登记", "合计", "每运营日人次"],
+            [
+                [
+                    v["id"],
+                    v["name"],
+                    v["district"],
+                    v["checkins"],
+                    v["paper"],
+                    v["total"],
+                    v.get("per_day"),
+                ]
+                for v in ops["visits_per_station"]
+            ],
+            ["int", "text", "text", "int", "int", "int", "num1"],
+        ),
+        "职业使用人次": (
+            ["职业", "occupation", "签到", "纸质登记"],
+            [[o["zh"], o["en"], o["checkins"], o["paper"]] for o in ops["visits_per_occupation"]],
+            ["text", "text", "int", "int"],
+        ),
+        "星级分布": (
+            ["星级", "站点数"],
+            [[f"{'★' * s['stars']} {s['stars']}", s["count"]] for s in ops["stars"]],
+            ["text", "int"],
+        ),
+        "降级标记": (
+            ["编号", "站点", "区域", "星级", "原因", "reason"],
+            [
+                [d["id"], d["name"], d["district"], d["stars"], d["zh"], d["en"]]
+                for d in ops["downgrades"]
+            ],
+            ["int", "text", "text", "int", "text", "text"],
+        ),
+    }
+
+
+def _operations_html(report: dict[str, Any]) -> str:
+    """The operations section (运营情况 / Operations) of the HTML report."""
+    tabs = operations_tables(report)
+    if not tabs:
+        return ""
+    ops = report["operations"]
+    head = (
+        '<h2 id="operations">运营情况 <small lang="en">Operations</small></h2>'
+        f"<p>截至 {escape(str(ops['as_of']))}，统计自 {escape(str(ops['period_start']))}"
+        f'（巡查、问题、签到与星级，见 yizhan evaluate）。 <span lang="en">As of '
+        f"{escape(str(ops['as_of']))}, counted from {escape(str(ops['period_start']))}.</span></p>"
+    )
+    return head + "".join(
+        f"<h3>{escape(name)}</h3>" + _table(*tabs[name]) for name in OPERATIONS_TABLES
+    )
 
 
 def _plan_note(plan: dict[str, Any]) -> str:
@@ -530,6 +641,7 @@ def render_html(report: dict[str, Any]) -> str:
             "街道",
         )
     )
+    sections += _operations_html(report)
     data = _script_json(report["map"])
     page = _template().substitute(
         title=escape(report["title"]),

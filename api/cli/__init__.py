@@ -19,6 +19,7 @@ from api.cli.common import err_console
 from api.cli.coverage import coverage_app, report_app
 from api.cli.db import db_app
 from api.cli.demo import demo_app
+from api.cli.evaluate import evaluate
 from api.cli.export import export_app
 from api.cli.imports import import_app
 from api.cli.plan import plan
@@ -47,6 +48,7 @@ app.add_typer(targets_app, name="targets")
 app.add_typer(problems_app, name="problems")
 app.command("plan")(plan)
 app.command("serve")(serve)
+app.command("evaluate")(evaluate)
 
 
 def main() -> None:

@@ -6,6 +6,7 @@ from api.routes import (
     console,
     coverage,
     docs,
+    evaluation,
     health,
     home,
     imports,
@@ -40,4 +41,5 @@ ROUTERS = [
     docs.router,
     offline.router,
     problems.router,
+    evaluation.router,
 ]

@@ -251,3 +251,12 @@ def problems_page(session: PageUser) -> Response:
         return user
     body = console.render_problems(_who(user), timezone=get_settings().clock.timezone)
     return _html(body, csp=page_csp())
+
+
+@router.get("/evaluation", response_class=HTMLResponse)
+def evaluation(session: PageUser) -> Response:
+    """The yearly evaluation page (planners, reviewers, admins)."""
+    user = _gate(session, "evaluation")
+    if isinstance(user, Response):
+        return user
+    return _html(console.render_evaluation(_who(user), clock.today().year), csp=page_csp())

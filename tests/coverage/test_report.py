@@ -104,6 +104,13 @@ def test_report_xlsx_has_the_same_tables(report_files) -> None:
         "数据健康",
         "不可步行道路",
         "街道",
+        # Issue 15's operations section
+        "运营概况",
+        "未解决问题",
+        "站点使用人次",
+        "职业使用人次",
+        "星级分布",
+        "降级标记",
     ]
     head = [c.value for c in wb["建议新址"][1]]
     sites = list(wb["建议新址"].iter_rows(min_row=2, values_only=True))
