@@ -35,10 +35,11 @@ from geo.errors import InvalidFile
 from geo.hours import is_open_at
 from geo.photos import CleanPhoto, clean_photo
 from geo.settings import OperationsSettings, get_settings
-from geo.vocab import INSPECTION_ITEMS
+from geo.vocab import INSPECTION_ITEMS, SERVICES
 
 ACTOR = "demo"
-STANDARD = "default"  # the default station standard (geo.vocab.INSPECTION_ITEMS)
+# the name inspections against the default standard (geo.vocab.INSPECTION_ITEMS) carry
+STANDARD = "yizhan-default"
 INSPECTORS = ("demo:inspector1", "demo:inspector2")
 REVIEWERS = ("demo:reviewer1", "demo:reviewer2")
 # Who checks in: delivery riders most, then couriers (weights of OCCUPATIONS; None: not said)
@@ -52,6 +53,9 @@ OCCUPATION_MIX: tuple[tuple[str | None, int], ...] = (
 )
 # How busy a kind is (check-ins on an average day)
 KIND_WEIGHT = {"love_station": 1.6, "mother_baby_room": 0.6, "worker_bookshop": 0.9}
+# the characters of the report form's receipts (no 0/O, 1/I/L)  TODO-merge: take the
+# problems module's own constant once it is on main
+RECEIPT_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CLOSED_DAYS = 40  # the temporarily closed station was reported closed this long before as_of
 # An item that fails opens a problem of this category
 ITEM_CATEGORY = {
@@ -383,6 +387,7 @@ class _PublicReports:
     as_of: dt.date
     zone: dt.tzinfo
     settings: OperationsSettings
+    seed: int
     out: list[dict[str, Any]] = field(default_factory=list)
     phones: int = 0
     handled: int = 0
@@ -401,7 +406,7 @@ class _PublicReports:
             self.phones += 1
             phone = f"1380000{self.phones:04d}"
         row = {
-            "receipt": f"P{created:%y%m%d}-D{len(self.out) + 1:03d}",
+            "receipt": self.receipt(),
             "station_id": station.id,
             "category": category,
             "service": service,
@@ -423,6 +428,16 @@ class _PublicReports:
         }
         self.out.append(row)
         return row
+
+    def receipt(self) -> str:
+        """A public receipt as the report form gives one (P and ten characters), from the
+        seed: the same on every load."""
+        rng = _rng(self.seed, "receipt", len(self.out))
+        taken = {p["receipt"] for p in self.out}
+        while True:
+            receipt = "P" + "".join(rng.choice(RECEIPT_ALPHABET) for _ in range(10))
+            if receipt not in taken:
+                return receipt
 
     def older(self, station: DemoStation, day: dt.date, rng: random.Random) -> None:
         """A report handled long ago: two fixed for every one dismissed."""
@@ -492,7 +507,7 @@ def _public_problems(
     """Public reports: one or two older ones per station, fixed or dismissed; a recent one,
     new or confirmed, at two stations of three; the temporarily closed stations' confirmed
     "closed" report, open for CLOSED_DAYS; two with a photo."""
-    reports = _PublicReports(as_of, clock.zone_named(tz), settings)
+    reports = _PublicReports(as_of, clock.zone_named(tz), settings, seed)
     for i, station in enumerate(stations):
         window = windows.get(station.key)
         if window is None:
@@ -551,29 +566,61 @@ def generate(
     return act
 
 
+def _open_at(problem: dict[str, Any], at: dt.datetime) -> bool:
+    """Whether ``problem`` was new or confirmed at ``at``."""
+    return problem["created_at"] <= at and (
+        problem["resolved_at"] is None or problem["resolved_at"] > at
+    )
+
+
+def _item_label(item: str) -> tuple[str, str]:
+    """A checklist item's Chinese and English labels (a service's own for service:<code>)."""
+    if item.startswith("service:"):
+        term = SERVICES[item.split(":", 1)[1]]
+        return term.zh, term.en
+    return INSPECTION_ITEMS[item].zh, INSPECTION_ITEMS[item].en
+
+
+def _item_problem(item: str) -> tuple[str, str | None]:
+    """The category (and service) a failed item opens, as the inspection form does."""
+    if item.startswith("service:"):
+        return "service_missing", item.split(":", 1)[1]
+    return ITEM_CATEGORY.get(item, "other"), None
+
+
 def inspection_problems(
-    visit: DemoInspection, inspection_id: int, later: Sequence[DemoInspection]
+    visit: DemoInspection,
+    inspection_id: int,
+    later: Sequence[DemoInspection],
+    known: Sequence[dict[str, Any]],
+    photo_of: dict[str, int],
 ) -> list[dict[str, Any]]:
-    """The problems the visit's failed items open: confirmed by its inspector, receipt
-    ``I<id>-<n>``; fixed at the first later visit that finds the item in order."""
-    out = []
-    for n, item in enumerate(visit.failed, start=1):
-        category = ITEM_CATEGORY.get(item, "other")
-        service = None
-        if item.startswith("service:"):
-            category, service = "service_missing", item.split(":", 1)[1]
+    """The problems the visit's failed items open, as the inspection form opens them:
+    confirmed by its inspector, receipt ``I<id>-<n>``, none for an item whose category
+    (and service) the station already has open (``known``: the station's problems so
+    far). Fixed at the first later visit that finds the item in order."""
+    out: list[dict[str, Any]] = []
+    for item in visit.failed:
+        category, service = _item_problem(item)
+        if any(
+            p["category"] == category and p["service"] == service and _open_at(p, visit.at)
+            for p in (*known, *out)
+        ):
+            continue
         fixed = next(
             (v for v in later if any(i["item"] == item and i["ok"] is True for i in v.checklist)),
             None,
         )
+        note = next(i["note"] for i in visit.checklist if i["item"] == item)
+        zh, en = _item_label(item)
         out.append(
             {
-                "receipt": f"I{inspection_id}-{n}",
+                "receipt": f"I{inspection_id}-{len(out) + 1}",
                 "station_id": visit.station.id,
                 "category": category,
                 "service": service,
-                "details": ITEM_DETAILS.get(item, f"{item} 不可用 / not working"),
-                "photo_id": None,
+                "details": f"巡查不合格：{zh} / inspection failed: {en} — {note}"[:500],
+                "photo_id": photo_of.get(item),
                 "phone": None,
                 "source": "inspection",
                 "inspection_id": inspection_id,
@@ -600,10 +647,15 @@ def write(conn: Any, act: Activity) -> None:
     sql.lock(conn)
     photo_ids = {k: sql.upsert_photo(conn, p.photo, p.at) for k, p in sorted(act.photos.items())}
     problems: list[dict[str, Any]] = []
+    for p in act.problems:
+        row = {k: v for k, v in p.items() if k != "photo_key"}
+        photo = p.get("photo_key")
+        problems.append({**row, "photo_id": photo_ids[photo] if photo else None})
     by_station: dict[str, list[DemoInspection]] = {}
     for visit in act.inspections:
         by_station.setdefault(visit.station.key, []).append(visit)
     for visits in by_station.values():
+        known = [p for p in problems if p["station_id"] == visits[0].station.id]
         for n, visit in enumerate(visits):
             inspection_id = sql.upsert_inspection(
                 conn,
@@ -621,13 +673,13 @@ def write(conn: Any, act: Activity) -> None:
                     "comment": visit.comment,
                 },
             )
+            photo_of = {}
             for key, item in visit.photos:
                 sql.link_photo(conn, inspection_id, photo_ids[key], item)
-            problems.extend(inspection_problems(visit, inspection_id, visits[n + 1 :]))
-    for p in act.problems:
-        row = {k: v for k, v in p.items() if k != "photo_key"}
-        photo = p.get("photo_key")
-        problems.append({**row, "photo_id": photo_ids[photo] if photo else None})
+                photo_of[item] = photo_ids[key]
+            opened = inspection_problems(visit, inspection_id, visits[n + 1 :], known, photo_of)
+            known.extend(opened)
+            problems.extend(opened)
     sql.upsert_problems(conn, problems)
     sql.insert_checkins(conn, act.checkins)
     sql.upsert_usage(conn, act.usage)
