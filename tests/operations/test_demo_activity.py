@@ -262,3 +262,18 @@ def test_no_activity_loads_the_city_without_it(database_url, db) -> None:
         assert (
             _count(db, sql.SQL("SELECT count(*) AS n FROM {}").format(sql.Identifier(table))) == 0
         )
+
+
+def test_the_example_standard_lists_only_the_default_items() -> None:
+    """data/standard.example.json has the shape of YIZHAN_STANDARD_FILE (docs/operations.md)
+    and uses only the default checklist's codes. TODO-merge: also load it with the
+    inspections module's parse_standard."""
+    import json
+
+    from tests.helpers.paths import ROOT
+
+    data = json.loads((ROOT / "data" / "standard.example.json").read_text("utf-8"))
+    assert set(data) == {"name", "items"} and 1 <= len(data["name"]) <= 60
+    codes = [item["code"] for item in data["items"]]
+    assert all(set(item) <= {"code", "zh", "en"} for item in data["items"])
+    assert len(codes) == len(set(codes)) and set(codes) <= set(INSPECTION_ITEMS)
