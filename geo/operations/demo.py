@@ -132,6 +132,8 @@ class DemoInspection:
     accuracy_m: float
     comment: str | None
     photos: list[tuple[str, str]] = field(default_factory=list)  # (photo key, item)
+    # days until the host has a failed item fixed (not "open at hours": only a visit sees it)
+    fix_days: dict[str, int] = field(default_factory=dict)
 
     @property
     def passed(self) -> bool:
@@ -153,6 +155,7 @@ class Activity:
     inspections: list[DemoInspection] = field(default_factory=list)
     problems: list[dict[str, Any]] = field(default_factory=list)  # public ones
     photos: dict[str, DemoPhoto] = field(default_factory=dict)
+    until: dt.datetime | None = None  # the end of the as-of day: nothing happens after it
 
 
 def _days(first: dt.date, last: dt.date) -> Iterator[dt.date]:
@@ -334,6 +337,7 @@ def _inspection(
         lat=round(station.lat + dlat, 7),
         accuracy_m=float(rng.randint(4, 25)),
         comment="到访时未开门 / closed when visited (demo)" if closed else None,
+        fix_days={i: rng.randint(3, 25) for i in sorted(fails) if i != "open_at_hours"},
     )
 
 
@@ -540,7 +544,7 @@ def generate(
 ) -> Activity:
     """The synthetic year for ``stations``: a function of its arguments only."""
     s = settings or OperationsSettings()
-    act = Activity()
+    act = Activity(until=_at(as_of + dt.timedelta(days=1), 0, clock.zone_named(tz)))
     windows = {}
     for station in sorted(stations, key=lambda x: x.key):
         window = active_window(station, as_of)
@@ -588,17 +592,36 @@ def _item_problem(item: str) -> tuple[str, str | None]:
     return ITEM_CATEGORY.get(item, "other"), None
 
 
+def _fixed(
+    visit: DemoInspection, item: str, later: Sequence[DemoInspection], until: dt.datetime
+) -> tuple[dt.datetime, str, str] | None:
+    """When, by whom and how a failed item was fixed: the host's fix some days later
+    (checked by a reviewer) or a later visit finding it in order, whichever came first;
+    None when neither happened by ``until``."""
+    ways = [
+        (v.at, v.inspector, "复查已整改 / in order on re-inspection (demo)")
+        for v in later
+        if any(i["item"] == item and i["ok"] is True for i in v.checklist)
+    ][:1]
+    if item in visit.fix_days:
+        at = visit.at + dt.timedelta(days=visit.fix_days[item], hours=2)
+        ways.append((at, REVIEWERS[0], "承建单位已整改，照片复核 / fixed by the host (demo)"))
+    ways = [w for w in ways if w[0] < until]
+    return min(ways) if ways else None
+
+
 def inspection_problems(
     visit: DemoInspection,
     inspection_id: int,
     later: Sequence[DemoInspection],
     known: Sequence[dict[str, Any]],
     photo_of: dict[str, int],
+    until: dt.datetime,
 ) -> list[dict[str, Any]]:
     """The problems the visit's failed items open, as the inspection form opens them:
     confirmed by its inspector, receipt ``I<id>-<n>``, none for an item whose category
     (and service) the station already has open (``known``: the station's problems so
-    far). Fixed at the first later visit that finds the item in order."""
+    far). Fixed (:func:`_fixed`) or still confirmed at ``until``."""
     out: list[dict[str, Any]] = []
     for item in visit.failed:
         category, service = _item_problem(item)
@@ -607,10 +630,7 @@ def inspection_problems(
             for p in (*known, *out)
         ):
             continue
-        fixed = next(
-            (v for v in later if any(i["item"] == item and i["ok"] is True for i in v.checklist)),
-            None,
-        )
+        fixed = _fixed(visit, item, later, until)
         note = next(i["note"] for i in visit.checklist if i["item"] == item)
         zh, en = _item_label(item)
         out.append(
@@ -630,11 +650,9 @@ def inspection_problems(
                 "last_reported_at": visit.at,
                 "decided_by": visit.inspector,
                 "decided_at": visit.at,
-                "resolved_by": None if fixed is None else fixed.inspector,
-                "resolved_at": None if fixed is None else fixed.at,
-                "comment": None
-                if fixed is None
-                else "复查已整改 / in order on re-inspection (demo)",
+                "resolved_by": None if fixed is None else fixed[1],
+                "resolved_at": None if fixed is None else fixed[0],
+                "comment": None if fixed is None else fixed[2],
                 "closed_station": False,
             }
         )
@@ -645,6 +663,8 @@ def write(conn: Any, act: Activity) -> None:
     """Write the activity in the caller's transaction (actor ``demo``), over itself on a
     reload."""
     sql.lock(conn)
+    assert act.until is not None
+    until = act.until
     photo_ids = {k: sql.upsert_photo(conn, p.photo, p.at) for k, p in sorted(act.photos.items())}
     problems: list[dict[str, Any]] = []
     for p in act.problems:
@@ -677,7 +697,9 @@ def write(conn: Any, act: Activity) -> None:
             for key, item in visit.photos:
                 sql.link_photo(conn, inspection_id, photo_ids[key], item)
                 photo_of[item] = photo_ids[key]
-            opened = inspection_problems(visit, inspection_id, visits[n + 1 :], known, photo_of)
+            opened = inspection_problems(
+                visit, inspection_id, visits[n + 1 :], known, photo_of, until
+            )
             known.extend(opened)
             problems.extend(opened)
     sql.upsert_problems(conn, problems)

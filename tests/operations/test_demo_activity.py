@@ -232,6 +232,14 @@ def test_problems_in_every_state_from_the_public_and_from_inspections(demo) -> N
     # the station found closed twice has one open problem for it, from the first visit
     twice = [r for r in found if r["category"] == "not_open_at_hours" and r["state"] == "confirmed"]
     assert len(twice) == 1
+    # what the evaluation flags for downgrade: a problem open > 14 days on the as-of date
+    # only at the closed station and at the one found closed twice
+    long_open = {
+        r["station_id"]
+        for r in rows
+        if r["state"] == "confirmed" and as_of_end - r["created_at"] > dt.timedelta(days=14)
+    }
+    assert long_open == {closed[0]["station_id"], twice[0]["station_id"]}
 
 
 def test_a_reload_writes_the_activity_over_itself(demo, database_url) -> None:
