@@ -1,7 +1,8 @@
 """The demo city: loaded through the same import paths a union's GIS officer uses.
 
 ``load_demo`` is idempotent: streets are replaced by the same streets, districts and
-stations are updated by name and source id, targets by (kind, metric, deadline).
+stations are updated by name and source id, targets by (kind, metric, deadline), and the
+synthetic year of operations (``geo.operations.demo``) is written over itself.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from geo.db import targets as targets_db
 from geo.db.connection import transaction
 from geo.errors import InvalidFile
 from geo.importers import ImportReport, import_districts, import_streets
+from geo.operations.demo import load_activity
 from geo.settings import PROJECT_ROOT
 from geo.stations.imports import import_stations
 
@@ -51,8 +53,10 @@ def load_demo(
     *,
     url: str | None = None,
     progress: Callable[[int, int], None] | None = None,
+    activity: bool = True,
 ) -> list[ImportReport]:
-    """Load (or reload) the demo city into the database."""
+    """Load (or reload) the demo city into the database; with ``activity``, also its
+    synthetic year of operations (check-ins, usage, inspections, problems)."""
     cfg = load_config(config)
     base = (config or DEMO_DIR / "city.toml").parent
     actor = "demo"
@@ -79,19 +83,23 @@ def load_demo(
             url=url,
         )
     )
+    sources = []
     for s in cfg.get("stations", []):
+        sources.append(f"demo:{Path(s['file']).stem}")
         reports.append(
             import_stations(
                 resolve_file(s["file"], base),
                 kind=s["kind"],
                 crs=s["crs"],
-                source=f"demo:{Path(s['file']).stem}",
+                source=sources[-1],
                 is_demo=True,
                 actor=actor,
                 url=url,
             )
         )
     save_targets(cfg.get("targets", []), url=url, actor=actor)
+    if activity and "activity" in cfg:
+        load_activity(cfg["activity"], sources, url=url)
     return reports
 
 
