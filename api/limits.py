@@ -2,11 +2,12 @@
 
 A pure ASGI middleware, so it also stops chunked uploads that send no Content-Length:
 it counts the bytes as they arrive and answers 413 as soon as the limit is passed.
-File uploads (``/api/v1/imports``) have their own, larger limit.
+File uploads (``/api/v1/imports``, an inspection's photos) have their own, larger limit.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi.responses import JSONResponse
@@ -17,6 +18,8 @@ from geo.errors import BodyTooLarge
 from geo.settings import get_settings
 
 UPLOAD_PATHS = ("/api/v1/imports",)
+#: Other uploads under the upload limit: an inspection with its photos.
+UPLOAD_PATTERNS = (re.compile(r"^/api/v1/staff/stations/\d+/inspections$"),)
 
 
 def _too_large(limit: int) -> JSONResponse:
@@ -34,7 +37,7 @@ class BodyLimit:
 
     def _limit(self, path: str) -> int:
         settings = get_settings()
-        if path.startswith(UPLOAD_PATHS):
+        if path.startswith(UPLOAD_PATHS) or any(p.match(path) for p in UPLOAD_PATTERNS):
             return settings.serving.max_upload_bytes
         return settings.serving.max_body_bytes
 

@@ -9,6 +9,7 @@ from api.routes import (
     health,
     home,
     imports,
+    inspections,
     map_page,
     offline,
     ogc,
@@ -38,4 +39,5 @@ ROUTERS = [
     map_page.router,
     docs.router,
     offline.router,
+    inspections.router,
 ]
