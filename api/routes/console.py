@@ -241,3 +241,20 @@ def import_page(session: PageUser, conn: Conn) -> Response:
         _who(user), centre, tile_url, get_settings().imports.import_preview_rows
     )
     return _html(body, csp=csp)
+
+
+@router.get("/inspect", response_class=HTMLResponse)
+def inspect_page(
+    session: PageUser,
+    station: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
+) -> Response:
+    """The Inspect page (field staff, reviewers, admins: the inspections API's roles);
+    ``?station=ID`` preselects the station. Photo previews are ``blob:`` images."""
+    user = _gate(session, "inspect")
+    if isinstance(user, Response):
+        return user
+    settings = get_settings()
+    body = console.render_inspect(
+        _who(user), station, settings.operations.inspection_warn_m, settings.clock.timezone
+    )
+    return _html(body, csp=page_csp(["blob:"]))

@@ -5,7 +5,6 @@ photos), a station's inspections and the list of all. The rules are geo's
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 import psycopg
@@ -14,6 +13,7 @@ from fastapi import APIRouter, Depends, File, Form, Path, Query, UploadFile
 from api.auth import editor_user
 from api.deps import get_conn
 from api.openapi import error
+from api.schemas.common import DATE_SCHEMA
 from api.schemas.inspections import (
     InspectionOut,
     ItemOut,
@@ -30,6 +30,7 @@ router = APIRouter(tags=["inspections"])
 
 Conn = Annotated[psycopg.Connection[Any], Depends(get_conn)]
 Inspector = Annotated[User, Depends(editor_user)]
+DAY = DATE_SCHEMA["pattern"]
 StationId = Annotated[int, Path(ge=1, le=2**63 - 1, description="站点编号 / station id")]
 
 
@@ -170,14 +171,23 @@ def list_inspections(  # noqa: PLR0913 - the list's filters
     user: Inspector,
     conn: Conn,
     start: Annotated[
-        dt.date | None, Query(alias="from", description="从（含）/ from, the city's day")
+        str | None,
+        Query(alias="from", pattern=DAY, description="从（含）/ from, the city's day, YYYY-MM-DD"),
     ] = None,
-    end: Annotated[dt.date | None, Query(alias="to", description="到（含）/ to, included")] = None,
+    end: Annotated[
+        str | None, Query(alias="to", pattern=DAY, description="到（含）/ to, included")
+    ] = None,
     failed: Annotated[
         bool | None, Query(description="true：不合格的；false：合格的 / failed or passed only")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,
 ) -> list[InspectionOut]:
     """Inspections of every station, newest first, within the days ``from``..``to``."""
-    rows = inspections.listing(conn, start=start, end=end, failed=failed, limit=limit)
+    rows = inspections.listing(
+        conn,
+        start=inspections.parse_day(start, "from"),
+        end=inspections.parse_day(end, "to"),
+        failed=failed,
+        limit=limit,
+    )
     return [_inspection(r) for r in rows]

@@ -459,6 +459,20 @@ def history(
     return db.inspections(conn, station_id=station_id, limit=limit)
 
 
+def parse_day(text: str | None, field: str) -> dt.date | None:
+    """A list's day (YYYY-MM-DD, 1990-2100), or None for none."""
+    if text is None or not text.strip():
+        return None
+    try:
+        day = dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise _bad(
+            f"{field} 不是有效日期：{text[:20]}（YYYY-MM-DD）",
+            f"{field} is not a date: {text[:20]} (YYYY-MM-DD)",
+        ) from None
+    return clock.check_in_range(day, field)
+
+
 def listing(
     conn: psycopg.Connection[Any],
     *,

@@ -266,6 +266,9 @@ def test_lists_filter_by_city_day_and_failure_newest_first(client, staff, sid):
     assert [i["passed"] for i in mine] == [False, True]
     bad = client.get("/api/v1/staff/inspections?from=2026-05-03&to=2026-05-01", headers=staff)
     assert bad.status_code == 422
+    for wrong in ("0", "2026-02-31", "2026-5-1"):
+        bad = client.get(f"/api/v1/staff/inspections?from={wrong}", headers=staff)
+        assert bad.status_code == 422 and bad.json()["message_en"], wrong
 
 
 def test_a_custom_standard_file_sets_the_checklist(database_url, make_user, tmp_path, db):
