@@ -16,7 +16,16 @@ from typing import Any
 
 from geo.accounts import ADMINS, EDITORS, PLANNERS, REVIEWERS, ROLES, STAFF
 from geo.crs import CRS_LABELS
-from geo.vocab import KINDS, LEVELS, REVIEW_STATES, SERVICES, STATUSES, TARGET_METRICS
+from geo.vocab import (
+    KINDS,
+    LEVELS,
+    PROBLEM_CATEGORIES,
+    PROBLEM_STATES,
+    REVIEW_STATES,
+    SERVICES,
+    STATUSES,
+    TARGET_METRICS,
+)
 from maps.assets import hash_urls
 from maps.pages import _json_for_script, _template, map_config, terms
 
@@ -49,6 +58,7 @@ PAGES: tuple[ConsolePage, ...] = (
     ConsolePage("targets", "/console/targets", "目标", "Targets", PLANNERS),
     ConsolePage("coverage", "/console/coverage", "覆盖率", "Coverage", PLANNERS),
     ConsolePage("station", "/console/stations/{id}", "站点详情", "Station", STAFF, nav=False),
+    ConsolePage("inspect", "/console/inspect", "巡查", "Inspect", EDITORS),
 )
 PAGE_BY_KEY = {p.key: p for p in PAGES}
 #: The console's home: the pages of the signed-in person's role.
@@ -82,6 +92,11 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
     "coverage": (
         "步行覆盖率、目标进度、数据健康和覆盖率报告。",
         "Walking coverage, progress to the targets, data health and the report.",
+    ),
+    "inspect": (
+        "现场巡查（手机）：按站点标准逐项检查、拍照、定位；不合格项自动登记为问题。",
+        "Inspect a station on the spot (phone): the standard's checklist, photos, GPS; "
+        "failed items become problems.",
     ),
 }
 
@@ -395,3 +410,19 @@ def render_import(
         "preview_rows": preview_rows,
     }
     return _page("import", user, config, leaflet=True)
+
+
+def render_inspect(
+    user: dict[str, str], station_id: int | None, warn_m: float, timezone: str
+) -> str:
+    """The Inspect page (field staff, reviewers, admins), phone first: choose a station
+    (by name, or the nearest to the phone), answer the standard's checklist, add photos
+    and the GPS position, submit; ``station_id`` preselects a station."""
+    config = {
+        "station_id": station_id,
+        "warn_m": warn_m,
+        "timezone": timezone,
+        "categories": terms(PROBLEM_CATEGORIES),
+        "states": terms(PROBLEM_STATES),
+    }
+    return _page("inspect", user, config)
