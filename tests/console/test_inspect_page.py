@@ -144,6 +144,9 @@ def test_field_worker_inspects_the_nearest_station_with_a_failed_item_and_a_phot
     listed = page.text_content("#inspections li[data-inspection]")
     assert "不合格" in listed and "卫生间锁着" in listed and receipt in listed
     assert page.get_attribute("#inspect-link", "href") == f"/console/inspect?station={row['id']}"
+    page.locator("#inspections-card").screenshot(
+        path=str(ARTIFACTS / "console-inspect-station-list.png")
+    )
     assert w.errors == [] and w.outside == []
 
 
@@ -181,4 +184,44 @@ def test_a_far_position_is_warned_before_submitting_and_an_unanswered_item_is_na
     assert "250" in page.text_content("#result-warning")
     stored = httpx.get(f"{base}/api/v1/staff/inspections", headers=staff).json()
     assert stored[0]["far"] is True and stored[0]["passed"] is True
+    assert w.errors == [] and w.outside == []
+
+
+@pytest.mark.browser
+def test_axe_finds_no_serious_violation_in_the_filled_checklist_and_the_result(
+    browser, live_server, staff, reviewer
+) -> None:
+    from tests.console.test_accessibility import BLOCKING, _axe, _axe_source
+
+    source = _axe_source()  # skips without axe-core (make node)
+    base = live_server
+    row = _published(base, reviewer, name="福华路爱心驿站", services=["toilet"])
+    w = watched_page(
+        browser,
+        base,
+        bypass_csp=True,  # axe-core is injected as an inline script
+        viewport=PHONE,
+        is_mobile=True,
+        has_touch=True,
+        geolocation={"longitude": LON, "latitude": LAT, "accuracy": 12},
+        permissions=["geolocation"],
+    )
+    page = w.page
+    sign_in(page, base, "wang.field")
+    page.goto(f"{base}/console/inspect?station={row['id']}")
+    page.wait_for_selector("#inspect-form:not([hidden])")
+    count = page.locator("#checklist fieldset").count()
+    for n in range(count):
+        page.tap(f"label[for=item-{n}-{'failed' if n == 0 else 'ok'}]")
+    page.set_input_files(
+        "#photo-input", files=[{"name": "a.jpg", "mimeType": "image/jpeg", "buffer": _photo()}]
+    )
+    page.tap("#locate")
+    page.locator("#position-text", has_text="距站点").wait_for()
+    blocking = [v for v in _axe(page, source) if v["impact"] in BLOCKING]
+    assert blocking == []
+    page.tap("#submit")
+    page.wait_for_selector("#result:not([hidden])")
+    blocking = [v for v in _axe(page, source) if v["impact"] in BLOCKING]
+    assert blocking == []
     assert w.errors == [] and w.outside == []
