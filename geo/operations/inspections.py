@@ -40,6 +40,8 @@ DEFAULT_STANDARD = "yizhan-default"
 #: The standard's placeholder for "each declared service", and the prefix of its items.
 SERVICES_ITEM = "services"
 SERVICE_PREFIX = "service:"
+#: The item whose answer is also the inspection's ``open_at_hours``.
+HOURS_ITEM = "open_at_hours"
 MAX_NOTE_CHARS = 300
 MAX_COMMENT_CHARS = 1000
 MAX_ITEMS = 60
@@ -292,7 +294,7 @@ def check_position(
 
 
 def _open_at_hours(answers: dict[str, Answer], given: bool | None) -> bool | None:
-    from_item = answers["open_at_hours"].ok if "open_at_hours" in answers else None
+    from_item = answers[HOURS_ITEM].ok if HOURS_ITEM in answers else None
     if given is not None and from_item is not None and given != from_item:
         raise _bad(
             "“按公布时间开放”与检查表中的该项不一致",
@@ -303,7 +305,7 @@ def _open_at_hours(answers: dict[str, Answer], given: bool | None) -> bool | Non
 
 def problem_for(item: Item) -> tuple[str, str | None]:
     """The problem category (and service) a failed ``item`` opens."""
-    if item.code == "open_at_hours":
+    if item.code == HOURS_ITEM:
         return "not_open_at_hours", None
     if item.service is not None:
         return "service_missing", item.service
@@ -403,6 +405,10 @@ def record_inspection(  # noqa: PLR0913 - one parameter per part of the form
         for i in items
     ]
     failed = [i for i in items if by_item[i.code].ok is False]
+    if opened_flag is False and HOURS_ITEM not in by_item:
+        # a standard without the item: the form's answer still counts as a failed check
+        hours = INSPECTION_ITEMS[HOURS_ITEM]
+        failed.append(Item(HOURS_ITEM, hours.zh, hours.en))
     now = clock.now()
     with conn.transaction():
         set_actor(conn, actor)
@@ -439,7 +445,7 @@ def record_inspection(  # noqa: PLR0913 - one parameter per part of the form
                 station_id=station_id,
                 category=category,
                 service=service,
-                details=_details(item, by_item[item.code].note),
+                details=_details(item, by_item[item.code].note if item.code in by_item else None),
                 photo_id=photo_of.get(item.code),
                 inspection_id=row["id"],
                 decided_by=actor,

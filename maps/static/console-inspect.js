@@ -169,6 +169,23 @@
         el("legend", {}, [item.zh, " ", small(item.en)]), toggles, note
       ]));
     });
+    // A standard without the opening-hours item: asked apart (optional), as the
+    // inspection's open_at_hours, which the evaluation reads.
+    var hasHours = items.some(function (item) { return item.code === "open_at_hours"; });
+    if (!hasHours) {
+      var hours = el("div", { className: "toggles" }, []);
+      CHOICES.forEach(function (c) {
+        var id = "hours-" + c.value;
+        hours.appendChild(el("input", { type: "radio", name: "hours", id: id, value: c.value,
+                                        className: "toggle-input" }));
+        hours.appendChild(el("label", { "for": id, className: "toggle toggle-" + c.value },
+                             [c.zh, " ", small(c.en)]));
+      });
+      box.appendChild(el("fieldset", { className: "check-item", id: "hours" }, [
+        el("legend", {}, ["按公布时间开放（可选） ", small("open at the published hours (optional)")]),
+        hours
+      ]));
+    }
     countAnswers();
   }
 
@@ -302,6 +319,8 @@
       form.append("lat", String(position.lat));
       form.append("accuracy", String(position.accuracy));
     }
+    var hours = document.querySelector('input[name="hours"]:checked');
+    if (hours && hours.value !== "skip") { form.append("open_at_hours", String(hours.value === "ok")); }
     var comment = $("comment").value.trim();
     if (comment) { form.append("comment", comment); }
     photos.forEach(function (p) {

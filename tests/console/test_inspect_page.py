@@ -225,3 +225,30 @@ def test_axe_finds_no_serious_violation_in_the_filled_checklist_and_the_result(
     blocking = [v for v in _axe(page, source) if v["impact"] in BLOCKING]
     assert blocking == []
     assert w.errors == [] and w.outside == []
+
+
+@pytest.mark.browser
+def test_a_standard_without_the_hours_item_asks_it_apart(
+    browser, database_url, staff, reviewer, tmp_path
+) -> None:
+    from tests.helpers.live import running_server
+
+    path = tmp_path / "standard.json"
+    path.write_text('{"name": "简版", "items": [{"code": "clean"}]}', encoding="utf-8")
+    with running_server(database_url, YIZHAN_STANDARD_FILE=str(path)) as base:
+        row = _published(base, reviewer, name="福华路爱心驿站")
+        w = _phone(browser, base, LON, LAT)
+        page = w.page
+        sign_in(page, base, "wang.field")
+        page.goto(f"{base}/console/inspect?station={row['id']}")
+        page.wait_for_selector("#inspect-form:not([hidden])")
+        assert page.text_content("#standard-name") == "简版"
+        assert page.locator("#checklist fieldset[data-item]").count() == 1
+        page.tap("label[for=item-0-ok]")
+        page.tap("label[for=hours-failed]")
+        page.tap("#submit")
+        page.wait_for_selector("#result:not([hidden])")
+        assert "开放时间未开门" in page.text_content("#result-opened")
+        stored = httpx.get(f"{base}/api/v1/staff/inspections", headers=staff).json()
+        assert stored[0]["open_at_hours"] is False and stored[0]["passed"] is False
+        assert w.errors == [] and w.outside == []

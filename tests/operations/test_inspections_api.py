@@ -295,6 +295,14 @@ def test_a_custom_standard_file_sets_the_checklist(database_url, make_user, tmp_
         assert r.status_code == 201, r.text
         assert r.json()["inspection"]["standard"] == "深圳市 2026 版"
         assert r.json()["opened"][0]["category"] == "other"
+        # without the opening-hours item, the form's open_at_hours is still a check
+        path.write_text('{"name": "短版", "items": [{"code": "clean"}]}', encoding="utf-8")
+        r = _inspect(client, headers, sid, '[{"item": "clean", "ok": true}]', open_at_hours="false")
+        assert r.status_code == 201, r.text
+        body = r.json()
+        assert body["inspection"]["open_at_hours"] is False
+        assert body["inspection"]["passed"] is False
+        assert [p["category"] for p in body["opened"]] == ["not_open_at_hours"]
         path.write_text('{"name": "x", "items": [{"code": "Bad Code"}]}', encoding="utf-8")
         r = client.get(f"/api/v1/staff/stations/{sid}/standard", headers=headers)
         assert r.status_code == 422
