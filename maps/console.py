@@ -413,14 +413,20 @@ def render_import(
 
 
 def render_inspect(
-    user: dict[str, str], station_id: int | None, warn_m: float, timezone: str
+    user: dict[str, str],
+    station_id: int | None,
+    warn_m: float,
+    timezone: str,
+    photo_max_side: int,
 ) -> str:
     """The Inspect page (field staff, reviewers, admins), phone first: choose a station
     (by name, or the nearest to the phone), answer the standard's checklist, add photos
-    and the GPS position, submit; ``station_id`` preselects a station."""
+    (scaled down to ``photo_max_side`` in the browser before sending, as the server
+    would store them) and the GPS position, submit; ``station_id`` preselects a station."""
     config = {
         "station_id": station_id,
         "warn_m": warn_m,
+        "photo_max_side": photo_max_side,
         "timezone": timezone,
         "categories": terms(PROBLEM_CATEGORIES),
         "states": terms(PROBLEM_STATES),

@@ -254,7 +254,8 @@ def inspect_page(
     if isinstance(user, Response):
         return user
     settings = get_settings()
+    ops = settings.operations
     body = console.render_inspect(
-        _who(user), station, settings.operations.inspection_warn_m, settings.clock.timezone
+        _who(user), station, ops.inspection_warn_m, settings.clock.timezone, ops.photo_max_side
     )
     return _html(body, csp=page_csp(["blob:"]))

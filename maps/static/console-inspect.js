@@ -292,6 +292,30 @@
                   function (e) { showPosition(); $("form-error").textContent = e.message; });
   }
 
+  // A photo scaled down to the longest side the server keeps and re-encoded as JPEG, so
+  // a phone sends a few hundred KB instead of a camera's megabytes (the server cleans it
+  // again and strips what is left of its metadata). Anything the browser cannot decode
+  // (or a browser without createImageBitmap) is sent as it is, for the server to judge.
+  function shrink(file) {
+    var side = config.photo_max_side;
+    if (!window.createImageBitmap || !HTMLCanvasElement.prototype.toBlob) {
+      return Promise.resolve(file);
+    }
+    return createImageBitmap(file, { imageOrientation: "from-image" }).then(function (bmp) {
+      var scale = Math.min(1, side / Math.max(bmp.width, bmp.height));
+      var canvas = document.createElement("canvas");
+      canvas.width = Math.max(1, Math.round(bmp.width * scale));
+      canvas.height = Math.max(1, Math.round(bmp.height * scale));
+      canvas.getContext("2d").drawImage(bmp, 0, 0, canvas.width, canvas.height);
+      if (bmp.close) { bmp.close(); }
+      return new Promise(function (resolve) {
+        canvas.toBlob(function (blob) {
+          resolve(blob && blob.size < file.size ? blob : file);
+        }, "image/jpeg", 0.85);
+      });
+    }).catch(function () { return file; });
+  }
+
   // ------------------------------------------------------------ submitting
   function submit(event) {
     event.preventDefault();
@@ -323,14 +347,16 @@
     if (hours && hours.value !== "skip") { form.append("open_at_hours", String(hours.value === "ok")); }
     var comment = $("comment").value.trim();
     if (comment) { form.append("comment", comment); }
-    photos.forEach(function (p) {
-      form.append("photos", p.file, p.file.name);
-      form.append("photo_items", p.item || "");
-    });
     sending = true;
     $("submit").disabled = true;
     say("正在提交… sending…");
-    api("POST", "/api/v1/staff/stations/" + station.id + "/inspections", form).then(function (r) {
+    Promise.all(photos.map(function (p) { return shrink(p.file); })).then(function (blobs) {
+      blobs.forEach(function (blob, n) {
+        form.append("photos", blob, photos[n].file.name);
+        form.append("photo_items", photos[n].item || "");
+      });
+      return api("POST", "/api/v1/staff/stations/" + station.id + "/inspections", form);
+    }).then(function (r) {
       sending = false;
       $("submit").disabled = false;
       say("");

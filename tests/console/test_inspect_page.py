@@ -7,6 +7,7 @@ a far position is warned about before submitting; an unanswered item is named.""
 from __future__ import annotations
 
 import io
+import random
 from pathlib import Path
 
 import httpx
@@ -33,6 +34,14 @@ def _photo() -> bytes:
     exif = Image.Exif()
     exif[0x010F] = "PhoneMaker"
     Image.new("RGB", (640, 480), (200, 90, 40)).save(out, format="JPEG", exif=exif.tobytes())
+    return out.getvalue()
+
+
+def _camera_photo() -> bytes:
+    """A camera-sized JPEG (2400 x 1800, noisy, so it does not compress away)."""
+    noise = Image.frombytes("RGB", (600, 450), random.Random(15).randbytes(600 * 450 * 3))
+    out = io.BytesIO()
+    noise.resize((2400, 1800)).save(out, format="JPEG", quality=95)
     return out.getvalue()
 
 
@@ -177,13 +186,22 @@ def test_a_far_position_is_warned_before_submitting_and_an_unanswered_item_is_na
         page.focus(f"#item-{n}-ok")
         page.keyboard.press("Space")
     assert page.locator("#checklist input:checked").count() == count
+    big = _camera_photo()
+    page.set_input_files(
+        "#photo-input", files=[{"name": "big.jpg", "mimeType": "image/jpeg", "buffer": big}]
+    )
+    page.wait_for_selector("#photo-list img")
     page.focus("#submit")
-    page.keyboard.press("Enter")
+    with page.expect_request("**/inspections") as sent:
+        page.keyboard.press("Enter")
+    # scaled down in the browser before sending: a fraction of the camera's bytes
+    assert len(sent.value.post_data_buffer) < len(big) / 2
     page.wait_for_selector("#result:not([hidden])")
     assert "合格" in page.text_content("#result-verdict")
     assert "250" in page.text_content("#result-warning")
     stored = httpx.get(f"{base}/api/v1/staff/inspections", headers=staff).json()
     assert stored[0]["far"] is True and stored[0]["passed"] is True
+    assert len(stored[0]["photos"]) == 1
     assert w.errors == [] and w.outside == []
 
 
