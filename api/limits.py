@@ -2,11 +2,12 @@
 
 A pure ASGI middleware, so it also stops chunked uploads that send no Content-Length:
 it counts the bytes as they arrive and answers 413 as soon as the limit is passed.
-File uploads (``/api/v1/imports``) have their own, larger limit.
+File uploads (``/api/v1/imports``, an inspection's photos) have their own, larger limit.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from fastapi.responses import JSONResponse
@@ -20,6 +21,8 @@ UPLOAD_PATHS = ("/api/v1/imports",)
 #: Public problem reports carry one photo (``/api/v1/stations/{id}/problems``, issue 15):
 #: the upload limit applies to paths with this prefix and suffix.
 PHOTO_PATHS = ("/api/v1/stations/", "/problems")
+#: Other uploads under the upload limit: an inspection with its photos.
+UPLOAD_PATTERNS = (re.compile(r"^/api/v1/staff/stations/\d+/inspections$"),)
 
 
 def _too_large(limit: int) -> JSONResponse:
@@ -37,7 +40,7 @@ class BodyLimit:
 
     def _limit(self, path: str) -> int:
         settings = get_settings()
-        if path.startswith(UPLOAD_PATHS):
+        if path.startswith(UPLOAD_PATHS) or any(p.match(path) for p in UPLOAD_PATTERNS):
             return settings.serving.max_upload_bytes
         if path.startswith(PHOTO_PATHS[0]) and path.endswith(PHOTO_PATHS[1]):
             # a photo's own cap (settings.operations) plus room for the form's fields

@@ -286,6 +286,8 @@ class OperationsSettings(BaseSettings):
     # The yearly evaluation's rules as a JSON file; empty: the defaults of
     # geo.operations.evaluation.
     evaluation_rules_file: Path | None = None
+    # Inspections: at most this many photos with one inspection.
+    inspection_max_photos: int = Field(default=8, ge=0, le=50)
 
 
 class Settings(BaseModel):

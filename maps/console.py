@@ -63,6 +63,7 @@ PAGES: tuple[ConsolePage, ...] = (
     ConsolePage(
         "evaluation", "/console/evaluation", "年度评估", "Evaluation", PLANNERS | REVIEWERS
     ),
+    ConsolePage("inspect", "/console/inspect", "巡查", "Inspect", EDITORS),
 )
 PAGE_BY_KEY = {p.key: p for p in PAGES}
 #: The console's home: the pages of the signed-in person's role.
@@ -104,6 +105,11 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
     "evaluation": (
         "年度评估：每个站点的得分、星级、原因和降级标记，可下载 XLSX。",
         "The yearly evaluation: each station's score, stars, reasons and flags; XLSX.",
+    ),
+    "inspect": (
+        "现场巡查（手机）：按站点标准逐项检查、拍照、定位；不合格项自动登记为问题。",
+        "Inspect a station on the spot (phone): the standard's checklist, photos, GPS; "
+        "failed items become problems.",
     ),
 }
 
@@ -445,3 +451,25 @@ def render_evaluation(user: dict[str, str], year: int) -> str:
         "year": year,
     }
     return _page("evaluation", user, config)
+
+
+def render_inspect(
+    user: dict[str, str],
+    station_id: int | None,
+    warn_m: float,
+    timezone: str,
+    photo_max_side: int,
+) -> str:
+    """The Inspect page (field staff, reviewers, admins), phone first: choose a station
+    (by name, or the nearest to the phone), answer the standard's checklist, add photos
+    (scaled down to ``photo_max_side`` in the browser before sending, as the server
+    would store them) and the GPS position, submit; ``station_id`` preselects a station."""
+    config = {
+        "station_id": station_id,
+        "warn_m": warn_m,
+        "photo_max_side": photo_max_side,
+        "timezone": timezone,
+        "categories": terms(PROBLEM_CATEGORIES),
+        "states": terms(PROBLEM_STATES),
+    }
+    return _page("inspect", user, config)

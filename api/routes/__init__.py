@@ -10,6 +10,7 @@ from api.routes import (
     health,
     home,
     imports,
+    inspections,
     map_page,
     offline,
     ogc,
@@ -42,4 +43,5 @@ ROUTERS = [
     offline.router,
     problems.router,
     evaluation.router,
+    inspections.router,
 ]

@@ -260,3 +260,21 @@ def evaluation(session: PageUser) -> Response:
     if isinstance(user, Response):
         return user
     return _html(console.render_evaluation(_who(user), clock.today().year), csp=page_csp())
+
+
+@router.get("/inspect", response_class=HTMLResponse)
+def inspect_page(
+    session: PageUser,
+    station: Annotated[int | None, Query(ge=1, le=2**63 - 1)] = None,
+) -> Response:
+    """The Inspect page (field staff, reviewers, admins: the inspections API's roles);
+    ``?station=ID`` preselects the station. Photo previews are ``blob:`` images."""
+    user = _gate(session, "inspect")
+    if isinstance(user, Response):
+        return user
+    settings = get_settings()
+    ops = settings.operations
+    body = console.render_inspect(
+        _who(user), station, ops.inspection_warn_m, settings.clock.timezone, ops.photo_max_side
+    )
+    return _html(body, csp=page_csp(["blob:"]))

@@ -558,5 +558,46 @@
     });
   });
 
+  // ------------------------------------------------------------ inspections (#15)
+  // The station's inspections, newest first, for the roles that inspect (editors); the
+  // "inspect" link opens the Inspect page with this station chosen.
+  function loadInspections() {
+    if (!config.editor) { return; }
+    api("GET", "/api/v1/staff/stations/" + ID + "/inspections").then(function (r) {
+      if (r.status !== 200) { return; }
+      $("inspections-card").hidden = false;
+      $("inspect-link").setAttribute("href", "/console/inspect?station=" + ID);
+      var list = $("inspections");
+      clear(list);
+      if (!r.data.length) { list.appendChild(el("li", { className: "hint" }, ["尚无巡查 no inspection yet"])); }
+      r.data.forEach(function (i) {
+        var parts = [el("strong", {}, [i.passed ? "合格 passed" : "不合格 failed"]), " · ",
+                     el("time", { datetime: i.inspected_at }, [when(i.inspected_at)]), " · ",
+                     el("span", { className: "actor" }, [i.inspector])];
+        if (i.distance_m !== null) {
+          parts.push(" · ", el("span", { className: i.far ? "distance far" : "distance" },
+                               ["距站点 " + Math.round(i.distance_m) + " 米 m"]));
+        }
+        var lines = [el("div", {}, parts)];
+        if (i.warning) { lines.push(el("div", { className: "warn" }, [i.warning.message + " / " + i.warning.message_en])); }
+        var failed = i.checklist.filter(function (a) { return a.ok === false; });
+        if (failed.length) {
+          lines.push(el("div", {}, ["不合格项 failed：" + failed.map(function (a) {
+            return a.zh + (a.note ? "（" + a.note + "）" : "");
+          }).join("、")]));
+        }
+        if (i.problems.length) {
+          lines.push(el("div", { className: "hint" }, ["问题 problems：" + i.problems.map(function (p) {
+            return p.receipt + " " + p.category_zh;
+          }).join("、")]));
+        }
+        if (i.photos.length) { lines.push(el("div", { className: "hint" }, ["照片 photos：" + i.photos.length])); }
+        if (i.comment) { lines.push(el("div", { className: "why" }, ["说明 comment：" + i.comment])); }
+        list.appendChild(el("li", { "data-inspection": String(i.id) }, lines));
+      });
+    });
+  }
+
   load();
+  loadInspections();
 }());
