@@ -286,6 +286,9 @@ class OperationsSettings(BaseSettings):
     # The yearly evaluation's rules as a JSON file; empty: the defaults of
     # geo.operations.evaluation.
     evaluation_rules_file: Path | None = None
+    # QR posters: the address people reach Yizhan at (``https://yizhan.example.org``);
+    # posters link to ``{public_url}/s/{id}`` and are refused without it.
+    public_url: str = ""
 
 
 class Settings(BaseModel):
