@@ -3,6 +3,7 @@
 from api.routes import (
     admin_users,
     auth,
+    checkins,
     console,
     coverage,
     docs,
@@ -38,4 +39,5 @@ ROUTERS = [
     map_page.router,
     docs.router,
     offline.router,
+    checkins.router,
 ]
