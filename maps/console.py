@@ -16,7 +16,15 @@ from typing import Any
 
 from geo.accounts import ADMINS, EDITORS, PLANNERS, REVIEWERS, ROLES, STAFF
 from geo.crs import CRS_LABELS
-from geo.vocab import KINDS, LEVELS, REVIEW_STATES, SERVICES, STATUSES, TARGET_METRICS
+from geo.vocab import (
+    KINDS,
+    LEVELS,
+    OCCUPATIONS,
+    REVIEW_STATES,
+    SERVICES,
+    STATUSES,
+    TARGET_METRICS,
+)
 from maps.assets import hash_urls
 from maps.pages import _json_for_script, _template, map_config, terms
 
@@ -49,6 +57,7 @@ PAGES: tuple[ConsolePage, ...] = (
     ConsolePage("targets", "/console/targets", "目标", "Targets", PLANNERS),
     ConsolePage("coverage", "/console/coverage", "覆盖率", "Coverage", PLANNERS),
     ConsolePage("station", "/console/stations/{id}", "站点详情", "Station", STAFF, nav=False),
+    ConsolePage("usage", "/console/usage", "服务人次", "Usage", EDITORS),
 )
 PAGE_BY_KEY = {p.key: p for p in PAGES}
 #: The console's home: the pages of the signed-in person's role.
@@ -82,6 +91,10 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
     "coverage": (
         "步行覆盖率、目标进度、数据健康和覆盖率报告。",
         "Walking coverage, progress to the targets, data health and the report.",
+    ),
+    "usage": (
+        "登记纸质表上的服务人次，并与扫码签到对照。",
+        "Enter the visitors counted on paper, beside the QR check-ins.",
     ),
 }
 
@@ -395,3 +408,15 @@ def render_import(
         "preview_rows": preview_rows,
     }
     return _page("import", user, config, leaflet=True)
+
+
+def render_usage(user: dict[str, str], today: str, timezone: str) -> str:
+    """The Usage page (field staff, reviewers, admins): a station's paper visitor count
+    per day, entered or corrected, beside its QR check-ins (issue 15)."""
+    config = {
+        "kinds": terms(KINDS),
+        "occupations": terms(OCCUPATIONS),
+        "today": today,
+        "timezone": timezone,
+    }
+    return _page("usage", user, config)

@@ -241,3 +241,16 @@ def import_page(session: PageUser, conn: Conn) -> Response:
         _who(user), centre, tile_url, get_settings().imports.import_preview_rows
     )
     return _html(body, csp=csp)
+
+
+@router.get("/usage", response_class=HTMLResponse)
+def usage(session: PageUser) -> Response:
+    """The Usage page (field staff, reviewers, admins): paper visitor counts beside the
+    QR check-ins (issue 15)."""
+    user = _gate(session, "usage")
+    if isinstance(user, Response):
+        return user
+    body = console.render_usage(
+        _who(user), today=clock.today().isoformat(), timezone=get_settings().clock.timezone
+    )
+    return _html(body, csp=page_csp())
