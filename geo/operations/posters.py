@@ -101,8 +101,8 @@ def base_url(value: str | None) -> str:
     host = (parts.hostname or "").lower()
     if parts.scheme not in ("http", "https") or not host or parts.query or parts.fragment:
         raise InvalidInput(
-            f"公开网址「{text}」无效：应为 https://主机名[/路径]",
-            f"the public address '{text}' is not valid: use https://host[/path]",
+            f"公开网址「{text}」无效：应为 https://主机名 或 https://主机名/路径",
+            f"the public address '{text}' is not valid: use https://host or https://host/path",
             details={"field": "public_url"},
         )
     if host in ("localhost", "0.0.0.0", "::1") or host.startswith("127."):  # noqa: S104
