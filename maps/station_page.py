@@ -16,42 +16,42 @@ from maps.pages import _template
 def _status(station: dict[str, Any]) -> tuple[str, str]:
     """The status line (Chinese, English) and its class: closed, closing or open now."""
     if not station["checkin"]:
+        zh, en = escape(station["status_zh"]), escape(station["status_en"])
         return (
-            f"{station['status_zh']}：本驿站现在不开放 <small lang=\"en\">{escape(station['status_en'])}:"
-            " this station is not open now</small>",
+            f'{zh}：本驿站现在不开放 <small lang="en">{en}: this station is not open now</small>',
             "closed",
         )
     if station["closed_on"] is not None:
         day = escape(str(station["closed_on"]))
         return (
-            f"将于 {day} 起{escape(station['status_zh'])} <small lang=\"en\">"
+            f'将于 {day} 起{escape(station["status_zh"])} <small lang="en">'
             f"{escape(station['status_en'])} from {day}</small>",
             "closing",
         )
     if station["open_now"] is True:
-        return "现在开放 <small lang=\"en\">open now</small>", "open"
+        return '现在开放 <small lang="en">open now</small>', "open"
     if station["open_now"] is False:
-        return "现在不在开放时间 <small lang=\"en\">closed at this hour</small>", "closed"
-    return "开放中，时间以现场为准 <small lang=\"en\">open; hours as posted on site</small>", "open"
+        return '现在不在开放时间 <small lang="en">closed at this hour</small>', "closed"
+    return '开放中，时间以现场为准 <small lang="en">open; hours as posted on site</small>', "open"
 
 
 def _hours(station: dict[str, Any]) -> str:
     words = station["hours_words"]
     if words is not None and words.week_zh:
         return (
-            f"{escape(words.week_zh)}<br><small lang=\"en\">{escape(words.week_en or '')}</small>"
-            f"<br>{escape(words.today_zh)} <small lang=\"en\">{escape(words.today_en)}</small>"
+            f'{escape(words.week_zh)}<br><small lang="en">{escape(words.week_en or "")}</small>'
+            f'<br>{escape(words.today_zh)} <small lang="en">{escape(words.today_en)}</small>'
         )
     if station["opening_hours"]:
         return escape(station["opening_hours"])
-    return "未公布 <small lang=\"en\">not published</small>"
+    return '未公布 <small lang="en">not published</small>'
 
 
 def _services(station: dict[str, Any]) -> str:
     from geo.vocab import SERVICES
 
     items = [
-        f"<li>{escape(SERVICES[s].zh)} <small lang=\"en\">{escape(SERVICES[s].en)}</small></li>"
+        f'<li>{escape(SERVICES[s].zh)} <small lang="en">{escape(SERVICES[s].en)}</small></li>'
         for s in station["services"]
         if s in SERVICES
     ]

@@ -20,7 +20,9 @@ def posters(  # noqa: PLR0913 - one parameter per option
     out: Annotated[Path, typer.Option(help="输出目录 / the folder to write into")],
     kind: Annotated[
         str | None,
-        typer.Option(help="此类型的全部公开站点 / every public station of this kind: love_station | …"),
+        typer.Option(
+            help="此类型的全部公开站点 / every public station of this kind: love_station | …"
+        ),
     ] = None,
     station: Annotated[
         int | None, typer.Option(min=1, help="只做这一个站点 / only this station (id)")
@@ -42,9 +44,7 @@ def posters(  # noqa: PLR0913 - one parameter per option
     from geo.settings import get_settings
 
     if (kind is None) == (station is None):
-        raise InvalidInput(
-            "请给出 --kind 或 --station 其中之一", "give one of --kind or --station"
-        )
+        raise InvalidInput("请给出 --kind 或 --station 其中之一", "give one of --kind or --station")
     base = posters_mod.base_url(base_url or get_settings().operations.public_url)
     posters_mod.find_font()  # a clear error before any work when no CJK font is installed
     with connect(autocommit=True) as conn:

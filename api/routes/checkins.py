@@ -65,9 +65,7 @@ def station_page(station_id: StationId, conn: Conn) -> HTMLResponse:
         "(the message says when again)",
     ),
 )
-def check_in(
-    station_id: StationId, body: CheckinIn, request: Request, conn: Conn
-) -> CheckinOut:
+def check_in(station_id: StationId, body: CheckinIn, request: Request, conn: Conn) -> CheckinOut:
     """我在这里歇脚 / I'm resting here: count one visitor at an open public station for
     the city's day. No login; the device token and the client address are kept only as
     keyed hashes. Answers today's count at the station."""

@@ -6,11 +6,8 @@ import datetime as dt
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.schemas.common import Text, literal
-from geo import vocab
+from api.schemas.common import Occupation, Text
 from geo.operations.usage import MAX_NOTE_CHARS, MAX_VISITORS
-
-Occupation = literal(vocab.OCCUPATIONS)
 
 
 class CheckinIn(BaseModel):

@@ -18,9 +18,7 @@ def lock_checkins(conn: psycopg.Connection[Any], *keys: str) -> None:
     """Serialise check-ins of the same device and client until the transaction ends, so
     two taps at once cannot both pass the limits (keys are taken in a fixed order)."""
     for key in sorted(set(keys)):
-        conn.execute(
-            "SELECT pg_advisory_xact_lock(hashtextextended(%s, 15))", ("checkin:" + key,)
-        )
+        conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 15))", ("checkin:" + key,))
 
 
 def last_checkin(

@@ -190,6 +190,7 @@ class Layout:
 
     @property
     def qr_side(self) -> int:
+        """The QR code's side in pixels, quiet zone included."""
         return self.module * self.modules
 
 
@@ -213,7 +214,9 @@ def layout(size: Size, qr: segno.QRCode) -> Layout:
     return Layout(width, height, (width - side) // 2, int(height * 0.38), module, modules)
 
 
-def _wrap(draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont, width: int) -> list[str]:
+def _wrap(
+    draw: ImageDraw.ImageDraw, text: str, font: ImageFont.FreeTypeFont, width: int
+) -> list[str]:
     """``text`` in lines no wider than ``width`` (character by character: Chinese has no
     spaces; a Latin word may break)."""
     lines: list[str] = []

@@ -132,8 +132,7 @@ def check_in(  # noqa: PLR0913 - who, where, what and the limits
             again = (first or now) + dt.timedelta(hours=1)
             raise RateLimited(
                 f"此网络一小时内签到次数过多，请于 {_hhmm(again)} 后再试",
-                f"too many check-ins from this network in an hour; try again after "
-                f"{_hhmm(again)}",
+                f"too many check-ins from this network in an hour; try again after {_hhmm(again)}",
                 retry_after_s=_wait_s(again, now),
                 details={"reason": "client_hour", "next_at": again.isoformat()},
             )
@@ -231,7 +230,8 @@ def record_usage(  # noqa: PLR0913 - the station's day and what the sheet says
     text = (note or "").strip() or None
     if text is not None and len(text) > MAX_NOTE_CHARS:
         raise InvalidInput(
-            f"备注 note 最多 {MAX_NOTE_CHARS} 字", f"note: at most {MAX_NOTE_CHARS} characters",
+            f"备注 note 最多 {MAX_NOTE_CHARS} 字",
+            f"note: at most {MAX_NOTE_CHARS} characters",
             details={"field": "note"},
         )
     with conn.transaction():
@@ -255,7 +255,8 @@ def _range(start: str | dt.date | None, end: str | dt.date | None) -> tuple[dt.d
         )
     if (last - first).days >= MAX_RANGE_DAYS:
         raise InvalidInput(
-            f"日期范围最多 {MAX_RANGE_DAYS} 天", f"the range is at most {MAX_RANGE_DAYS} days",
+            f"日期范围最多 {MAX_RANGE_DAYS} 天",
+            f"the range is at most {MAX_RANGE_DAYS} days",
             details={"field": "from"},
         )
     return first, last

@@ -9,6 +9,7 @@ import pytest
 from geo import clock
 from tests.helpers.browser import ARTIFACTS, CHROMIUM, launch
 from tests.helpers.console import watched_page
+
 DEVICE = "0123456789abcdef0123"
 
 

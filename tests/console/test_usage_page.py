@@ -36,8 +36,9 @@ def test_field_worker_enters_a_count_and_sees_it_beside_the_checkins(
     sid = add_station(db, "福田口岸爱心驿站")
     add_station(db, "南园驿站")
     today = clock.today().isoformat()
-    check_in(db, sid, device="device-000000000001", client="10.9.9.9", occupation="courier",
-             settings=OPS)
+    check_in(
+        db, sid, device="device-000000000001", client="10.9.9.9", occupation="courier", settings=OPS
+    )
     w = watched_page(browser, live_server, viewport={"width": 1280, "height": 900})
     page = w.page
     sign_in(page, live_server, "wang.field")

@@ -36,9 +36,8 @@ def test_same_device_is_refused_within_the_interval_and_accepted_after_it(db):
     sid = add_station(db)
     with clock.frozen("2026-06-01T09:00:00+08:00"):
         assert _in(db, sid).today == 1
-    with clock.frozen("2026-06-01T12:59:00+08:00"):
-        with pytest.raises(RateLimited) as refused:
-            _in(db, sid)
+    with clock.frozen("2026-06-01T12:59:00+08:00"), pytest.raises(RateLimited) as refused:
+        _in(db, sid)
     assert "13:00" in refused.value.zh and "13:00" in refused.value.en
     assert refused.value.retry_after_s == 60
     assert refused.value.details["reason"] == "device_interval"
@@ -82,9 +81,7 @@ def test_checkins_count_per_city_day_at_midnight(db):
         second = _in(db, sid, device=PHONE_B)
     assert (str(first.day), first.today) == ("2026-06-01", 1)
     assert (str(second.day), second.today) == ("2026-06-02", 1)
-    rows = db.execute(
-        "SELECT day::text, occupation FROM station_checkins ORDER BY id"
-    ).fetchall()
+    rows = db.execute("SELECT day::text, occupation FROM station_checkins ORDER BY id").fetchall()
     assert [(r["day"], r["occupation"]) for r in rows] == [
         ("2026-06-01", "courier"),
         ("2026-06-02", None),

@@ -76,8 +76,18 @@ def test_bad_counts_are_refused_naming_the_field_and_nothing_is_stored(client, d
 def test_unknown_or_unapproved_stations_are_404(client, db, staff):
     draft = add_station(db, review_state="pending_review")
     with clock.frozen("2026-06-02T09:00:00+08:00"):
-        assert client.put(PUT.format(draft, "2026-06-01"), json={"visitors": 1}, headers=staff).status_code == 404
-        assert client.put(PUT.format(999, "2026-06-01"), json={"visitors": 1}, headers=staff).status_code == 404
+        assert (
+            client.put(
+                PUT.format(draft, "2026-06-01"), json={"visitors": 1}, headers=staff
+            ).status_code
+            == 404
+        )
+        assert (
+            client.put(
+                PUT.format(999, "2026-06-01"), json={"visitors": 1}, headers=staff
+            ).status_code
+            == 404
+        )
 
 
 def test_planners_read_but_may_not_enter(client, db, planner):
@@ -95,8 +105,9 @@ def test_days_show_checkins_by_occupation_beside_the_paper_count(client, db, sta
     sid = add_station(db)
     with clock.frozen("2026-06-01T10:00:00+08:00"):
         for i, job in enumerate(["courier", "courier", None]):
-            check_in(db, sid, device=f"device-{i:012d}", client="10.0.0.9", occupation=job,
-                     settings=OPS)
+            check_in(
+                db, sid, device=f"device-{i:012d}", client="10.0.0.9", occupation=job, settings=OPS
+            )
     with clock.frozen("2026-06-03T10:00:00+08:00"):
         client.put(PUT.format(sid, "2026-06-02"), json={"visitors": 7}, headers=staff)
         client.put(PUT.format(sid, "2026-06-01"), json={"visitors": 20}, headers=staff)
@@ -108,8 +119,10 @@ def test_days_show_checkins_by_occupation_beside_the_paper_count(client, db, sta
             f"/api/v1/staff/usage?station={sid}&from=2024-01-01&to=2026-06-01", headers=staff
         )
     assert days["from"] == "2026-05-05" and days["to"] == "2026-06-03"
-    got = [(d["day"], d["checkins"], d["checkins_by_occupation"], (d["paper"] or {}).get("visitors"))
-           for d in days["days"]]
+    got = [
+        (d["day"], d["checkins"], d["checkins_by_occupation"], (d["paper"] or {}).get("visitors"))
+        for d in days["days"]
+    ]
     assert got == [
         ("2026-06-02", 0, {}, 7),
         ("2026-06-01", 3, {"courier": 2, "none": 1}, 20),

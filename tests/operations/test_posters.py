@@ -7,18 +7,31 @@ from __future__ import annotations
 
 import re
 import shutil
+from pathlib import Path
 
 import pytest
 import segno
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from tests.api.test_station_page import browser  # noqa: F401 - the Chromium fixture
-from tests.helpers.browser import ARTIFACTS
+from tests.helpers.browser import ARTIFACTS, CHROMIUM, launch
 from tests.helpers.cli import yizhan
 from tests.operations.test_checkins import add_station
 
 BASE = "https://yizhan.example.org"
+
+
+@pytest.fixture
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} not installed")
+    with sync_api.sync_playwright() as p:
+        b = launch(p)
+        try:
+            yield b
+        finally:
+            b.close()
 
 
 def read_qr(image: Image.Image) -> list[list[bool]]:
@@ -64,8 +77,15 @@ def test_posters_of_a_kind_one_pdf_page_and_png_each_qr_to_the_station_page(
         " ST_SetSRID(ST_MakePoint(114.06, 22.54), 4326))"
     )
     run = yizhan(
-        "stations", "posters", "--kind", "love_station", "--out", str(tmp_path),
-        "--base-url", BASE + "/", url=database_url,
+        "stations",
+        "posters",
+        "--kind",
+        "love_station",
+        "--out",
+        str(tmp_path),
+        "--base-url",
+        BASE + "/",
+        url=database_url,
     )
     assert run.returncode == 0, run.stderr
     assert "2" in run.stdout
@@ -90,8 +110,18 @@ def test_posters_of_a_kind_one_pdf_page_and_png_each_qr_to_the_station_page(
 def test_one_station_a5_pdf_only(db, database_url, tmp_path):
     sid = add_station(db)
     run = yizhan(
-        "stations", "posters", "--station", str(sid), "--format", "pdf", "--size", "a5",
-        "--out", str(tmp_path), url=database_url, env={"YIZHAN_PUBLIC_URL": BASE},
+        "stations",
+        "posters",
+        "--station",
+        str(sid),
+        "--format",
+        "pdf",
+        "--size",
+        "a5",
+        "--out",
+        str(tmp_path),
+        url=database_url,
+        env={"YIZHAN_PUBLIC_URL": BASE},
     )
     assert run.returncode == 0, run.stderr
     assert [p.name for p in tmp_path.iterdir()] == [f"poster-{sid}.pdf"]
@@ -158,17 +188,21 @@ def test_the_station_page_offers_the_poster_and_it_downloads(browser, database_u
     sid = add_station(db)
     draft = add_station(db, "草稿驿站", review_state="pending_review")
     with running_server(database_url, YIZHAN_PUBLIC_URL=BASE) as base:
-        w = watched_page(browser, base, viewport={"width": 1280, "height": 900}, accept_downloads=True)
+        w = watched_page(
+            browser, base, viewport={"width": 1280, "height": 900}, accept_downloads=True
+        )
         page = w.page
         sign_in(page, base, "wang.field")
         page.goto(f"{base}/console/stations/{sid}")
         page.wait_for_selector("#poster-links:not([hidden])")
-        assert page.get_attribute("#poster-pdf", "href") == f"/api/v1/staff/stations/{sid}/poster.pdf"
+        assert (
+            page.get_attribute("#poster-pdf", "href") == f"/api/v1/staff/stations/{sid}/poster.pdf"
+        )
         page.focus("#poster-pdf")
         with page.expect_download() as download:
             page.keyboard.press("Enter")
         assert download.value.suggested_filename == f"poster-{sid}.pdf"
-        assert open(download.value.path(), "rb").read(5) == b"%PDF-"
+        assert Path(download.value.path()).read_bytes()[:5] == b"%PDF-"
         page.goto(f"{base}/console/stations/{draft}")
         page.wait_for_selector("#station-id:not(:empty)")
         assert page.locator("#poster-links").is_hidden()
