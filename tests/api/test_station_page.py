@@ -159,3 +159,22 @@ def test_phone_checks_in_sees_the_count_and_the_refusal(browser, live_server, db
         f"Requests) @ {live_server}/api/v1/stations/{sid}/checkins"
     ]
     assert watched.outside == []
+
+
+@pytest.mark.browser
+def test_axe_finds_no_serious_violation_on_the_station_page(browser, live_server, db):
+    from tests.console.test_accessibility import BLOCKING, _axe, _axe_source
+
+    source = _axe_source()
+    open_one = add_station(db, name="莲花山爱心驿站", opening_hours="24/7")
+    closed = add_station(db, name="暂停驿站", status="temporarily_closed")
+    for sid in (open_one, closed):
+        # The CSP (rightly) refuses an injected script: this context alone bypasses it.
+        w = watched_page(
+            browser, live_server, viewport={"width": 390, "height": 844}, bypass_csp=True
+        )
+        w.page.goto(f"{live_server}/s/{sid}", wait_until="networkidle")
+        bad = [v for v in _axe(w.page, source) if v["impact"] in BLOCKING]
+        assert bad == [], bad
+        assert w.errors == [] and w.outside == []
+        w.page.context.close()
