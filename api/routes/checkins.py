@@ -81,7 +81,11 @@ def check_in(station_id: StationId, body: CheckinIn, request: Request, conn: Con
     return CheckinOut(station_id=done.station_id, day=done.day, at=done.at, today=done.today)
 
 
-@router.put("/api/v1/staff/stations/{station_id:int}/usage/{day}", response_model=UsageOut)
+@router.put(
+    "/api/v1/staff/stations/{station_id:int}/usage/{day}",
+    response_model=UsageOut,
+    responses={201: {"model": UsageOut, "description": "新登记 / a new count (200: corrected)"}},
+)
 def put_usage(
     station_id: StationId,
     day: Annotated[dt.date, Path(description="城市日期 / the city's day, YYYY-MM-DD")],
@@ -115,7 +119,11 @@ def put_usage(
     )
 
 
-@router.get("/api/v1/staff/usage", response_model=UsageDays)
+@router.get(
+    "/api/v1/staff/usage",
+    response_model=UsageDays,
+    responses=error(404, "没有这个站点 / no such station"),
+)
 def get_usage(
     user: Staff,
     conn: Conn,

@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from api.schemas.common import Occupation, Text
 from geo.operations.usage import MAX_NOTE_CHARS, MAX_VISITORS
+
+
+def _not_bool(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError("a whole number, not true or false")
+    return value
+
+
+#: A number of visitors: a whole number from 0 to 100000 (``true`` is no number).
+Count = Annotated[int, BeforeValidator(_not_bool), Field(ge=0, le=MAX_VISITORS)]
 
 
 class CheckinIn(BaseModel):
@@ -39,8 +50,8 @@ class UsageIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    visitors: int = Field(ge=0, le=MAX_VISITORS, description="服务人次 / visitors that day")
-    by_occupation: dict[Occupation, int] | None = Field(
+    visitors: Count = Field(description="服务人次 / visitors that day")
+    by_occupation: dict[Occupation, Count] | None = Field(
         default=None, description="按职业的人数（可不填）/ visitors by occupation, optional"
     )
     note: Text = Field(default=None, max_length=MAX_NOTE_CHARS)

@@ -87,5 +87,6 @@ def bounds(minimum: float, maximum: float, *, above: bool = False) -> dict[str, 
     low = {"exclusiveMinimum": minimum} if above else {"minimum": minimum}
     return {**low, "maximum": maximum}
 
+
 #: Who checks in at a station (issue 15): geo.vocab.OCCUPATIONS.
 Occupation = literal(vocab.OCCUPATIONS)
