@@ -23,9 +23,10 @@ def _status(station: dict[str, Any]) -> tuple[str, str]:
         )
     if station["closed_on"] is not None:
         day = escape(str(station["closed_on"]))
+        temporary = station["status"] == "temporarily_closed"
+        zh, en = ("暂停开放", "temporarily closed") if temporary else ("关闭", "closed")
         return (
-            f'将于 {day} 起{escape(station["status_zh"])} <small lang="en">'
-            f"{escape(station['status_en'])} from {day}</small>",
+            f'开放中，将于 {day} 起{zh} <small lang="en">open; {en} from {day}</small>',
             "closing",
         )
     if station["open_now"] is True:

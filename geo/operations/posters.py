@@ -13,11 +13,12 @@ from __future__ import annotations
 import io
 import shutil
 import subprocess
+import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, BinaryIO, Literal
 from urllib.parse import urlsplit
 
 import psycopg
@@ -312,13 +313,63 @@ def png_bytes(image: Image.Image) -> bytes:
     return out.getvalue()
 
 
-def pdf_bytes(images: Iterable[Image.Image]) -> bytes:
-    """The posters as one PDF, a page each, at their paper size."""
-    pages = list(images)
-    if not pages:
+def write_pdf(out: BinaryIO, images: Iterable[Image.Image]) -> int:
+    """Write the posters to ``out`` as one PDF, a page each at its paper size (from
+    :data:`DPI`), one image at a time: a city's hundreds of posters never sit in memory
+    together (Pillow's own multi-page PDF keeps them all). Each page is its image,
+    deflated losslessly (a QR code keeps its sharp edges). Returns the number of pages.
+    """
+    offsets: list[int] = []
+    start = out.tell()
+
+    def obj(body: bytes, stream: bytes | None = None) -> int:
+        offsets.append(out.tell() - start)
+        number = len(offsets)
+        out.write(f"{number} 0 obj\n".encode() + body)
+        if stream is not None:
+            out.write(b"\nstream\n" + stream + b"\nendstream")
+        out.write(b"\nendobj\n")
+        return number
+
+    out.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    obj(b"<< /Type /Catalog /Pages 2 0 R >>")
+    offsets.append(-1)  # object 2, the page tree, is written last (it lists the pages)
+    kids: list[int] = []
+    for image in images:
+        rgb = image.convert("RGB")
+        w, h = rgb.size
+        pw, ph = w * 72 / DPI, h * 72 / DPI
+        data = zlib.compress(rgb.tobytes(), 6)
+        img = obj(
+            f"<< /Type /XObject /Subtype /Image /Width {w} /Height {h} /ColorSpace /DeviceRGB"
+            f" /BitsPerComponent 8 /Filter /FlateDecode /Length {len(data)} >>".encode(),
+            data,
+        )
+        draw = f"q {pw:.2f} 0 0 {ph:.2f} 0 0 cm /Im Do Q".encode()
+        content = obj(f"<< /Length {len(draw)} >>".encode(), draw)
+        page = (
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {pw:.2f} {ph:.2f}]"
+            f" /Resources << /XObject << /Im {img} 0 R >> >> /Contents {content} 0 R >>"
+        )
+        kids.append(obj(page.encode()))
+    if not kids:
         raise InvalidInput("没有可制作海报的站点", "no station to make a poster of")
+    refs = " ".join(f"{k} 0 R" for k in kids)
+    offsets[1] = out.tell() - start
+    out.write(f"2 0 obj\n<< /Type /Pages /Count {len(kids)} /Kids [{refs}] >>\nendobj\n".encode())
+    xref = out.tell() - start
+    out.write(f"xref\n0 {len(offsets) + 1}\n0000000000 65535 f \n".encode())
+    out.write(b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets))
+    out.write(
+        f"trailer\n<< /Size {len(offsets) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    )
+    return len(kids)
+
+
+def pdf_bytes(images: Iterable[Image.Image]) -> bytes:
+    """The posters as one PDF (see :func:`write_pdf`)."""
     out = io.BytesIO()
-    pages[0].save(out, format="PDF", save_all=True, append_images=pages[1:], resolution=DPI)
+    write_pdf(out, images)
     return out.getvalue()
 
 
@@ -373,14 +424,23 @@ def write_posters(
     (``{name}.pdf``, a page per station) into ``out_dir``; returns the files written."""
     out_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    images = [poster(s, base, size) for s in stations]
-    if fmt in ("png", "both"):
-        for s, image in zip(stations, images, strict=True):
-            path = out_dir / f"poster-{s['id']}.png"
-            path.write_bytes(png_bytes(image))
-            written.append(path)
-    if fmt in ("pdf", "both") and images:
+
+    def drawn() -> Iterator[Image.Image]:
+        # One poster at a time: drawn, its PNG written, handed to the PDF, forgotten.
+        for s in stations:
+            image = poster(s, base, size)
+            if fmt in ("png", "both"):
+                path = out_dir / f"poster-{s['id']}.png"
+                path.write_bytes(png_bytes(image))
+                written.append(path)
+            yield image
+
+    if fmt == "png":
+        for _ in drawn():
+            pass
+    elif stations:
         path = out_dir / f"{name}.pdf"
-        path.write_bytes(pdf_bytes(images))
+        with path.open("wb") as out:
+            write_pdf(out, drawn())
         written.append(path)
     return written

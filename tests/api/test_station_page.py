@@ -74,6 +74,22 @@ def test_the_page_says_when_not_open_at_this_hour(client, db):
     assert "现在不在开放时间" in text and "closed at this hour" in text
 
 
+@pytest.mark.parametrize(
+    ("status", "zh", "en"),
+    [
+        ("open", "将于 2026-07-01 起关闭", "closed from 2026-07-01"),
+        ("temporarily_closed", "将于 2026-07-01 起暂停开放", "temporarily closed from 2026-07-01"),
+    ],
+)
+def test_a_station_closing_on_a_date_says_when_and_still_takes_checkins(client, db, status, zh, en):
+    sid = add_station(db, status=status, closed_on="2026-07-01")
+    with clock.frozen("2026-06-01T10:00:00+08:00"):
+        page = client.get(f"/s/{sid}")
+        r = client.post(f"/api/v1/stations/{sid}/checkins", json={"device": DEVICE})
+    assert page.status_code == 200 and zh in page.text and en in page.text
+    assert 'id="checkin-form"' in page.text and r.status_code == 201
+
+
 def test_a_temporarily_closed_station_says_so_and_takes_no_checkin(client, db):
     sid = add_station(db, status="temporarily_closed")
     page = client.get(f"/s/{sid}")

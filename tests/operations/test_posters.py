@@ -59,7 +59,12 @@ def read_qr(image: Image.Image) -> list[list[bool]]:
 def pdf_pages(data: bytes) -> list[bytes]:
     """The MediaBox of each page of a PDF Pillow wrote (uncompressed objects), checked
     against the page tree's count."""
-    assert data.startswith(b"%PDF-")
+    assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
+    xref = int(re.findall(rb"startxref\s+(\d+)", data)[-1])
+    assert data[xref:].startswith(b"xref")
+    entries = re.findall(rb"(\d{10}) 00000 n ", data[xref:])
+    for number, offset in enumerate(entries, start=1):  # each offset is its object's
+        assert data[int(offset) :].startswith(f"{number} 0 obj".encode())
     boxes = re.findall(rb"/MediaBox\s*\[([^\]]*)\]", data)
     counts = re.findall(rb"/Type\s*/Pages\s*/Count\s+(\d+)", data)
     assert [int(c) for c in counts] == [len(boxes)]
