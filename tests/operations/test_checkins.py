@@ -126,3 +126,50 @@ def test_checkins_are_audited_without_device_or_client(db):
     assert "device_hash" not in audit[0]["after"] and "client_hash" not in audit[0]["after"]
     stored = db.execute("SELECT device_hash, client_hash FROM station_checkins").fetchone()
     assert PHONE_A not in stored["device_hash"] and "10.0.0.1" not in stored["client_hash"]
+
+
+def test_two_taps_at_once_count_once(db, database_url):
+    """A second check-in of the same device waits for the first one's transaction (an
+    advisory lock) and then sees it: never two rows within the interval."""
+    import threading
+
+    from geo.db import usage as usage_db
+    from geo.db.connection import connect, set_actor
+    from geo.privacy import keyed_hash
+
+    sid = add_station(db)
+    key = OPS.client_hash_key.encode()
+    device_hash = keyed_hash(key, "device:" + PHONE_A)
+    client_hash = keyed_hash(key, "client:10.0.0.1")
+    outcome: list[object] = []
+    with (
+        clock.frozen("2026-06-01T09:00:00+08:00") as now,
+        connect() as first,
+        connect(autocommit=True) as second,
+    ):
+        with first.transaction():
+            set_actor(first, "public")
+            usage_db.lock_checkins(first, device_hash, client_hash)
+            pid = second.info.backend_pid
+
+            def tap() -> None:
+                try:
+                    outcome.append(_in(second, sid))
+                except RateLimited as exc:
+                    outcome.append(exc)
+
+            thread = threading.Thread(target=tap)
+            thread.start()
+            waiting = None
+            for _ in range(500):  # until the second tap waits on the lock
+                waiting = db.execute(
+                    "SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s", (pid,)
+                ).fetchone()
+                if waiting and waiting["wait_event_type"] == "Lock":
+                    break
+                threading.Event().wait(0.01)
+            assert waiting and waiting["wait_event_type"] == "Lock"
+            usage_db.insert_checkin(first, sid, now, now.date(), None, device_hash, client_hash)
+        thread.join(30)
+    assert len(outcome) == 1 and isinstance(outcome[0], RateLimited)
+    assert db.execute("SELECT count(*) AS n FROM station_checkins").fetchone()["n"] == 1
