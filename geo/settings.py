@@ -288,6 +288,9 @@ class OperationsSettings(BaseSettings):
     evaluation_rules_file: Path | None = None
     # Inspections: at most this many photos with one inspection.
     inspection_max_photos: int = Field(default=8, ge=0, le=50)
+    # QR posters: the address people reach Yizhan at (``https://yizhan.example.org``);
+    # posters link to ``{public_url}/s/{id}`` and are refused without it.
+    public_url: str = ""
 
 
 class Settings(BaseModel):

@@ -19,6 +19,7 @@ from geo.crs import CRS_LABELS
 from geo.vocab import (
     KINDS,
     LEVELS,
+    OCCUPATIONS,
     PROBLEM_CATEGORIES,
     PROBLEM_SOURCES,
     PROBLEM_STATES,
@@ -64,6 +65,7 @@ PAGES: tuple[ConsolePage, ...] = (
         "evaluation", "/console/evaluation", "年度评估", "Evaluation", PLANNERS | REVIEWERS
     ),
     ConsolePage("inspect", "/console/inspect", "巡查", "Inspect", EDITORS),
+    ConsolePage("usage", "/console/usage", "服务人次", "Usage", EDITORS),
 )
 PAGE_BY_KEY = {p.key: p for p in PAGES}
 #: The console's home: the pages of the signed-in person's role.
@@ -110,6 +112,10 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
         "现场巡查（手机）：按站点标准逐项检查、拍照、定位；不合格项自动登记为问题。",
         "Inspect a station on the spot (phone): the standard's checklist, photos, GPS; "
         "failed items become problems.",
+    ),
+    "usage": (
+        "登记纸质表上的服务人次，并与扫码签到对照。",
+        "Enter the visitors counted on paper, beside the QR check-ins.",
     ),
 }
 
@@ -473,3 +479,15 @@ def render_inspect(
         "states": terms(PROBLEM_STATES),
     }
     return _page("inspect", user, config)
+
+
+def render_usage(user: dict[str, str], today: str, timezone: str) -> str:
+    """The Usage page (field staff, reviewers, admins): a station's paper visitor count
+    per day, entered or corrected, beside its QR check-ins (issue 15)."""
+    config = {
+        "kinds": terms(KINDS),
+        "occupations": terms(OCCUPATIONS),
+        "today": today,
+        "timezone": timezone,
+    }
+    return _page("usage", user, config)

@@ -177,3 +177,9 @@ def locate(  # noqa: PLR0913 - one parameter per option
             f"reviewer publishes it: POST /api/v1/review/{row['id']}/approve）",
             highlight=False,
         )
+
+
+# QR posters (issue 15) live in their own module.
+from api.cli.posters import posters  # noqa: E402 - the command is defined after the group
+
+stations_app.command("posters")(posters)

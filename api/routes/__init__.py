@@ -3,6 +3,7 @@
 from api.routes import (
     admin_users,
     auth,
+    checkins,
     console,
     coverage,
     docs,
@@ -44,4 +45,5 @@ ROUTERS = [
     problems.router,
     evaluation.router,
     inspections.router,
+    checkins.router,
 ]

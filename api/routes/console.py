@@ -278,3 +278,16 @@ def inspect_page(
         _who(user), station, ops.inspection_warn_m, settings.clock.timezone, ops.photo_max_side
     )
     return _html(body, csp=page_csp(["blob:"]))
+
+
+@router.get("/usage", response_class=HTMLResponse)
+def usage(session: PageUser) -> Response:
+    """The Usage page (field staff, reviewers, admins): paper visitor counts beside the
+    QR check-ins (issue 15)."""
+    user = _gate(session, "usage")
+    if isinstance(user, Response):
+        return user
+    body = console.render_usage(
+        _who(user), today=clock.today().isoformat(), timezone=get_settings().clock.timezone
+    )
+    return _html(body, csp=page_csp())

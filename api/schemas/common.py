@@ -89,3 +89,7 @@ def bounds(minimum: float, maximum: float, *, above: bool = False) -> dict[str, 
     the parameter and the range in Chinese and English. ``above``: more than ``minimum``."""
     low = {"exclusiveMinimum": minimum} if above else {"minimum": minimum}
     return {**low, "maximum": maximum}
+
+
+#: Who checks in at a station (issue 15): geo.vocab.OCCUPATIONS.
+Occupation = literal(vocab.OCCUPATIONS)

@@ -964,3 +964,27 @@ SELECT kind, ST_AsMVTGeom(ST_Transform(s.geom, 3857), tile.env, %(extent)s, %(bu
 FROM stations s, tile
 WHERE s.geom && tile.env4326 AND {PUBLIC}
 """
+
+
+# ----------------------------------------------------------------- the station's own page
+
+#: The station's own page (``/s/{id}``, what its QR poster opens, issue 15) shows a public
+#: station and also one that is temporarily closed now (approved, placed, opened): a
+#: worker who scans the poster on a closed door must read that it is closed, not "no such
+#: station". Drafts, rejected, planned and closed-for-good stations stay unseen.
+_STATION_PAGE = f"""
+SELECT {_PUBLIC_FIELDS}, status, closed_on, ({PUBLIC}) AS public
+FROM stations
+WHERE id = %(id)s AND (({PUBLIC}) OR (
+    geom IS NOT NULL AND review_state = 'approved'
+    AND (opened_on IS NULL OR opened_on <= %(today)s)
+    AND status = 'temporarily_closed' AND (closed_on IS NULL OR closed_on <= %(today)s)))
+"""
+
+
+def station_page(
+    conn: psycopg.Connection[Any], station_id: int, today: dt.date | None = None
+) -> dict[str, Any] | None:
+    """One station for its own page: the public columns with ``status``, ``closed_on``
+    and ``public`` (false: temporarily closed now), or None when the page is not shown."""
+    return conn.execute(_STATION_PAGE, {"id": station_id, **public_params(today)}).fetchone()

@@ -121,10 +121,22 @@
     body.appendChild(el("tr", {}, [el("th", { scope: "row" }, ["最近修改 last change"]),
       el("td", {}, [station.updated_by + " · " + when(station.updated_at)])]));
     showMap();
+    showPoster();
     $("actions").hidden = !mayChange();
     $("status-card").hidden = !mayChange();
     showStatusChoices();
     showRejected();
+  }
+
+  // The QR poster (issue 15) of a published, placed station that is open or temporarily
+  // closed: the station's own page /s/{id} is shown for those.
+  function showPoster() {
+    var shown = station.review_state === "approved" && station.lon !== null &&
+      (station.status === "open" || station.status === "temporarily_closed");
+    $("poster-links").hidden = !shown;
+    var base = "/api/v1/staff/stations/" + station.id + "/poster.";
+    $("poster-pdf").setAttribute("href", base + "pdf");
+    $("poster-png").setAttribute("href", base + "png");
   }
 
   // Whether this person may change the station (the server decides; this only spares
