@@ -88,11 +88,11 @@ def link_photo(
 
 def lock_station_problems(conn: psycopg.Connection[Any], station_id: int) -> None:
     """Serialise, until the transaction ends, the opening of problems of one station (two
-    inspections at once must not both open the same category)."""
-    conn.execute(
-        "SELECT pg_advisory_xact_lock(hashtext('station_problems'), (%s %% 2147483647)::int)",
-        (station_id,),
-    )
+    inspections at once must not both open the same category, nor an inspection and a
+    public report): the same lock the public reports take (``geo.db.problems``)."""
+    from geo.db.problems import lock_station_reports
+
+    lock_station_reports(conn, station_id)
 
 
 def open_problem(
