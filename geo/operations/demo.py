@@ -33,6 +33,7 @@ from geo.db import operations_demo as sql
 from geo.db.connection import connect, transaction
 from geo.errors import InvalidFile
 from geo.hours import is_open_at
+from geo.operations.problems import RECEIPT_ALPHABET, RECEIPT_LENGTH
 from geo.photos import CleanPhoto, clean_photo
 from geo.settings import OperationsSettings, get_settings
 from geo.vocab import INSPECTION_ITEMS, SERVICES
@@ -53,9 +54,6 @@ OCCUPATION_MIX: tuple[tuple[str | None, int], ...] = (
 )
 # How busy a kind is (check-ins on an average day)
 KIND_WEIGHT = {"love_station": 1.6, "mother_baby_room": 0.6, "worker_bookshop": 0.9}
-# the characters of the report form's receipts (no 0/O, 1/I/L)  TODO-merge: take the
-# problems module's own constant once it is on main
-RECEIPT_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CLOSED_DAYS = 40  # the temporarily closed station was reported closed this long before as_of
 # An item that fails opens a problem of this category
 ITEM_CATEGORY = {
@@ -439,7 +437,7 @@ class _PublicReports:
         rng = _rng(self.seed, "receipt", len(self.out))
         taken = {p["receipt"] for p in self.out}
         while True:
-            receipt = "P" + "".join(rng.choice(RECEIPT_ALPHABET) for _ in range(10))
+            receipt = "P" + "".join(rng.choice(RECEIPT_ALPHABET) for _ in range(RECEIPT_LENGTH))
             if receipt not in taken:
                 return receipt
 

@@ -274,8 +274,7 @@ def test_no_activity_loads_the_city_without_it(database_url, db) -> None:
 
 def test_the_example_standard_lists_only_the_default_items() -> None:
     """data/standard.example.json has the shape of YIZHAN_STANDARD_FILE (docs/operations.md)
-    and uses only the default checklist's codes. TODO-merge: also load it with the
-    inspections module's parse_standard."""
+    and uses only the default checklist's codes; the inspections module reads it."""
     import json
 
     from tests.helpers.paths import ROOT
@@ -285,3 +284,8 @@ def test_the_example_standard_lists_only_the_default_items() -> None:
     codes = [item["code"] for item in data["items"]]
     assert all(set(item) <= {"code", "zh", "en"} for item in data["items"])
     assert len(codes) == len(set(codes)) and set(codes) <= set(INSPECTION_ITEMS)
+    from geo.operations.inspections import parse_standard
+
+    path = ROOT / "data" / "standard.example.json"
+    standard = parse_standard(data, path)
+    assert [i.code for i in standard.items] == codes
