@@ -102,6 +102,8 @@ def test_the_field_form_links_a_signed_in_person_to_the_console_pages_of_their_r
             "/console/unlocated",
             "/console/import",
             "/console/mine",
+            "/console/inspect",
+            "/console/usage",
             "/console",
         ],
         "reviewer": [
@@ -109,9 +111,19 @@ def test_the_field_form_links_a_signed_in_person_to_the_console_pages_of_their_r
             "/console/stations",
             "/console/unlocated",
             "/console/import",
+            "/console/problems",
+            "/console/evaluation",
+            "/console/inspect",
+            "/console/usage",
             "/console",
         ],
-        "planner": ["/console/stations", "/console/targets", "/console/coverage", "/console"],
+        "planner": [
+            "/console/stations",
+            "/console/targets",
+            "/console/coverage",
+            "/console/evaluation",
+            "/console",
+        ],
     }
     for role, links in expected.items():
         name = make_user(f"user.{role}", role)
