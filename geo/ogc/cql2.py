@@ -163,6 +163,8 @@ class _Translator:
         """A value compared with ``prop``, checked against its type."""
         if prop.format == "date":
             return self._param(_as_date(prop, value))
+        if prop.type == "boolean" and type(value) is int and value in (0, 1):
+            value = bool(value)  # GDAL writes booleans as 0 and 1
         ok = {
             "string": isinstance(value, str),
             "boolean": isinstance(value, bool),
