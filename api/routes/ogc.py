@@ -70,6 +70,14 @@ CONFORMANCE = [
     _CQL2 + "basic-spatial-functions-plus",
     _CQL2 + "spatial-functions",
     "http://www.opengis.net/spec/ogcapi-records-1/1.0/conf/sorting",
+    # OGC API – Tiles (api/routes/ogc_tiles.py)
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tileset",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tilesets-list",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/dataset-tilesets",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/mvt",
+    "http://www.opengis.net/spec/tms/2.0/conf/tilematrixset",
+    "http://www.opengis.net/spec/tms/2.0/conf/json-tilematrixset",
 ]
 
 #: The query parameters of each kind of document (besides ``f`` and ``crs``).
@@ -213,6 +221,18 @@ def landing(request: Request, f: str | None = _F, crs: str | None = _CRS) -> Res
                 "type": JSON,
                 "title": "数据集 collections",
                 "href": f"{base}/collections",
+            },
+            {
+                "rel": "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector",
+                "type": JSON,
+                "title": "矢量瓦片集 vector tilesets",
+                "href": f"{base}/tiles",
+            },
+            {
+                "rel": "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes",
+                "type": JSON,
+                "title": "瓦片矩阵集 tile matrix sets",
+                "href": f"{base}/tileMatrixSets",
             },
         ],
     }
