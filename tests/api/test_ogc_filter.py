@@ -231,3 +231,50 @@ def test_a_filter_keeps_paging_links_and_counts(client) -> None:
     second = client.get(nxt).json()
     assert [f["properties"]["name"] for f in second["features"]] == ["华强母婴室"]
     assert not any(x["rel"] == "next" for x in second["links"])
+
+
+@pytest.mark.parametrize(
+    ("collection", "text", "expected"),
+    [
+        ("districts", "S_CONTAINS(geometry, POINT(114.05 22.55))", ["福田"]),
+        ("districts", "S_DISJOINT(geometry, POINT(114.05 22.55))", ["罗湖"]),
+        ("districts", "S_TOUCHES(geometry, POINT(114.1 22.55))", ["福田", "罗湖"]),
+        (
+            "districts",
+            "S_OVERLAPS(geometry, POLYGON((114.05 22.52, 114.08 22.52, 114.08 22.58, "
+            "114.05 22.58, 114.05 22.52)))",
+            [],  # inside 福田: contained, not overlapping
+        ),
+        (
+            "districts",
+            "S_OVERLAPS(geometry, POLYGON((114.15 22.52, 114.25 22.52, 114.25 22.58, "
+            "114.15 22.58, 114.15 22.52)))",
+            ["罗湖"],
+        ),
+        (
+            "districts",
+            "S_EQUALS(geometry, POLYGON((114.0 22.5, 114.1 22.5, 114.1 22.6, 114.0 22.6, "
+            "114.0 22.5)))",
+            ["福田"],
+        ),
+        (
+            "main_streets",
+            "S_CROSSES(geometry, LINESTRING(114.05 22.50, 114.05 22.60))",
+            ["深南大道"],
+        ),
+        ("main_streets", "S_INTERSECTS(geometry, MULTIPOINT((114.11 22.56), (1 1)))", ["红荔路"]),
+        (
+            "stations",
+            "S_INTERSECTS(geometry, LINESTRING(114.05 22.50, 114.05 22.60))",
+            ["莲花驿站"],
+        ),
+        (
+            "stations",
+            "S_INTERSECTS(geometry, MULTIPOLYGON(((114.11 22.53, 114.13 22.53, 114.13 22.55, "
+            "114.11 22.53))))",
+            ["罗湖书屋"],
+        ),
+    ],
+)
+def test_every_spatial_function_and_geometry_type(client, collection, text, expected) -> None:
+    assert _names(client, collection, filter=text) == expected
