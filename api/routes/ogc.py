@@ -139,17 +139,18 @@ def _check_params(request: Request, allowed: Iterable[str]) -> None:
             details={"unknown": unknown, "allowed": sorted(known)},
         )
     ogc_crs.parse(request.query_params.get("crs"))
+    f = request.query_params.get("f")
+    if f is not None and f not in ("json", "html"):
+        raise InvalidQuery(
+            f"未知的编码 f={f!r}，可选：json、html",
+            f"unknown encoding f={f!r}: use json or html",
+            details={"parameter": "f"},
+        )
 
 
 def _wants_html(request: Request) -> bool:
     f = request.query_params.get("f")
     if f is not None:
-        if f not in ("json", "html"):
-            raise InvalidQuery(
-                f"未知的编码 f={f!r}，可选：json、html",
-                f"unknown encoding f={f!r}: use json or html",
-                details={"parameter": "f"},
-            )
         return f == "html"
     accept = request.headers.get("accept", "")
     return HTML in accept and "json" not in accept

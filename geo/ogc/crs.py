@@ -53,7 +53,7 @@ URIS: tuple[str, ...] = tuple(SUPPORTED)
 def parse(uri: str | None, what: str = "crs") -> OgcCrs:
     """The coordinate system named by ``uri`` (CRS84 when absent); an unknown one is
     refused naming the supported ones."""
-    if uri is None or uri == "":
+    if uri is None:
         return SUPPORTED[CRS84]
     text = uri.strip().strip("[]")
     if text in SUPPORTED:

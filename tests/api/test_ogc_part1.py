@@ -126,3 +126,17 @@ def test_queryables_are_a_json_schema_of_each_collection(client) -> None:
     rels = {x["rel"] for x in links}
     assert "http://www.opengis.net/def/rel/ogc/1.0/queryables" in rels
     assert client.get("/ogc/collections/nope/queryables").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("/ogc/api", {"f": "null"}),
+        ("/ogc/collections", {"crs": ""}),
+        ("/ogc/conformance", {"crs": "EPSG:4326"}),
+    ],
+)
+def test_every_document_checks_f_and_crs(client, path, params) -> None:
+    r = client.get(path, params=params)
+    assert r.status_code == 400, r.text
+    assert r.json()["code"] == "invalid_query"
