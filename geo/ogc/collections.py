@@ -146,7 +146,79 @@ MAIN_STREETS = Collection(
     simple_filters=("name",),
 )
 
-COLLECTIONS: dict[str, Collection] = {c.id: c for c in (STATIONS, DISTRICTS, MAIN_STREETS)}
+# The latest coverage snapshot of each kind (as of the city's today; any distance and
+# mode, the newest date first, then the newest run), as the planners' figures keep it.
+_LATEST_SNAPSHOTS = (
+    "snapshot_id IN (SELECT DISTINCT ON (kind) id FROM coverage_snapshots"
+    " WHERE as_of <= %(today)s ORDER BY kind, as_of DESC, computed_at DESC, id DESC)"
+)
+
+
+def _snapshot(column: str) -> str:
+    return f"(SELECT s.{column} FROM coverage_snapshots s WHERE s.id = snapshot_id)"
+
+
+_COVERAGE_PROPERTIES = (
+    Queryable("kind", _snapshot("kind"), "string", "类型", "kind", enum=tuple(vocab.KINDS)),
+    Queryable("as_of", _snapshot("as_of"), "string", "截至日期", "as of", format="date"),
+    Queryable("distance_m", _snapshot("distance_m"), "number", "服务距离（米）", "distance, m"),
+    Queryable("mode", _snapshot("mode"), "string", "距离算法", "distance mode"),
+    Queryable("role", "role", "string", "内容", "what it is"),
+    Queryable("street", "street", "string", "街道", "street"),
+    Queryable("district", "district", "string", "区域", "district"),
+    Queryable(
+        "length_m",
+        "CASE WHEN role <> 'area_gap' THEN measure END",
+        "number",
+        "长度（米）",
+        "length, m",
+    ),
+    Queryable(
+        "area_m2",
+        "CASE WHEN role = 'area_gap' THEN measure END",
+        "number",
+        "面积（平方米）",
+        "area, m²",
+    ),
+)
+
+COVERAGE_GAPS = Collection(
+    id="coverage_gaps",
+    zh="覆盖缺口",
+    en="Coverage gaps",
+    description=(
+        "各类型最新覆盖快照中未覆盖的主要街道路段（street_gap）和重点区域中的未覆盖区域"
+        "（area_gap） / the uncovered main-street stretches and key-district areas of the "
+        "latest coverage snapshot of each kind"
+    ),
+    table="coverage_geoms",
+    where=f"role IN ('street_gap', 'area_gap') AND {_LATEST_SNAPSHOTS}",
+    params=_today_params,
+    geometry_type="Any",
+    properties=_COVERAGE_PROPERTIES,
+    simple_filters=("kind",),
+)
+
+STREET_COVERAGE = Collection(
+    id="street_coverage",
+    zh="主要街道覆盖",
+    en="Street coverage",
+    description=(
+        "各类型最新覆盖快照中已覆盖（street_covered）和未覆盖（street_gap）的主要街道路段"
+        " / the covered and uncovered main-street stretches of the latest coverage snapshot "
+        "of each kind"
+    ),
+    table="coverage_geoms",
+    where=f"role IN ('street_covered', 'street_gap') AND {_LATEST_SNAPSHOTS}",
+    params=_today_params,
+    geometry_type="LineString",
+    properties=tuple(p for p in _COVERAGE_PROPERTIES if p.name != "area_m2"),
+    simple_filters=("kind",),
+)
+
+COLLECTIONS: dict[str, Collection] = {
+    c.id: c for c in (STATIONS, DISTRICTS, MAIN_STREETS, COVERAGE_GAPS, STREET_COVERAGE)
+}
 #: Every simple filter of any collection (the API definition lists them all).
 SIMPLE_FILTERS: tuple[str, ...] = tuple(
     dict.fromkeys(f for c in COLLECTIONS.values() for f in c.simple_filters)

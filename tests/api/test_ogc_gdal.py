@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
 
-from tests.api.test_ogc_filter import _load
+from tests.api.test_ogc_coverage import load
 from tests.helpers.live import start_server, stop_server
 
 pytestmark = pytest.mark.skipif(
@@ -28,7 +28,7 @@ EPSG4490 = "http://www.opengis.net/def/crs/EPSG/0/4490"
 
 @pytest.fixture
 def server(db, database_url) -> Iterator[str]:
-    _load(db)
+    load(db)
     base, proc = start_server(database_url, YIZHAN_NOW="2025-06-01T12:00:00+08:00")
     try:
         yield base
@@ -51,8 +51,8 @@ def _ogrinfo(*args: str) -> tuple[str, list[str]]:
     return run.stdout, urls
 
 
-def _names(out: str) -> list[str]:
-    return re.findall(r"^\s+name \(String\) = (.*)$", out, re.MULTILINE)
+def _names(out: str, field: str = "name") -> list[str]:
+    return re.findall(rf"^\s+{field} \(String\) = (.*)$", out, re.MULTILINE)
 
 
 def _item_queries(urls: list[str]) -> list[dict[str, list[str]]]:
@@ -100,6 +100,8 @@ def test_gdal_spatial_filter_and_small_pages(server) -> None:
         ("stations", "name LIKE '%驿站'", ["莲花驿站"]),
         ("districts", "is_key = 1", ["福田"]),
         ("main_streets", "length_m > 2000", ["深南大道"]),
+        ("coverage_gaps", "kind = 'worker_bookshop'", ["红荔路"]),
+        ("street_coverage", "role = 'street_covered'", ["深南大道"]),
     ],
 )
 def test_gdal_reads_every_collection_with_a_cql2_filter_in_epsg_4490(
@@ -107,7 +109,7 @@ def test_gdal_reads_every_collection_with_a_cql2_filter_in_epsg_4490(
 ) -> None:
     dataset = f"OAPIF:{server}/ogc/collections/{layer}?crs={EPSG4490}"
     out, urls = _ogrinfo("-al", dataset, "-where", where)
-    assert _names(out) == names
+    assert _names(out, "street" if layer.startswith(("coverage", "street")) else "name") == names
     items = [q for q in _item_queries(urls) if "filter" in q]
     assert items and all(q["crs"] == [EPSG4490] for q in items)
     if layer == "stations":  # CGCS2000 is latitude first: GDAL 3.6 prints what it got
