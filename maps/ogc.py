@@ -136,11 +136,17 @@ def _feature_row(feature: dict[str, Any], names: list[str], href: str) -> list[s
     return [first, *(_e(props.get(n)) for n in names)]
 
 
-def items(doc: dict[str, Any], title: str, items_href: str, home: str) -> str:
-    """A page of features."""
+Labels = dict[str, tuple[str, str]]
+
+
+def items(
+    doc: dict[str, Any], title: str, items_href: str, home: str, labels: Labels | None = None
+) -> str:
+    """A page of features; ``labels`` name the properties (Chinese, English)."""
+    labels = labels or {}
     names: list[str] = list(dict.fromkeys(n for f in doc["features"] for n in f["properties"]))
     rows = [_feature_row(f, names, items_href) for f in doc["features"]]
-    head = [("编号", "id"), *((n, n) for n in names)]
+    head = [("编号", "id"), *(labels.get(n, (n, n)) for n in names)]
     summary = (
         f"<p>共 {_e(doc['numberMatched'])} 个，本页 {_e(doc['numberReturned'])} 个 "
         f'<small lang="en">{_e(doc["numberMatched"])} matched, '
@@ -150,10 +156,12 @@ def items(doc: dict[str, Any], title: str, items_href: str, home: str) -> str:
     return page(title, title, "items", body, home)
 
 
-def item(doc: dict[str, Any], title: str, home: str) -> str:
-    """One feature."""
+def item(doc: dict[str, Any], title: str, home: str, labels: Labels | None = None) -> str:
+    """One feature; ``labels`` name the properties (Chinese, English)."""
+    labels = labels or {}
     rows = "".join(
-        f'<tr><th scope="row">{_e(k)}</th><td>{_e(v)}</td></tr>'
+        f'<tr><th scope="row">{_e(labels.get(k, (k, k))[0])}'
+        f' <small lang="en">{_e(labels.get(k, (k, k))[1])}</small></th><td>{_e(v)}</td></tr>'
         for k, v in doc["properties"].items()
     )
     geometry = f"<p><code>{_e(doc['geometry'])}</code></p>"

@@ -402,6 +402,10 @@ def _feature(row: dict[str, Any], c: Collection) -> dict[str, Any]:
     }
 
 
+def _labels(c: Collection) -> dict[str, tuple[str, str]]:
+    return {p.name: (p.zh, p.en) for p in c.properties}
+
+
 def _simple_filters(c: Collection, request: Request) -> dict[str, Any]:
     """The Part 1 equality filters of ``c`` in the query; one of another collection is a 400."""
     out: dict[str, Any] = {}
@@ -535,7 +539,7 @@ def items(  # noqa: PLR0913 - the standard's query parameters
             if link["rel"] in ("next", "prev", "self"):
                 link["href"] += "&f=html"
                 link["type"] = HTML
-        return HTMLResponse(html.items(doc, c.title, href, _base(request)))
+        return HTMLResponse(html.items(doc, c.title, href, _base(request), _labels(c)))
     return _json(doc, GEOJSON, _content_crs(out_crs))
 
 
@@ -567,5 +571,5 @@ def item(
         {"rel": "collection", "type": JSON, "href": href},
     ]
     if _wants_html(request):
-        return HTMLResponse(html.item(doc, c.title, _base(request)))
+        return HTMLResponse(html.item(doc, c.title, _base(request), _labels(c)))
     return _json(doc, GEOJSON, _content_crs(out_crs))
