@@ -503,9 +503,12 @@ def items(  # noqa: PLR0913 - the standard's query parameters
     out_crs = ogc_crs.parse(crs)
     box_crs = ogc_crs.parse(bbox_crs, "bbox-crs")
     condition = None
+    geometry_crs = ogc_crs.parse(filter_crs, "filter-crs")
     if filter_ is not None:
         tree = cql2.parse(filter_, filter_lang)
-        condition = cql2.to_sql(tree, c.queryables(), ogc_crs.parse(filter_crs, "filter-crs"))
+        condition = cql2.to_sql(tree, c.queryables(), geometry_crs)
+    elif filter_lang is not None:
+        cql2.parse("INCLUDE", filter_lang)  # a bad filter-lang is a 400 even without a filter
     query = features.ItemsQuery(
         crs=out_crs,
         bbox=_bbox(bbox, box_crs),

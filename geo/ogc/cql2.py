@@ -289,6 +289,8 @@ class _Translator:
                 raise _bad(f"几何无效：{exc}", f"invalid geometry: {exc}") from exc
             if shape.is_empty or not all(math.isfinite(c) for c in shape.bounds):
                 raise _bad("几何为空或含非有限数", "an empty geometry or non-finite numbers")
+            self._check_range(list(shape.bounds))
+            shape = shapely.make_valid(shape)  # a bow-tie polygon must not reach GEOS as is
             text = self._param(shapely.to_wkt(shape, rounding_precision=-1))
             geom = sql.SQL("ST_GeomFromText({}, {})").format(text, sql.Literal(self.crs.srid))
             return self._in_storage(geom)
@@ -299,11 +301,19 @@ class _Translator:
             isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in box
         ):
             raise _bad("BBOX 须为 4 个有限数", "a BBOX needs 4 finite numbers", value=repr(box))
+        self._check_range([float(v) for v in box])
         x1, y1, x2, y2 = (self._param(float(v)) for v in box)
         geom = sql.SQL("ST_MakeEnvelope({}, {}, {}, {}, {})").format(
             x1, y1, x2, y2, sql.Literal(self.crs.srid)
         )
         return self._in_storage(geom)
+
+    def _check_range(self, numbers: list[float]) -> None:
+        """Web Mercator metres must lie on the map (PostGIS cannot project beyond it)."""
+        if self.crs.srid == 3857 and any(abs(v) > 20037508.35 for v in numbers):
+            raise _bad(
+                "EPSG:3857 坐标超出 ±20037508.35 米", "EPSG:3857 coordinates beyond ±20037508.35 m"
+            )
 
     def _spatial(self, node: ast.SpatialComparisonPredicate) -> sql.Composable:
         self._geometry_subject(node.lhs)

@@ -12,6 +12,7 @@ from api.app import create_app
 from geo import clock
 
 ITEMS = "/ogc/collections/{}/items"
+EPSG3857 = "http://www.opengis.net/def/crs/EPSG/0/3857"
 STATIONS = [
     # kind, name, district, level, address, opened_on, lon, lat
     ("love_station", "莲花驿站", "福田", "city", "深南大道1号", "2020-01-01", 114.05, 22.54),
@@ -278,3 +279,25 @@ def test_a_filter_keeps_paging_links_and_counts(client) -> None:
 )
 def test_every_spatial_function_and_geometry_type(client, collection, text, expected) -> None:
     assert _names(client, collection, filter=text) == expected
+
+
+@pytest.mark.parametrize(
+    ("params", "status"),
+    [
+        (
+            {"filter": "S_INTERSECTS(geometry, POLYGON((114 22, 115 23, 115 22, 114 23, 114 22)))"},
+            200,
+        ),
+        ({"filter": "S_INTERSECTS(geometry, POLYGON((0 0, 1 1, 0 0)))"}, 200),  # made valid
+        ({"filter": "S_INTERSECTS(geometry, POINT(1e300 1e300))", "filter-crs": EPSG3857}, 400),
+        ({"filter": "BBOX(geometry, -3e7, -3e7, 3e7, 3e7)", "filter-crs": EPSG3857}, 400),
+        ({"filter": "S_INTERSECTS(geometry, POINT(500 500))"}, 200),
+        ({"filter": "name IN ()"}, 400),
+        ({"filter": "(" * 400 + "INCLUDE" + ")" * 400}, 200),
+        ({"filter": "NOT " * 2000 + "INCLUDE"}, 400),
+        ({"filter-lang": "sql"}, 400),
+    ],
+)
+def test_odd_filters_never_make_a_server_error(client, params, status) -> None:
+    r = client.get(ITEMS.format("stations"), params=params)
+    assert r.status_code == status, r.text
