@@ -41,6 +41,7 @@ STATUS: dict[type[errors.YizhanError], int] = {
     errors.DatabaseUnavailable: 503,
     errors.SolverError: 500,
     errors.DatabaseError: 500,
+    errors.InvalidQuery: 400,
 }
 
 _HEADERS: dict[int, dict[str, str]] = {

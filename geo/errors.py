@@ -210,3 +210,10 @@ class SolverError(YizhanError):
     """An optimisation solver failed or gave no usable answer."""
 
     code = "solver_error"
+
+
+class InvalidQuery(InvalidInput):
+    """A query parameter a standard API (OGC API – Features) does not know, or cannot
+    read (a CQL2 filter, a coordinate system, a sort key): 400, as the standard asks."""
+
+    code = "invalid_query"

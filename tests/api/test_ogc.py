@@ -54,7 +54,7 @@ def test_ogc_landing_conformance_and_collections(client) -> None:
     conf = client.get("/ogc/conformance").json()["conformsTo"]
     assert any(c.endswith("/conf/geojson") for c in conf)
     ids = [c["id"] for c in client.get("/ogc/collections").json()["collections"]]
-    assert ids == ["stations", "districts", "main_streets"]
+    assert ids[:3] == ["stations", "districts", "main_streets"]
     assert client.get("/ogc/collections/nope").status_code == 404
 
 
