@@ -17,6 +17,7 @@ from maps import report_map
 from maps.coverage_report import render_html
 from tests.helpers.browser import ARTIFACTS, CHROMIUM
 from tests.helpers.cities import MAIN_STREET, add_station, load_district, load_streets
+from tests.helpers.cli import yizhan
 from tests.helpers.console import session_cookie
 from tests.helpers.report_map import named_urls, open_report
 
@@ -122,6 +123,30 @@ def test_a_tile_url_is_an_option() -> None:
     )
     script = report_map.render_map(m).script
     assert "L.tileLayer(" in script and "tiles.example.test" in script
+
+
+def test_the_command_takes_a_tile_url(db, database_url, tmp_path) -> None:
+    load_streets(db, MAIN_STREET)
+    add_station(db, 200, 30, name="甲", opened_on=dt.date(2026, 6, 10))
+    html = tmp_path / "report.html"
+    tiles = "https://tiles.example.test/{z}/{x}/{y}.png"
+    r = yizhan(
+        "report",
+        "coverage",
+        "--as-of",
+        AS_OF.isoformat(),
+        "--out",
+        str(html),
+        "--tiles",
+        tiles,
+        "--attribution",
+        "示例底图",
+        url=database_url,
+    )
+    assert r.returncode == 0, r.stderr
+    page = html.read_text("utf-8")
+    assert "L.tileLayer(" in page and json.dumps(tiles) in page
+    assert json.dumps("示例底图") in page  # the attribution, as folium writes JSON
 
 
 @pytest.mark.browser
