@@ -274,7 +274,10 @@ def build_map(
             "fillOpacity": 0.25,
         },
     )
-    area_gaps = _features(layers["area_gap"], tolerance)
+    # Area gaps have no tooltip: their properties are left out of the page.
+    area_gaps = _features(
+        [{"geometry": f["geometry"], "properties": {}} for f in layers["area_gap"]], tolerance
+    )
     _layer(
         m,
         "重点区域未覆盖 Key-district gaps",
