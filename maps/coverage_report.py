@@ -1,9 +1,9 @@
 """The planners' coverage report: one self-contained HTML file and an XLSX workbook.
 
 The HTML opens offline: Leaflet's JS and CSS are inlined from the ``xstatic-leaflet``
-package (no CDN, no tiles), the trend chart is inline SVG, the map data inline GeoJSON and
-the map's script (``maps/static/coverage_report.js``) inline too. Every name in the page is
-text: escaped in the tables, set as ``textContent`` on the map.
+package (no CDN, no tiles by default), the trend chart is inline SVG, and the map is made
+with folium (:mod:`maps.report_map`), its data and script inline too. Every name in the
+page is text: escaped in the tables, set as ``textContent`` on the map.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import base64
 import datetime as dt
 import hashlib
 import io
-import json
 import re
 from html import escape
 from importlib import resources
@@ -24,6 +23,7 @@ import xstatic.pkg.leaflet as xleaflet
 
 from geo.spreadsheet import Cell, shown, write_sheet
 from geo.units import DAYS_PER_MONTH
+from maps import report_map
 
 STATUS_COLOUR = {
     "met": "#1a7f37",
@@ -58,9 +58,14 @@ def _km(metres: float) -> str:
     return f"{metres / 1000:.2f}"
 
 
+#: A CSS comment (Leaflet's stylesheet cites a bug tracker in one).
+_CSS_COMMENT = re.compile(r"/\*.*?\*/", re.DOTALL)
+
+
 def _leaflet() -> tuple[str, str]:
     base = Path(xleaflet.BASE_DIR)
-    return (base / "leaflet.js").read_text("utf-8"), (base / "leaflet.css").read_text("utf-8")
+    css = _CSS_COMMENT.sub("", (base / "leaflet.css").read_text("utf-8"))
+    return (base / "leaflet.js").read_text("utf-8"), css
 
 
 def _table(head: list[str], rows: list[list[Any]], kinds: list[str], cls: str = "") -> str:
@@ -584,8 +589,13 @@ def trend_svg(report: dict[str, Any], width: int = 720, height: int = 260) -> st
 # -- HTML -----------------------------------------------------------------------------
 
 
-def render_html(report: dict[str, Any]) -> str:
-    """The report as one self-contained HTML page (opens offline)."""
+def render_html(
+    report: dict[str, Any], *, tiles: str | None = None, attribution: str | None = None
+) -> str:
+    """The report as one self-contained HTML page (opens offline). ``tiles`` (a tile URL
+    template, with ``attribution``) puts a background map under the report's own layers;
+    the page then fetches it when online (the served report never does: its policy
+    allows images from ``data:`` only)."""
     js, css = _leaflet()
     s = report["summary"]
     tabs = tables(report)
@@ -642,7 +652,9 @@ def render_html(report: dict[str, Any]) -> str:
         )
     )
     sections += _operations_html(report)
-    data = _script_json(report["map"])
+    parts = report_map.render_map(
+        report_map.build_map(report["map"], tiles=tiles, attribution=attribution)
+    )
     page = _template().substitute(
         title=escape(report["title"]),
         as_of=escape(report["as_of"]),
@@ -655,25 +667,10 @@ def render_html(report: dict[str, Any]) -> str:
         status=status,
         chart=trend_svg(report),
         sections=sections,
-        data=data,
-        report_js=report_js(),
+        map_html=parts.html,
+        map_js=parts.script,
     )
     return page
-
-
-def _script_json(value: Any) -> str:
-    """JSON safe inside a ``<script>`` element: no ``<``, ``>`` or ``&`` that could end it
-    or open a comment (``JSON.parse`` reads the escapes back)."""
-    text = json.dumps(value, ensure_ascii=False)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-
-
-def report_js() -> str:
-    """The report map's script, to inline into the HTML page."""
-    js = resources.files("maps").joinpath("static", "coverage_report.js").read_text("utf-8")
-    if "</script" in js.lower() or "<!--" in js:
-        raise ValueError("coverage_report.js cannot be inlined in a <script> element")
-    return js
 
 
 def _template() -> Template:
@@ -682,14 +679,20 @@ def _template() -> Template:
     )
 
 
-def write_html(report: dict[str, Any], path: str | Path) -> Path:
+def write_html(
+    report: dict[str, Any],
+    path: str | Path,
+    *,
+    tiles: str | None = None,
+    attribution: str | None = None,
+) -> Path:
     """Write the HTML report to ``path``; the path."""
     path = Path(path)
-    path.write_text(render_html(report), encoding="utf-8")
+    path.write_text(render_html(report, tiles=tiles, attribution=attribution), encoding="utf-8")
     return path
 
 
-#: An inline script the report runs (its JSON data block has a ``type`` and does not run).
+#: An inline script of the report (Leaflet and the map's script).
 _INLINE_SCRIPT = re.compile(r"<script>(.*?)</script>", re.DOTALL)
 
 

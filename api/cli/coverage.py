@@ -119,8 +119,19 @@ def report_coverage(
         Path | None,
         typer.Option("--json", help="同时输出报告内容 JSON / also write the report as JSON"),
     ] = None,
+    tiles: Annotated[
+        str | None,
+        typer.Option(
+            help="地图底图瓦片地址（可选；文件打开时需联网）/ background tile URL template "
+            "such as https://host/{z}/{x}/{y}.png (optional; the file then needs the network)"
+        ),
+    ] = None,
+    attribution: Annotated[
+        str | None, typer.Option(help="底图署名 / the tiles' attribution")
+    ] = None,
 ) -> None:
-    """Write the planners' coverage report: one self-contained HTML file (opens offline)."""
+    """Write the planners' coverage report: one self-contained HTML file (opens offline;
+    its map draws streets and districts itself, with no tiles unless ``--tiles``)."""
     # Lazy: psycopg, geopandas and scipy would slow every start-up of the CLI.
     from geo.db.connection import connect
     from geo.report import report_data
@@ -128,7 +139,7 @@ def report_coverage(
 
     with connect(autocommit=True) as conn:
         report = report_data(conn, as_of_date(as_of), kind, distance, lookup=get_settings().lookup)
-    write_html(report, out)
+    write_html(report, out, tiles=tiles, attribution=attribution)
     console.print(f"报告已写入 / report written: {out}")
     if xlsx is not None:
         write_xlsx(report, xlsx)

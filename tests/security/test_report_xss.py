@@ -4,6 +4,7 @@ text, never run as script, whether in the tables or the map's tooltips."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 import pytest
@@ -24,21 +25,56 @@ HOSTILE = [
 HTML_SINKS = ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(")
 
 
-REPORT_JS = ROOT / "maps" / "static" / "coverage_report.js"
+def _map_script(names: list[str]) -> str:
+    """The report map's script (made by folium in maps.report_map) for layers named by
+    ``names``."""
+    from maps import report_map
+
+    line = {"type": "LineString", "coordinates": [[114.0, 22.5], [114.01, 22.5]]}
+    square = {
+        "type": "Polygon",
+        "coordinates": [[[114.0, 22.5], [114.01, 22.5], [114.01, 22.51], [114.0, 22.5]]],
+    }
+    street = [
+        {"type": "Feature", "geometry": line, "properties": {"street": n, "measure": 5.0}}
+        for n in names
+    ]
+    layers = {
+        "key_districts": [
+            {
+                "type": "Feature",
+                "geometry": square,
+                "properties": {"district": n, "area_share": 0.5},
+            }
+            for n in names
+        ],
+        "area_gap": [],
+        "street_covered": street,
+        "street_gap": street,
+        "stations": [{"kind": "love_station", "name": n, "lon": 114.0, "lat": 22.5} for n in names],
+        "sites": [
+            {"rank": 1, "street": n, "district": n, "lon": 114.0, "lat": 22.5} for n in names
+        ],
+    }
+    return report_map.render_map(report_map.build_map(layers)).script
 
 
-def test_report_js_never_assigns_html() -> None:
-    js = REPORT_JS.read_text(encoding="utf-8")
+def test_report_map_script_never_assigns_html() -> None:
+    js = _map_script(HOSTILE)
     for sink in HTML_SINKS:
         assert sink not in js, sink
-    # Leaflet turns a string tooltip (or divIcon ``html``) into markup: only elements built
-    # by ``text(...)`` (textContent) go in.
+    # Leaflet turns a string tooltip into markup: only functions that build an element
+    # whose textContent is the name go in (folium's own Tooltip and GeoJsonTooltip insert
+    # HTML, so the map uses maps.report_map.TextTooltip).
     calls = js.split("bindTooltip(")[1:]
     assert calls
     for call in calls:
-        assert call.startswith("text("), call[:60]
-    for call in js.split("html:")[1:]:
-        assert call.lstrip().startswith("text("), call[:60]
+        assert call.startswith("function (layer)"), call[:60]
+        assert "span.textContent = " in call.split("}, {")[0], call[:200]
+    # Names are JSON in the script, with no character that could end the element.
+    for name in HOSTILE:
+        assert name not in js
+    assert "</script" not in js.lower() and "<" not in js
 
 
 def test_report_template_has_no_script_of_its_own() -> None:
@@ -67,8 +103,9 @@ def hostile_report(db, database_url, tmp_path):
 
 def test_report_inlines_its_script(hostile_report) -> None:
     html = hostile_report.read_text("utf-8")
-    assert REPORT_JS.read_text(encoding="utf-8").strip() in html
-    assert "<script" not in html.split('id="map-data">')[1].split("</script>")[0]
+    scripts = re.findall(r"<script>(.*?)</script>", html, re.DOTALL)
+    assert len(scripts) == 2 and "L.map(" in scripts[1]  # Leaflet, then the map
+    assert "<" not in scripts[1]  # hostile names stay JSON-escaped inside it
 
 
 # Leaflet opens a tooltip on mouseover of its layer; every interactive path and marker
