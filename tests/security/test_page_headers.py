@@ -32,6 +32,7 @@ PATH_VALUES = {
     "problem_id": "1",
     "photo_id": "1",
     "fmt": "pdf",
+    "tms": "WebMercatorQuad",
 }
 STATIC = [
     "/static/leaflet/leaflet.js",
