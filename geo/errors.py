@@ -210,3 +210,15 @@ class SolverError(YizhanError):
     """An optimisation solver failed or gave no usable answer."""
 
     code = "solver_error"
+
+
+class PlanInterrupted(YizhanError):
+    """A background plan whose server process stopped before it finished (#16)."""
+
+    code = "plan_interrupted"
+
+
+class PlanFailed(YizhanError):
+    """A background plan that an unexpected error stopped (#16)."""
+
+    code = "plan_failed"

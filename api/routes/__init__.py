@@ -15,6 +15,7 @@ from api.routes import (
     map_page,
     offline,
     ogc,
+    plans,
     problems,
     review,
     staff,
@@ -46,4 +47,5 @@ ROUTERS = [
     evaluation.router,
     inspections.router,
     checkins.router,
+    plans.router,
 ]
