@@ -111,7 +111,13 @@ def test_the_field_form_links_a_signed_in_person_to_the_console_pages_of_their_r
             "/console/import",
             "/console",
         ],
-        "planner": ["/console/stations", "/console/targets", "/console/coverage", "/console"],
+        "planner": [
+            "/console/stations",
+            "/console/targets",
+            "/console/coverage",
+            "/console/plan",
+            "/console",
+        ],
     }
     for role, links in expected.items():
         name = make_user(f"user.{role}", role)
