@@ -7,7 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from api.schemas.common import CRS, KIND_CHOICES, KIND_SCHEMA
+from api.schemas.common import CRS, DATE_SCHEMA, KIND_CHOICES, KIND_SCHEMA, bounds
+from geo.units import MAX_DISTANCE_M, MIN_SERVICE_DISTANCE_M
 
 JobState = Literal["queued", "running", "succeeded", "failed", "cancelled"]
 Stage = Literal["network", "demand", "candidates", "solving", "verifying"]
@@ -17,14 +18,26 @@ class PlanIn(BaseModel):
     """A plan to run: the fewest sites that close every gap (``full``) or the best ``k``.
     Checked in geo (messages in Chinese and English)."""
 
-    as_of: dt.date = Field(description="as-of date / 基准日期")
+    as_of: dt.date = Field(description="as-of date / 基准日期", json_schema_extra=DATE_SCHEMA)
     kind: str = Field("love_station", description=KIND_CHOICES, json_schema_extra=KIND_SCHEMA)
-    distance: float | None = Field(None, description="service distance (m); default per kind")
+    distance: float | None = Field(
+        None,
+        description="service distance (m); default per kind",
+        json_schema_extra=bounds(MIN_SERVICE_DISTANCE_M, MAX_DISTANCE_M),
+    )
     mode: Literal["full", "k"] = Field(description="full: fewest sites (LSCP); k: best k (MCLP)")
-    k: int | None = Field(None, description="new sites for mode k / 新站点数")
-    time_limit: float = Field(60.0, description="seconds, more than 0 and at most 300")
+    k: int | None = Field(
+        None, description="new sites, mode k only / 新站点数", json_schema_extra=bounds(1, 10_000)
+    )
+    time_limit: float = Field(
+        60.0,
+        description="seconds, more than 0 and at most 300",
+        json_schema_extra=bounds(0, 300, above=True),
+    )
     solver: Literal["highs", "greedy"] = "highs"
-    spacing: float | None = Field(None, description="candidate spacing (m), 10..5000")
+    spacing: float | None = Field(
+        None, description="candidate spacing (m)", json_schema_extra=bounds(10, 5000)
+    )
 
 
 class PlanJobOut(BaseModel):
@@ -50,15 +63,15 @@ class PlanJobOut(BaseModel):
 class SiteIn(BaseModel):
     """A site where a planner put it."""
 
-    lon: float
-    lat: float
+    lon: float = Field(json_schema_extra=bounds(-180, 180))
+    lat: float = Field(json_schema_extra=bounds(-90, 90))
     crs: CRS = "wgs84"
 
 
 class VerifyIn(BaseModel):
     """The sites to verify instead of the plan's (at most 1000)."""
 
-    sites: list[SiteIn]
+    sites: list[SiteIn] = Field(json_schema_extra={"maxItems": 1000})
 
 
 class VerifyOut(BaseModel):
