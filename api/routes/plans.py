@@ -29,6 +29,10 @@ ENDED = error(409, "方案已结束 / the plan has already ended")
 UNFINISHED = error(409, "方案尚未成功完成 / the plan has not succeeded")
 
 
+def _n_sites(result: dict[str, Any] | None) -> int | None:
+    return None if result is None else len(result["sites"])
+
+
 def _out(row: dict[str, Any], *, with_result: bool = True) -> PlanJobOut:
     job_id = str(row["id"])
     return PlanJobOut(
@@ -43,7 +47,7 @@ def _out(row: dict[str, Any], *, with_result: bool = True) -> PlanJobOut:
         started_at=row["started_at"],
         finished_at=row["finished_at"],
         error=row["error"],
-        n_sites=row.get("n_sites", len((row["result"] or {}).get("sites", [])) or None),
+        n_sites=row["n_sites"] if "n_sites" in row else _n_sites(row["result"]),
         result=row["result"] if with_result else None,
     )
 

@@ -23,8 +23,7 @@ _COLUMNS = (
 _SHORT = (
     "j.id, j.created_by, u.name AS created_by_name, j.params, j.state, j.stage, j.progress,"
     " NULL::jsonb AS result, j.error, j.created_at, j.started_at, j.finished_at,"
-    " j.result -> 'sites' IS NOT NULL AS has_result,"
-    " jsonb_array_length(coalesce(j.result -> 'sites', '[]'::jsonb)) AS n_sites"
+    " jsonb_array_length(j.result -> 'sites') AS n_sites"
 )
 _ACTIVE = "('queued', 'running')"
 # Whether the process that took job ``j`` is gone: nobody holds its runner's lock.

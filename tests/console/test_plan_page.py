@@ -135,3 +135,49 @@ def test_a_planner_runs_best_3_on_futian_moves_a_site_re_verifies_and_downloads_
         assert small == []
         assert w.errors == []
         assert w.outside == []
+
+
+@pytest.mark.browser
+def test_the_progress_survives_a_429_and_a_lost_connection(browser, db, make_user, database_url):
+    """The page's polling waits out a 429 (its Retry-After) and a dropped connection,
+    says so, and goes on to show the plan."""
+    from tests.helpers.cities import MAIN_STREET, load_streets
+
+    load_streets(db, MAIN_STREET)
+    make_user("zhao.plan", "planner")
+    polls: list[str] = []
+
+    def flaky(route) -> None:
+        if route.request.method != "GET":
+            route.continue_()
+            return
+        polls.append(route.request.url)
+        if len(polls) == 1:
+            route.fulfill(
+                status=429,
+                headers={"Retry-After": "1", "Content-Type": "application/json"},
+                body='{"code": "rate_limited", "message": "请求过多", "message_en": "too many"}',
+            )
+        elif len(polls) == 2:
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    with running_server(database_url, YIZHAN_NOW=NOW) as base:
+        w = watched_page(browser, base, viewport={"width": 1280, "height": 900})
+        page = w.page
+        sign_in(page, base, "zhao.plan")
+        page.goto(f"{base}/console/plan")
+        page.route("**/api/v1/plans/*", flaky)
+        page.fill("#p-time", "10")
+        page.click("#p-run")
+        page.wait_for_selector("#p-status:has-text('请求过多')")
+        page.wait_for_selector("#p-status:has-text('连接中断')")
+        page.wait_for_selector("#p-results:not([hidden])", timeout=120_000)
+        assert "方案已完成" in page.text_content("#p-status")
+        assert page.locator("#p-sites tbody tr").count() >= 1
+        assert len(polls) >= 3
+        # The browser logs the refused poll and the 429 itself; nothing else.
+        unexpected = [e for e in w.errors if "429" not in e and "ERR_CONNECTION_RESET" not in e]
+        assert unexpected == []
+        assert w.outside == []

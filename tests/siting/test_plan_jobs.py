@@ -152,6 +152,8 @@ def test_a_cancelled_queued_job_never_runs(client, city, planner, database_url) 
         jobs.run_job(database_url, job_id, params, get_settings().siting, runner)
         job = client.get(f"{PLANS}/{job_id}", headers=planner).json()
         assert (job["state"], job["result"], job["started_at"]) == ("cancelled", None, None)
+        listed = client.get(PLANS, headers=planner).json()
+        assert [(j["state"], j["n_sites"]) for j in listed] == [("cancelled", None)]
         r = client.post(f"{PLANS}/{job_id}/cancel", headers=planner)
         assert r.status_code == 409 and "无法取消" in r.json()["message"]
         assert "cannot be cancelled" in r.json()["message_en"]
