@@ -43,6 +43,7 @@ def _out(row: dict[str, Any], *, with_result: bool = True) -> PlanJobOut:
         progress=row["progress"],
         params=row["params"],
         created_by=row["created_by_name"],
+        cancelled_by=row["cancelled_by_name"],
         created_at=row["created_at"],
         started_at=row["started_at"],
         finished_at=row["finished_at"],
@@ -100,7 +101,7 @@ def get_plan(job_id: JobId, user: Planner, conn: Conn) -> PlanJobOut:
 @router.post("/{job_id}/cancel", response_model=PlanJobOut, responses=ENDED)
 def cancel_plan(job_id: JobId, user: Planner, conn: Conn) -> PlanJobOut:
     """Cancel a queued or running plan (409 once it has ended)."""
-    return _out(jobs.cancel_job(conn, job_id))
+    return _out(jobs.cancel_job(conn, job_id, user))
 
 
 @router.post("/{job_id}/verify", response_model=VerifyOut, responses=UNFINISHED)

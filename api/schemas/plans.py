@@ -52,6 +52,7 @@ class PlanJobOut(BaseModel):
     progress: float = Field(description="0..1, never going back / 进度")
     params: dict[str, Any]
     created_by: str = Field(description="who asked / 发起人")
+    cancelled_by: str | None = Field(None, description="who cancelled it / 取消人")
     created_at: dt.datetime
     started_at: dt.datetime | None
     finished_at: dt.datetime | None

@@ -18,11 +18,13 @@ PLAN_LOCK_CLASS = 0x5950  # "YP"
 
 _COLUMNS = (
     "j.id, j.created_by, u.name AS created_by_name, j.params, j.state, j.stage, j.progress,"
-    " j.result, j.error, j.created_at, j.started_at, j.finished_at"
+    " j.result, j.error, j.created_at, j.started_at, j.finished_at,"
+    " (SELECT c.name FROM users c WHERE c.id = j.cancelled_by) AS cancelled_by_name"
 )
 _SHORT = (
     "j.id, j.created_by, u.name AS created_by_name, j.params, j.state, j.stage, j.progress,"
     " NULL::jsonb AS result, j.error, j.created_at, j.started_at, j.finished_at,"
+    " (SELECT c.name FROM users c WHERE c.id = j.cancelled_by) AS cancelled_by_name,"
     " jsonb_array_length(j.result -> 'sites') AS n_sites"
 )
 _ACTIVE = "('queued', 'running')"
@@ -112,12 +114,12 @@ def fail(conn: psycopg.Connection[Any], job_id: uuid.UUID, error: dict[str, Any]
     return row is not None
 
 
-def cancel(conn: psycopg.Connection[Any], job_id: uuid.UUID) -> bool:
-    """Mark a queued or running job cancelled; False when it had finished."""
+def cancel(conn: psycopg.Connection[Any], job_id: uuid.UUID, by: int) -> bool:
+    """Mark a queued or running job cancelled by user ``by``; False when it had finished."""
     row = conn.execute(
-        f"UPDATE plan_jobs SET state = 'cancelled', finished_at = now()"
+        f"UPDATE plan_jobs SET state = 'cancelled', cancelled_by = %s, finished_at = now()"
         f" WHERE id = %s AND state IN {_ACTIVE} RETURNING id",
-        (job_id,),
+        (by, job_id),
     ).fetchone()
     return row is not None
 

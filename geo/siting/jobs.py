@@ -413,8 +413,8 @@ def recent_jobs(conn: psycopg.Connection[Any], limit: int) -> list[dict[str, Any
     return db.recent(conn, limit)
 
 
-def cancel_job(conn: psycopg.Connection[Any], job_id: str) -> dict[str, Any]:
-    """Cancel a queued or running job; the job as it is then.
+def cancel_job(conn: psycopg.Connection[Any], job_id: str, user: User) -> dict[str, Any]:
+    """Cancel a queued or running job (kept: who cancelled it); the job as it is then.
 
     Raises
     ------
@@ -422,7 +422,7 @@ def cancel_job(conn: psycopg.Connection[Any], job_id: str) -> dict[str, Any]:
         When the job had already finished (succeeded, failed or cancelled).
     """
     job = get_job(conn, job_id)
-    if not db.cancel(conn, job["id"]):
+    if not db.cancel(conn, job["id"], user.id):
         raise Conflict(
             f"方案已结束（{job['state']}），无法取消",
             f"the plan has already ended ({job['state']}) and cannot be cancelled",

@@ -158,7 +158,8 @@
     } else if (j.state === "failed") {
       $("p-status").textContent = Y.message(j.error, "方案计算失败 / the plan failed");
     } else {
-      $("p-status").textContent = "方案已取消 / the plan was cancelled";
+      $("p-status").textContent = "方案已取消 / the plan was cancelled" +
+        (j.cancelled_by ? "（" + j.cancelled_by + "）" : "");
     }
   }
 

@@ -103,7 +103,7 @@ def test_progress_is_stored_only_forward_and_not_after_cancel(db, make_user) -> 
     db_jobs.set_progress(db, job_id, "solving", 0.5)
     db_jobs.set_progress(db, job_id, "candidates", 0.3)
     assert db_jobs.get(db, job_id)["progress"] == 0.5
-    assert db_jobs.cancel(db, job_id)
+    assert db_jobs.cancel(db, job_id, uid)
     assert db_jobs.set_progress(db, job_id, "verifying", 0.95) == "cancelled"
     assert not db_jobs.succeed(db, job_id, {"sites": []})
     job = db_jobs.get(db, job_id)
@@ -149,6 +149,7 @@ def test_a_cancelled_queued_job_never_runs(client, city, planner, database_url) 
     try:
         r = client.post(f"{PLANS}/{job_id}/cancel", headers=planner)
         assert r.status_code == 200 and r.json()["state"] == "cancelled"
+        assert r.json()["cancelled_by"] == "zhao.plan"
         jobs.run_job(database_url, job_id, params, get_settings().siting, runner)
         job = client.get(f"{PLANS}/{job_id}", headers=planner).json()
         assert (job["state"], job["result"], job["started_at"]) == ("cancelled", None, None)

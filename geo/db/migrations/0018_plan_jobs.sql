@@ -10,7 +10,8 @@
 -- and a queued or running job whose runner's lock nobody holds is marked failed (at
 -- start-up, and when the job is read), as import jobs are (0008).
 --
--- Plans are a record of what was asked and answered: rows are never deleted.
+-- Plans are a record of what was asked and answered, by whom (created_by) and who
+-- cancelled one (cancelled_by), with the time of each step: rows are never deleted.
 
 CREATE TABLE plan_jobs (
     id           uuid PRIMARY KEY DEFAULT gen_random_uuid(),
@@ -27,6 +28,8 @@ CREATE TABLE plan_jobs (
     created_at   timestamptz NOT NULL DEFAULT now(),
     started_at   timestamptz,
     finished_at  timestamptz,
+    cancelled_by bigint REFERENCES users (id),
+    CHECK ((state = 'cancelled') = (cancelled_by IS NOT NULL)),
     CHECK ((state = 'succeeded') = (result IS NOT NULL)),
     CHECK ((state = 'failed') = (error IS NOT NULL)),
     CHECK ((state IN ('succeeded', 'failed', 'cancelled')) = (finished_at IS NOT NULL)),
