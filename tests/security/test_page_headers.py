@@ -31,6 +31,7 @@ PATH_VALUES = {
     "receipt": "P2345678923",
     "problem_id": "1",
     "photo_id": "1",
+    "fmt": "csv",
 }
 STATIC = [
     "/static/leaflet/leaflet.js",
