@@ -16,6 +16,7 @@ from api.routes import ROUTERS
 from geo.db.connection import database_url
 from geo.import_jobs import ImportJobs
 from geo.settings import get_settings
+from geo.siting.jobs import PlanJobs
 
 
 def create_app(url: str | None = None) -> FastAPI:
@@ -36,9 +37,13 @@ def create_app(url: str | None = None) -> FastAPI:
         jobs = ImportJobs(db_url, settings.imports)
         jobs.start()
         app.state.import_jobs = jobs
+        plan_jobs = PlanJobs(db_url, settings.siting)
+        plan_jobs.start()
+        app.state.plan_jobs = plan_jobs
         try:
             yield
         finally:
+            plan_jobs.close()
             jobs.close()
             pool.close()
 

@@ -217,3 +217,15 @@ class InvalidQuery(InvalidInput):
     read (a CQL2 filter, a coordinate system, a sort key): 400, as the standard asks."""
 
     code = "invalid_query"
+
+
+class PlanInterrupted(YizhanError):
+    """A background plan whose server process stopped before it finished (#16)."""
+
+    code = "plan_interrupted"
+
+
+class PlanFailed(YizhanError):
+    """A background plan that an unexpected error stopped (#16)."""
+
+    code = "plan_failed"

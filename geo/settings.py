@@ -176,6 +176,10 @@ class SitingSettings(BaseSettings):
     # weight) is under both this share of what the whole plan adds and siting_sliver_m.
     siting_sliver_share: float = Field(default=0.01, ge=0, le=1)
     siting_sliver_m: float = Field(default=50.0, ge=0)  # 50 m of street, or one 50 m cell
+    # Plans run from the console as jobs (#16): threads per server process, and how many
+    # may wait or run in one process before a new one is refused (429).
+    siting_job_workers: int = Field(default=1, ge=1, le=8)
+    siting_job_max_queued: int = Field(default=4, ge=1, le=100)
 
 
 class AccountSettings(BaseSettings):

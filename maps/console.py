@@ -66,6 +66,7 @@ PAGES: tuple[ConsolePage, ...] = (
     ),
     ConsolePage("inspect", "/console/inspect", "巡查", "Inspect", EDITORS),
     ConsolePage("usage", "/console/usage", "服务人次", "Usage", EDITORS),
+    ConsolePage("plan", "/console/plan", "选址方案", "Plan", PLANNERS),
 )
 PAGE_BY_KEY = {p.key: p for p in PAGES}
 #: The console's home: the pages of the signed-in person's role.
@@ -116,6 +117,12 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
     "usage": (
         "登记纸质表上的服务人次，并与扫码签到对照。",
         "Enter the visitors counted on paper, beside the QR check-ins.",
+    ),
+    "plan": (
+        "计算选址方案（最少站点全覆盖或最优 k 个）：地图和表格中的新址，"
+        "可拖动后重新核验，导出 CSV/XLSX。",
+        "Run a siting plan (fewest sites or best k): the sites on a map and a table, "
+        "move them and re-verify, export CSV/XLSX.",
     ),
 }
 
@@ -491,3 +498,26 @@ def render_usage(user: dict[str, str], today: str, timezone: str) -> str:
         "timezone": timezone,
     }
     return _page("usage", user, config)
+
+
+def render_plan(  # noqa: PLR0913 - the page's settings
+    user: dict[str, str],
+    centre: tuple[float, float],
+    tile_url: str,
+    *,
+    today: str,
+    max_time_limit_s: float,
+    default_time_limit_s: float,
+    timezone: str,
+) -> str:
+    """The Plan page (planners, admins): a siting plan run as a job with its progress,
+    the sites on a map and in a table, moved and re-verified, exported (#16)."""
+    config = {
+        **map_config(centre, tile_url),
+        "kinds": terms(KINDS),
+        "today": today,
+        "max_time_limit_s": max_time_limit_s,
+        "default_time_limit_s": default_time_limit_s,
+        "timezone": timezone,
+    }
+    return _page("plan", user, config, leaflet=True)

@@ -16,6 +16,7 @@ from api.routes import (
     offline,
     ogc,
     ogc_tiles,
+    plans,
     problems,
     review,
     staff,
@@ -48,4 +49,5 @@ ROUTERS = [
     evaluation.router,
     inspections.router,
     checkins.router,
+    plans.router,
 ]

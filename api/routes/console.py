@@ -291,3 +291,26 @@ def usage(session: PageUser) -> Response:
         _who(user), today=clock.today().isoformat(), timezone=get_settings().clock.timezone
     )
     return _html(body, csp=page_csp())
+
+
+@router.get("/plan", response_class=HTMLResponse)
+def plan_page(session: PageUser, conn: Conn) -> Response:
+    """The Plan page (planners, admins): run a siting plan, move its sites, re-verify,
+    export (#16)."""
+    from geo.siting.jobs import MAX_JOB_TIME_LIMIT_S
+
+    user = _gate(session, "plan")
+    if isinstance(user, Response):
+        return user
+    settings = get_settings()
+    tile_url, csp, centre = _map_base(conn)
+    body = console.render_plan(
+        _who(user),
+        centre,
+        tile_url,
+        today=clock.today().isoformat(),
+        max_time_limit_s=MAX_JOB_TIME_LIMIT_S,
+        default_time_limit_s=min(settings.siting.siting_time_limit_s, MAX_JOB_TIME_LIMIT_S),
+        timezone=settings.clock.timezone,
+    )
+    return _html(body, csp=csp)

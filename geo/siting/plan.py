@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,8 @@ from geo.siting.problem import CoverageProblem
 from geo.stations import sql as stations_sql
 
 MAX_TIME_LIMIT_S = 3600.0
+#: The stages of :func:`plan`, in order, as its ``progress`` hook is told them.
+STAGES = ("network", "demand", "candidates", "solving", "verifying")
 
 
 @dataclass(frozen=True)
@@ -170,16 +173,24 @@ def plan(
     pq: PlanQuestion,
     *,
     city: City | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """The plan answering ``pq`` (JSON-ready); the pace to the deadline is counted from
-    the as-of date."""
+    the as-of date.
+
+    ``progress`` is told each stage as it starts (:data:`STAGES`); a job's hook may raise
+    to stop the plan between stages."""
+    stage = progress or (lambda _stage: None)
     started = time.perf_counter()
     q = pq.coverage  # a city without stations yet can be planned too
     settings = pq.settings
+    stage("network")
     city = city or load_city(conn, cell_m=q.cell_m)
+    stage("demand")
     stations = stations_sql.operating_stations(conn, q.kind, q.as_of)
     before = evaluate(city, stations["lon"], stations["lat"], q.distance_m, "walking")
     demand = uncovered_demand(city, before, pq.piece_m)
+    stage("candidates")
     sites, info = candidate_sites(city, pq)
     n_cand = len(sites)
     if pq.k is not None and pq.k > n_cand:
@@ -203,7 +214,9 @@ def plan(
         weights=weights,
         candidate_ids=sites["candidate_id"].to_numpy(),
     )
+    stage("solving")
     result = _solve(problem, pq)
+    stage("verifying")
     answer = present.plan_answer(
         city,
         pq,
