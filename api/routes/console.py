@@ -291,3 +291,15 @@ def usage(session: PageUser) -> Response:
         _who(user), today=clock.today().isoformat(), timezone=get_settings().clock.timezone
     )
     return _html(body, csp=page_csp())
+
+
+@router.get("/workspace", response_class=HTMLResponse)
+def workspace(session: PageUser, conn: Conn) -> Response:
+    """The planner workspace (planners, admins; issue 16): coverage map, trend, gaps and
+    what-if scenarios for any as-of date."""
+    user = _gate(session, "workspace")
+    if isinstance(user, Response):
+        return user
+    tile_url, csp, centre = _map_base(conn)
+    body = console.render_workspace(_who(user), clock.today().isoformat(), centre, tile_url)
+    return _html(body, csp=csp)
