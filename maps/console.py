@@ -513,6 +513,7 @@ def render_workspace(
     config = {
         **base,
         "kinds": terms(KINDS),
+        "metrics": terms(TARGET_METRICS),
         "today": today,
         "report": "/console/coverage/report",
         "plan": "/console/plan",

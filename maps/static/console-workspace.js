@@ -18,8 +18,9 @@
   var $ = Y.$, el = Y.el, clear = Y.clear, message = Y.message;
   var config = Y.pageConfig("console-config");
   var SVG = "http://www.w3.org/2000/svg";
-  var KIND = {};
+  var KIND = {}, METRIC = {};
   config.kinds.forEach(function (t) { KIND[t.code] = t; });
+  config.metrics.forEach(function (t) { METRIC[t.code] = t; });
   // Metres an arrow key moves a focused hypothetical station (Shift: ten times).
   var STEP_M = 5;
 
@@ -36,10 +37,10 @@
     return share === null || share === undefined ? "—" : (share * 100).toFixed(1) + "%";
   }
 
-  // A change of a share (0..1) in percentage points: "+1.2 个百分点 / +1.2 pp".
+  // A change of coverage, given by the what-if API in percentage points: "+1.2 个百分点".
   function points(delta) {
     if (delta === null || delta === undefined) { return "—"; }
-    var v = delta * 100;
+    var v = delta;
     var text = (v > 0 ? "+" : v < 0 ? "−" : "±") + Math.abs(v).toFixed(1);
     return text + " 个百分点";
   }
@@ -508,8 +509,10 @@
     clear(p);
     trend.targets.concat(trend.count_targets).forEach(function (t) {
       var v = t.metric === "new_stations" ? t.value + " 座" : pct(t.value);
+      var m = METRIC[t.metric] || { zh: t.metric, en: "" };
       p.appendChild(el("span", { className: "ws-target", "data-metric": t.metric, "data-status": t.status }, [
-        t.metric + " " + v + " · " + t.deadline + " ",
+        "目标 ", el("small", { lang: "en" }, ["target"]), " " + m.zh + " ", el("small", { lang: "en" }, [m.en]),
+        " " + v + " · " + t.deadline + " ",
         el("span", { className: "badge badge-" + t.status }, [t.status_label]), " ",
         el("small", {}, [t.projection || ""])
       ]));
@@ -657,7 +660,7 @@
 
   var COMPARE_ROWS = [
     { zh: "截至", en: "as of", v: function (s) { return s.as_of || ""; } },
-    { zh: "变更数", en: "changes", v: function (s) { return String((s.changes || []).length); } },
+    { zh: "变更数", en: "changes", v: function (s) { return String((s.changes || s.stations || []).length); } },
     { zh: "主要街道（方案）", en: "main streets, scenario", v: function (s) { return pct(result(s).scenario.main_street_share); } },
     { zh: "主要街道变化", en: "main streets, change", v: function (s) { return points(result(s).delta.main_street_share); } },
     { zh: "重点区域（方案）", en: "key districts, scenario", v: function (s) { return pct(result(s).scenario.key_district_share); } },

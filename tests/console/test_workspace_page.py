@@ -78,9 +78,7 @@ def test_stretches_split_the_main_streets_into_covered_and_uncovered(
     assert roles == {"street_covered", "street_gap"}
     summary = snap["figures"]["summary"]
     covered = sum(
-        f["properties"]["length_m"]
-        for f in features
-        if f["properties"]["role"] == "street_covered"
+        f["properties"]["length_m"] for f in features if f["properties"]["role"] == "street_covered"
     )
     assert abs(covered - summary["main_street_covered_m"]) < 1.0
     gaps = sum(
