@@ -124,6 +124,7 @@
   var serial = 0;       // hypothetical stations' ids: h1, h2, ...
   var asked = 0;        // the latest what-if request (older answers are dropped)
   var openScenario = null;  // the saved scenario being edited (its id), or null
+  var openName = "";        // its name: saving under another name saves a new scenario
 
   function snapshot() { return JSON.parse(JSON.stringify(changes)); }
 
@@ -305,6 +306,7 @@
     changes = [];
     history = [];
     openScenario = null;
+    openName = "";
     asked += 1;
     showDelta(null);
     redrawChanges();
@@ -588,11 +590,12 @@
       return;
     }
     var body = { name: name, as_of: q.as_of, kind: q.kind, changes: changes };
-    var req = openScenario ? api("PUT", "/api/v1/scenarios/" + openScenario, body)
+    var req = openScenario && name === openName ? api("PUT", "/api/v1/scenarios/" + openScenario, body)
                            : api("POST", "/api/v1/scenarios", body);
     req.then(function (r) {
       if (r.status === 200 || r.status === 201) {
         openScenario = r.data && r.data.id ? r.data.id : openScenario;
+        openName = name;
         status("方案「" + name + "」已保存 / scenario saved");
         loadScenarios();
         return;
@@ -617,6 +620,7 @@
           if (m) { serial = Math.max(serial, Number(m[1])); }
         });
         openScenario = s.id;
+        openName = s.name;
         $("ws-name").value = s.name;
         redrawChanges();
         runWhatIf();
