@@ -71,7 +71,11 @@
   window.YizhanBasemap.add(map, config.basemap);
   var districtLayer = L.geoJSON(null, { interactive: false }).addTo(map);
   var streetLayer = L.geoJSON(null, { interactive: false }).addTo(map);
-  var gainLayer = L.geoJSON(null, { interactive: false }).addTo(map);
+  // What a scenario newly covers (blue) and newly leaves uncovered (purple, dashed).
+  var gainLayer = L.geoJSON(null, { interactive: false, className: "ws-gain",
+                                    style: { color: "#1565c0", weight: 7, opacity: 0.8 } }).addTo(map);
+  var lossLayer = L.geoJSON(null, { interactive: false, className: "ws-loss",
+                                    style: { color: "#6a1b9a", weight: 7, opacity: 0.8, dashArray: "6 4" } }).addTo(map);
   var stationLayer = L.featureGroup().addTo(map);
   var addedLayer = L.featureGroup().addTo(map);
   var districtShapes = null;   // the OGC districts, read once
@@ -269,19 +273,9 @@
       $("ws-whatif-meta").textContent = "";
     }
     gainLayer.clearLayers();
-    if (result && result.newly_covered) {
-      gainLayer.options.style = function () { return { color: "#1565c0", weight: 7, opacity: 0.8 }; };
-      gainLayer.addData(result.newly_covered);
-    }
-    if (result && result.newly_uncovered) {
-      gainLayer.addData(result.newly_uncovered);
-      gainLayer.eachLayer(function (layer) {
-        if (layer.feature && result.newly_uncovered.features &&
-            result.newly_uncovered.features.indexOf(layer.feature) >= 0) {
-          layer.setStyle({ color: "#6a1b9a", weight: 7, opacity: 0.8, dashArray: "6 4" });
-        }
-      });
-    }
+    lossLayer.clearLayers();
+    if (result && result.newly_covered) { gainLayer.addData(result.newly_covered); }
+    if (result && result.newly_uncovered) { lossLayer.addData(result.newly_uncovered); }
   }
 
   function runWhatIf() {
