@@ -22,6 +22,7 @@ from api.routes import (
     stations,
     targets,
     tiles,
+    whatif,
 )
 
 ROUTERS = [
@@ -46,4 +47,5 @@ ROUTERS = [
     evaluation.router,
     inspections.router,
     checkins.router,
+    whatif.router,
 ]

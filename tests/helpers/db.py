@@ -38,6 +38,7 @@ DATA_TABLES = (
     "station_usage",
     "photos",
     "operations_audit",
+    "scenarios",
 )
 
 
