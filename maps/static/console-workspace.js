@@ -24,8 +24,8 @@
   // Metres an arrow key moves a focused hypothetical station (Shift: ten times).
   var STEP_M = 5;
 
-  function api(method, url, body) {
-    return Y.api(method, url, body, {}, { onUnauthorized: function () {
+  function api(method, url, body, headers) {
+    return Y.api(method, url, body, headers || {}, { onUnauthorized: function () {
       window.location.assign("/console/login");
     } });
   }
@@ -129,6 +129,7 @@
   var asked = 0;        // the latest what-if request (older answers are dropped)
   var openScenario = null;  // the saved scenario being edited (its id), or null
   var openName = "";        // its name: saving under another name saves a new scenario
+  var openEtag = null;      // its version (If-Match: someone else's save is never overwritten)
 
   function snapshot() { return JSON.parse(JSON.stringify(changes)); }
 
@@ -301,6 +302,7 @@
     history = [];
     openScenario = null;
     openName = "";
+    openEtag = null;
     asked += 1;
     showDelta(null);
     redrawChanges();
@@ -584,14 +586,22 @@
       return;
     }
     var body = { name: name, as_of: q.as_of, kind: q.kind, changes: changes };
-    var req = openScenario && name === openName ? api("PUT", "/api/v1/scenarios/" + openScenario, body)
-                           : api("POST", "/api/v1/scenarios", body);
+    var update = openScenario && name === openName;
+    var req = update ? api("PUT", "/api/v1/scenarios/" + openScenario, body,
+                           openEtag ? { "If-Match": openEtag } : {})
+                     : api("POST", "/api/v1/scenarios", body);
     req.then(function (r) {
       if (r.status === 200 || r.status === 201) {
         openScenario = r.data && r.data.id ? r.data.id : openScenario;
         openName = name;
+        openEtag = r.headers.get("ETag");
         status("方案「" + name + "」已保存 / scenario saved");
         loadScenarios();
+        return;
+      }
+      if (r.status === 412) {
+        $("ws-error").textContent = message(r.data, "方案已被他人修改 / changed meanwhile") +
+          " — 请重新打开方案后再修改，本次未保存 / reopen the scenario and change it again; nothing was saved";
         return;
       }
       $("ws-error").textContent = message(r.data, "保存失败 / saving failed");
@@ -615,6 +625,7 @@
         });
         openScenario = s.id;
         openName = s.name;
+        openEtag = r.headers.get("ETag");
         $("ws-name").value = s.name;
         redrawChanges();
         runWhatIf();

@@ -318,21 +318,63 @@ def test_a_planner_tries_stations_on_the_map_saves_reopens_and_compares_scenario
         assert page.locator("#ws-changes li").count() == 2
         assert page.input_value("#ws-name") == "两个新站"
 
+        # Saved again under its name: the same scenario, changed (PUT with its version).
+        saved_id = page.get_attribute(
+            "#ws-scenarios tbody tr:has-text('两个新站') button.ws-open", "data-scenario"
+        )
+        url = f"{base}/api/v1/scenarios/{saved_id}"
+        _whatif(page, lambda: page.click("#ws-add-centre"))
+        with page.expect_response(lambda r: r.url == url) as put:
+            page.click("#ws-save")
+        assert (put.value.request.method, put.value.status) == ("PUT", 200)
+        assert put.value.request.headers["if-match"]
+        stored = httpx.get(url, headers=planner).json()
+        assert len(stored["changes"]) == 3 and page.locator("#ws-scenarios tbody tr").count() == 2
+
+        # Someone else saves it meanwhile: the page's next save is refused (412) and
+        # says to reopen; the other person's content is kept.
+        theirs = {**stored, "changes": stored["changes"][:1]}
+        other = httpx.put(
+            url,
+            json={k: theirs[k] for k in ("name", "kind", "as_of", "changes")},
+            headers={**planner, "If-Match": httpx.get(url, headers=planner).headers["ETag"]},
+        )
+        assert other.status_code == 200
+        _whatif(page, lambda: page.click("#ws-undo"))
+        page.click("#ws-save")
+        page.wait_for_function(
+            "() => document.getElementById('ws-error').textContent.includes('重新打开')"
+        )
+        assert len(httpx.get(url, headers=planner).json()["changes"]) == 1
+
         # Compare the two side by side.
         for name in ("两个新站", "一个新站"):
             page.locator("#ws-scenarios tbody tr", has_text=name).locator("input").check()
-        page.click("#ws-compare")
+        with page.expect_response(lambda r: "/api/v1/scenarios/compare" in r.url) as info:
+            page.click("#ws-compare")
+        rows = info.value.json()
+        assert len(rows) == 2
         page.wait_for_selector("#ws-comparison:not([hidden])")
         heads = page.eval_on_selector_all(
             "#ws-comparison thead th", "ts => ts.map(t => t.textContent)"
         )
-        assert heads[1:] == ["两个新站", "一个新站"] or heads[1:] == ["一个新站", "两个新站"]
-        table = page.text_content("#ws-comparison")
-        assert _points(undone["answer"]["delta"]["main_street_share"]) in table
-        assert _points(one["answer"]["delta"]["main_street_share"]) in table
-        # The taken name's refusal is the only error the browser logs.
+        assert heads[1:] == [r["name"] for r in rows]
+        assert sorted(heads[1:]) == sorted(["两个新站", "一个新站"])
+        for r in rows:
+            cells = page.eval_on_selector_all(
+                f"#ws-comparison td[data-scenario='{r['id']}']",
+                "ts => ts.map(t => t.textContent)",
+            )
+            assert _points(r["delta"]["main_street_share"]) in cells
+            assert _points(r["delta"]["key_district_share"]) in cells
+            assert f"{r['scenario']['main_street_share'] * 100:.1f}%" in cells
+        one_row = [r for r in rows if r["name"] == "一个新站"][0]
+        assert one_row["delta"]["main_street_share"] == one["answer"]["delta"]["main_street_share"]
+        # The taken name's and the stale version's refusals are the only errors logged.
         assert w.errors == [
             "Failed to load resource: the server responded with a status of 409 (Conflict) "
-            f"@ {base}/api/v1/scenarios"
+            f"@ {base}/api/v1/scenarios",
+            "Failed to load resource: the server responded with a status of 412 "
+            f"(Precondition Failed) @ {url}",
         ]
         assert w.outside == []
