@@ -269,7 +269,8 @@
       $("ws-whatif-meta").textContent = "方案：主要街道 " + pct(result.scenario.main_street_share) +
         "（现状 " + pct(result.base.main_street_share) + "），重点区域 " +
         pct(result.scenario.key_district_share) + "（现状 " + pct(result.base.key_district_share) +
-        "） · " + Math.round(result.elapsed_ms) + " ms / scenario vs base";
+        "） · " + Math.round(result.elapsed_ms) + " ms / scenario vs base" +
+        (result.note ? " · " + result.note + (result.note_en ? " / " + result.note_en : "") : "");
     } else {
       $("ws-whatif-meta").textContent = "";
     }

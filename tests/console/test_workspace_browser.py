@@ -230,6 +230,7 @@ def test_a_planner_tries_stations_on_the_map_saves_reopens_and_compares_scenario
         assert [c["op"] for c in first["request"]["changes"]] == ["add"]
         assert answer["delta"]["main_street_share"] > 0
         _shown_delta(page, answer)
+        assert answer["note"] in page.text_content("#ws-whatif-meta")  # not official
         again = httpx.post(f"{base}/api/v1/whatif", json=first["request"], headers=planner)
         assert again.status_code == 200
         assert again.json()["delta"]["main_street_share"] == answer["delta"]["main_street_share"]
