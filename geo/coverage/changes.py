@@ -25,6 +25,7 @@ OPS = ("add", "remove", "move")
 MAX_CHANGES = 200
 MAX_ID_CHARS = 64
 MAX_NAME_CHARS = 100
+MAX_STATION_ID = 2**62
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,7 @@ def _station_id(i: int, item: dict[str, Any]) -> int | None:
     v = item.get("station_id")
     if v is None:
         return None
-    if isinstance(v, bool) or not isinstance(v, int) or v <= 0:
+    if isinstance(v, bool) or not isinstance(v, int) or not 0 < v <= MAX_STATION_ID:
         raise _bad(i, "station_id", "必须是正整数", "must be a positive integer")
     return int(v)
 
