@@ -56,7 +56,7 @@ CHANGE_SCHEMA: dict[str, Any] = {
         _op("move", ["id", "lon", "lat"], id=_CID, lon=_LON, lat=_LAT, crs=_CRS, name=_NAME),
     ]
 }
-_CHANGES = {"items": CHANGE_SCHEMA, "maxItems": 200}
+_CHANGES: dict[str, Any] = {"items": CHANGE_SCHEMA, "maxItems": 200}
 
 
 class WhatIfIn(BaseModel):
