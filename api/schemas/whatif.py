@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from api.schemas.common import DATE_SCHEMA, KIND_SCHEMA, bounds
+from geo.coverage.changes import MAX_STATION_ID
 from geo.units import MAX_DISTANCE_M, MIN_SERVICE_DISTANCE_M
 
 CHANGES_DOC = (
@@ -23,7 +24,7 @@ _LON = {"type": "number", "minimum": -180, "maximum": 180}
 _LAT = {"type": "number", "minimum": -90, "maximum": 90}
 _CRS = {"type": "string", "enum": ["wgs84", "gcj02", "bd09"], "default": "wgs84"}
 _CID = {"type": "string", "minLength": 1, "maxLength": 64, "pattern": r"\S"}
-_SID = {"type": "integer", "minimum": 1, "maximum": 2**62}
+_SID = {"type": "integer", "minimum": 1, "maximum": MAX_STATION_ID}
 _NAME = {"type": "string", "maxLength": 100}
 
 
@@ -55,7 +56,7 @@ CHANGE_SCHEMA: dict[str, Any] = {
         _op("move", ["id", "lon", "lat"], id=_CID, lon=_LON, lat=_LAT, crs=_CRS, name=_NAME),
     ]
 }
-_CHANGES = {"items": CHANGE_SCHEMA, "maxItems": 200}
+_CHANGES: dict[str, Any] = {"items": CHANGE_SCHEMA, "maxItems": 200}
 
 
 class WhatIfIn(BaseModel):

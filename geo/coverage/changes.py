@@ -25,6 +25,7 @@ OPS = ("add", "remove", "move")
 MAX_CHANGES = 200
 MAX_ID_CHARS = 64
 MAX_NAME_CHARS = 100
+MAX_STATION_ID = 2**62
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,7 @@ def _station_id(i: int, item: dict[str, Any]) -> int | None:
     v = item.get("station_id")
     if v is None:
         return None
-    if isinstance(v, bool) or not isinstance(v, int) or v <= 0:
+    if isinstance(v, bool) or not isinstance(v, int) or not 0 < v <= MAX_STATION_ID:
         raise _bad(i, "station_id", "必须是正整数", "must be a positive integer")
     return int(v)
 
@@ -144,8 +145,9 @@ def resolve(base: Base, changes: list[Change]) -> Resolved:
     Raises
     ------
     InvalidInput
-        A station that is not operating in the base (or already switched off or moved),
-        an added id used twice, a move or removal of an id never added.
+        A station that is not operating in the base or was already switched off (a moved
+        station may be moved again or switched off), an added id used twice, a move or
+        removal of an id never added.
     """
     removed: dict[int, int] = {}  # position -> change index
     added: dict[str, tuple[Added, int]] = {}
@@ -159,18 +161,20 @@ def resolve(base: Base, changes: list[Change]) -> Resolved:
                     f"{c.station_id} 不是该日期正在运营的该类站点",
                     f"{c.station_id} is not an operating station of this kind on this date",
                 )
-            if pos in removed:
+            key = f"station:{c.station_id}"
+            if pos in removed and key not in added:
                 raise _bad(
                     c.index,
                     "station_id",
-                    f"{c.station_id} 已被停用或移动过",
-                    f"{c.station_id} was already switched off or moved",
+                    f"{c.station_id} 已被停用",
+                    f"{c.station_id} was already switched off",
                 )
-            removed[pos] = c.index
-            if c.op == "move":
-                key = f"station:{c.station_id}"
+            removed.setdefault(pos, c.index)
+            if c.op == "move":  # moved again (dragged twice): the last position counts
                 name = c.name or base.names[pos]
                 added[key] = (Added(key, _f(c.lon), _f(c.lat), name, c.station_id), c.index)
+            else:  # a moved station switched off after all
+                added.pop(key, None)
             continue
         assert c.id is not None
         if c.op == "add":

@@ -29,7 +29,7 @@ from geo.coverage.city import City
 from geo.coverage.engine import Intervals, covered_intervals, merge
 from geo.coverage.evaluate import _point_walk
 from geo.coverage.figures import cell_areas
-from geo.network.graph import reach
+from geo.network.graph import Reach, Snap, reach
 from geo.network.straight import RULE_MAX_OFFSET_M
 
 Floats = NDArray[np.float64]
@@ -116,18 +116,15 @@ class _Points:
 
     def reached(  # noqa: PLR0913 - the reach, the station (point, snap) and the points
         self,
-        r: object,
+        r: Reach,
         pts: Geoms,
-        snap: object,
+        snap: Snap,
         on_edge: NDArray[np.bool_],
-        snaps: object,
+        snaps: Snap,
         d: float,
     ) -> Ints:
         """Indices of the points within ``d`` of the station; only candidates are
         measured (on an edge the search touched, or near enough for a straight line)."""
-        from geo.network.graph import Reach, Snap
-
-        assert isinstance(r, Reach) and isinstance(snap, Snap) and isinstance(snaps, Snap)
         if self.tree is None:
             return _EMPTY_I
         cand = np.zeros(len(self.geoms), dtype=bool)

@@ -248,3 +248,39 @@ def test_scenarios_compare_side_by_side(planner, street) -> None:
     assert r.status_code == 404
     r = planner.get("/api/v1/scenarios/compare", params={"ids": "1,x"})
     assert r.status_code == 422 and r.json()["details"]["field"] == "ids"
+
+
+def test_a_station_dragged_twice_counts_at_its_last_position(planner, street) -> None:
+    ids = _ids(street)
+    first, last = lonlat(2000, 0), lonlat(1500, 0)
+    out = _whatif(
+        planner,
+        [
+            {"op": "move", "station_id": ids["乙"], "lon": first[0], "lat": first[1]},
+            {"op": "move", "station_id": ids["乙"], "lon": last[0], "lat": last[1]},
+        ],
+    )
+    assert out["delta"]["main_street_m"] == pytest.approx(300.0, abs=0.01)
+    (st,) = out["stations"]
+    assert st["change_index"] == 1 and (st["lon"], st["lat"]) == pytest.approx(last, abs=1e-7)
+    # moved, then switched off after all: as if only switched off
+    out = _whatif(
+        planner,
+        [
+            {"op": "move", "station_id": ids["乙"], "lon": last[0], "lat": last[1]},
+            {"op": "remove", "station_id": ids["乙"]},
+        ],
+    )
+    assert out["delta"]["main_street_m"] == pytest.approx(-700.0, abs=0.01)
+    assert [s["op"] for s in out["stations"]] == ["remove"]
+    r = planner.post(
+        "/api/v1/whatif",
+        json={
+            "as_of": AS_OF,
+            "changes": [
+                {"op": "remove", "station_id": ids["甲"]},
+                {"op": "remove", "station_id": ids["甲"]},
+            ],
+        },
+    )
+    assert r.status_code == 422 and r.json()["details"] == {"index": 1, "field": "station_id"}
