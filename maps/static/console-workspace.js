@@ -538,7 +538,7 @@
     open.addEventListener("click", function () { openSaved(s.id); });
     var archive = el("button", { type: "button", className: "ws-archive", "data-scenario": String(s.id) },
                      ["归档 ", el("small", { lang: "en" }, ["archive"])]);
-    archive.addEventListener("click", function () { archiveSaved(s.id); });
+    archive.addEventListener("click", function () { archiveSaved(s.id, s.version); });
     return el("tr", { "data-scenario": String(s.id) }, [
       el("td", {}, [el("label", { className: "ws-pick" }, [pick, " 选择 ", el("small", { lang: "en" }, ["choose"])])]),
       el("th", { scope: "row" }, [s.name]),
@@ -645,8 +645,11 @@
     }, network);
   }
 
-  function archiveSaved(id) {
-    api("POST", "/api/v1/scenarios/" + id + "/archive").then(function (r) {
+  // Archive the listed version (If-Match): a scenario saved again since is not archived
+  // unseen; the list is reloaded to show it.
+  function archiveSaved(id, version) {
+    api("POST", "/api/v1/scenarios/" + id + "/archive", undefined,
+        { "If-Match": 'W/"' + version + '"' }).then(function (r) {
       if (r.status === 200 || r.status === 204) {
         status("方案已归档 / scenario archived");
         if (String(openScenario) === String(id)) { openScenario = null; }
@@ -654,6 +657,7 @@
         return;
       }
       $("ws-error").textContent = message(r.data, "归档失败 / archiving failed");
+      if (r.status === 412) { loadScenarios(); }
     }, network);
   }
 

@@ -371,6 +371,16 @@ def test_a_planner_tries_stations_on_the_map_saves_reopens_and_compares_scenario
             assert f"{r['scenario']['main_street_share'] * 100:.1f}%" in cells
         one_row = [r for r in rows if r["name"] == "一个新站"][0]
         assert one_row["delta"]["main_street_share"] == one["answer"]["delta"]["main_street_share"]
+        # Archive one (with its listed version): gone from the list, kept archived.
+        page.locator("#ws-scenarios tbody tr", has_text="一个新站").locator(
+            "button.ws-archive"
+        ).click()
+        page.wait_for_function(
+            "() => document.querySelectorAll('#ws-scenarios tbody tr').length === 1"
+        )
+        archived = httpx.get(f"{base}/api/v1/scenarios?archived=true", headers=planner).json()
+        assert "一个新站" in [a["name"] for a in archived if a["archived"]]
+
         # The taken name's and the stale version's refusals are the only errors logged.
         assert w.errors == [
             "Failed to load resource: the server responded with a status of 409 (Conflict) "
