@@ -173,16 +173,31 @@
     change(next);
   }
 
+  // Where the scenario moves each station (its last move), by id.
+  function movedTo() {
+    var out = {};
+    changes.forEach(function (c) {
+      if (c.op === "move" && c.station_id) { out[c.station_id] = { lon: c.lon, lat: c.lat }; }
+    });
+    return out;
+  }
+
+  function moveStation(id, latlng) {
+    var next = snapshot().filter(function (c) { return !(c.op === "move" && c.station_id === id); });
+    next.push({ op: "move", station_id: id, lon: round(latlng.lng), lat: round(latlng.lat), crs: "wgs84" });
+    change(next);
+  }
+
   function drawStations() {
     stationLayer.clearLayers();
-    var off = removedIds();
+    var off = removedIds(), moved = movedTo();
     stations.forEach(function (s) {
-      var isOff = !!off[s.id];
-      L.circleMarker([s.lat, s.lon], {
+      var isOff = !!off[s.id], to = moved[s.id];
+      L.circleMarker([to ? to.lat : s.lat, to ? to.lon : s.lon], {
         radius: 7, weight: 2, color: "#ffffff",
-        fillColor: isOff ? "#757575" : "#c62828", fillOpacity: isOff ? 0.5 : 1,
-        className: "ws-station" + (isOff ? " is-off" : "")
-      }).bindTooltip(s.name + (isOff ? "（已关闭 switched off）" : ""))
+        fillColor: isOff ? "#757575" : to ? "#ef6c00" : "#c62828", fillOpacity: isOff ? 0.5 : 1,
+        className: "ws-station" + (isOff ? " is-off" : "") + (to ? " is-moved" : "")
+      }).bindTooltip(s.name + (isOff ? "（已关闭 switched off）" : to ? "（已移动 moved）" : ""))
         .on("click", function (ev) { L.DomEvent.stopPropagation(ev); toggleStation(s.id); })
         .addTo(stationLayer);
     });
@@ -192,9 +207,13 @@
       var box = el("input", { type: "checkbox", id: "ws-off-" + s.id, "data-station": String(s.id) });
       box.checked = !!off[s.id];
       box.addEventListener("change", function () { toggleStation(s.id); });
+      var move = el("button", { type: "button", className: "ws-move", "data-station": String(s.id) },
+                    ["移到地图中心 ", el("small", { lang: "en" }, ["move to the map centre"])]);
+      move.addEventListener("click", function () { moveStation(s.id, map.getCenter()); });
       list.appendChild(el("li", {}, [
         box, el("label", { "for": "ws-off-" + s.id }, [s.name + " #" + s.id + " · 关闭 ",
-                                                      el("small", { lang: "en" }, ["switch off"])])
+                                                      el("small", { lang: "en" }, ["switch off"])]),
+        move
       ]));
     });
   }
@@ -242,7 +261,9 @@
       var s = byId[c.station_id];
       return "关闭 " + (s ? s.name : "#" + c.station_id) + " / switch off #" + c.station_id;
     }
-    return "移动 #" + (c.station_id || c.id) + " / move";
+    var m = byId[c.station_id];
+    return "移动 " + (m ? m.name : "#" + (c.station_id || c.id)) + " 到（" + c.lon.toFixed(5) + ", " +
+      c.lat.toFixed(5) + "） / move #" + (c.station_id || c.id);
   }
 
   function redrawChanges() {

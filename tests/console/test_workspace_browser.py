@@ -288,6 +288,17 @@ def test_a_planner_tries_stations_on_the_map_saves_reopens_and_compares_scenario
         undone = _whatif(page, lambda: page.click("#ws-undo"))
         assert [c["op"] for c in undone["request"]["changes"]] == ["add", "add"]
         _shown_delta(page, undone["answer"])
+        # Move 乙 to the map's centre from the station list (keyboard): a move change.
+        yi = page.locator("#ws-station-list li", has_text="乙")
+        yi_id = int(yi.locator("input").get_attribute("data-station"))
+        yi.locator("button.ws-move").focus()
+        move = _whatif(page, lambda: page.keyboard.press("Enter"))
+        last = move["request"]["changes"][-1]
+        assert (last["op"], last["station_id"], last["crs"]) == ("move", yi_id, "wgs84")
+        assert page.locator("#ws-map path.ws-station.is-moved").count() == 1
+        _shown_delta(page, move["answer"])
+        undone = _whatif(page, lambda: page.click("#ws-undo"))
+        assert [c["op"] for c in undone["request"]["changes"]] == ["add", "add"]
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / "console-workspace-whatif.png"), full_page=True)
 
