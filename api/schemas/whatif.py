@@ -108,6 +108,8 @@ class StationOut(BaseModel):
     lat: float
     crs: str
     change_index: int | None
+    from_lon: float | None = Field(None, description="a moved station's position today")
+    from_lat: float | None = None
 
 
 class WhatIfOut(BaseModel):

@@ -229,6 +229,7 @@ def stations_json(base: Base, res: Resolved) -> list[dict[str, Any]]:
             "lat": round(a.lat, 7),
             "crs": "wgs84",
             "change_index": i,
+            **_from(base, a.station_id),
         }
         for a, i in zip(res.added, res.placed_by, strict=True)
     ]
@@ -249,6 +250,14 @@ def stations_json(base: Base, res: Resolved) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def _from(base: Base, station_id: int | None) -> dict[str, float]:
+    """Where a moved station stands today (WGS-84); nothing for an added one."""
+    pos = None if station_id is None else base.position(station_id)
+    if pos is None:
+        return {}
+    return {"from_lon": round(float(base.lon[pos]), 7), "from_lat": round(float(base.lat[pos]), 7)}
 
 
 def clear_cache() -> None:

@@ -106,6 +106,9 @@ def test_switching_off_and_moving_stations(planner, street) -> None:
     assert out["delta"]["main_street_m"] == pytest.approx(300.0, abs=0.01)
     assert out["scenario"]["stations"] == 2
     assert out["stations"][0]["op"] == "move" and out["stations"][0]["station_id"] == ids["乙"]
+    assert (out["stations"][0]["from_lon"], out["stations"][0]["from_lat"]) == pytest.approx(
+        lonlat(2800, 0), abs=1e-7
+    )
 
 
 def test_an_added_station_can_be_dragged_and_given_in_gcj02(planner) -> None:
@@ -284,3 +287,12 @@ def test_a_station_dragged_twice_counts_at_its_last_position(planner, street) ->
         },
     )
     assert r.status_code == 422 and r.json()["details"] == {"index": 1, "field": "station_id"}
+
+
+def test_nothing_to_measure_is_a_404(db, database_url) -> None:
+    load_streets(db, [{"name": "小巷", "coords": [(0, 0), (500, 0)], "is_main": False}])
+    with TestClient(create_app(database_url)) as c:
+        c.headers.update(_login(database_url, "li.planner", "planner"))
+        r = c.post("/api/v1/whatif", json={"as_of": AS_OF, "changes": []})
+    assert r.status_code == 404
+    assert "没有主街" in r.json()["message"] and "no main streets" in r.json()["message_en"]
