@@ -67,6 +67,7 @@ PAGES: tuple[ConsolePage, ...] = (
     ConsolePage("inspect", "/console/inspect", "巡查", "Inspect", EDITORS),
     ConsolePage("usage", "/console/usage", "服务人次", "Usage", EDITORS),
     ConsolePage("plan", "/console/plan", "选址方案", "Plan", PLANNERS),
+    ConsolePage("workspace", "/console/workspace", "规划工作台", "Workspace", PLANNERS),
 )
 PAGE_BY_KEY = {p.key: p for p in PAGES}
 #: The console's home: the pages of the signed-in person's role.
@@ -123,6 +124,11 @@ DESCRIPTIONS: dict[str, tuple[str, str]] = {
         "可拖动后重新核验，导出 CSV/XLSX。",
         "Run a siting plan (fewest sites or best k): the sites on a map and a table, "
         "move them and re-verify, export CSV/XLSX.",
+    ),
+    "workspace": (
+        "规划工作台：任一日期的覆盖地图、趋势和缺口；在地图上假设增减站点，保存并比较方案。",
+        "The planner workspace: the coverage map, trend and gaps of any date; what-if "
+        "stations on the map, saved and compared as scenarios.",
     ),
 }
 
@@ -521,3 +527,25 @@ def render_plan(  # noqa: PLR0913 - the page's settings
         "timezone": timezone,
     }
     return _page("plan", user, config, leaflet=True)
+
+
+def render_workspace(
+    user: dict[str, str], today: str, centre: tuple[float, float], tile_url: str
+) -> str:
+    """The planner workspace (planners, admins, issue 16): the coverage map of an as-of
+    date and kind (covered and uncovered main streets, key districts by coverage, the
+    operating stations), the headline figures, the trend chart with the target line, the
+    gaps by street, the report links, and what-if scenarios on the map; ``today`` (the
+    city's) is the default date."""
+    base = map_config(centre, tile_url)
+    # The page draws the operating stations of the date itself (the basemap's are today's).
+    base["basemap"] = {**base["basemap"], "stations": False}
+    config = {
+        **base,
+        "kinds": terms(KINDS),
+        "metrics": terms(TARGET_METRICS),
+        "today": today,
+        "report": "/console/coverage/report",
+        "plan": "/console/plan",
+    }
+    return _page("workspace", user, config, leaflet=True)

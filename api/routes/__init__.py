@@ -24,6 +24,7 @@ from api.routes import (
     stations,
     targets,
     tiles,
+    whatif,
 )
 
 ROUTERS = [
@@ -50,4 +51,5 @@ ROUTERS = [
     inspections.router,
     checkins.router,
     plans.router,
+    whatif.router,
 ]

@@ -314,3 +314,15 @@ def plan_page(session: PageUser, conn: Conn) -> Response:
         timezone=settings.clock.timezone,
     )
     return _html(body, csp=csp)
+
+
+@router.get("/workspace", response_class=HTMLResponse)
+def workspace(session: PageUser, conn: Conn) -> Response:
+    """The planner workspace (planners, admins; issue 16): coverage map, trend, gaps and
+    what-if scenarios for any as-of date."""
+    user = _gate(session, "workspace")
+    if isinstance(user, Response):
+        return user
+    tile_url, csp, centre = _map_base(conn)
+    body = console.render_workspace(_who(user), clock.today().isoformat(), centre, tile_url)
+    return _html(body, csp=csp)

@@ -31,6 +31,7 @@ from geo import clock
 from geo.accounts import User
 from geo.coverage import service, trend
 from geo.errors import NotFound
+from geo.stations import sql as stations_sql
 from geo.units import MAX_DISTANCE_M, MIN_SERVICE_DISTANCE_M
 
 router = APIRouter(prefix="/api/v1/coverage", tags=["coverage"])
@@ -221,3 +222,40 @@ def get_plan(  # noqa: PLR0913
         spacing_m=spacing,
     )
     return with_crs(plan(conn, pq), name)
+
+
+@router.get("/stretches", responses=NOT_COMPUTED)
+def get_stretches(
+    as_of: dt.date = _as_of(),
+    kind: KindParam = "love_station",
+    distance: DistanceParam = None,
+    mode: Mode = "walking",
+    conn: psycopg.Connection[Any] = Depends(get_conn),
+) -> dict[str, Any]:
+    """GeoJSON of the main streets split into covered (``street_covered``) and uncovered
+    (``street_gap``) stretches of the stored snapshot, longest first (the planner
+    workspace's map, issue 16)."""
+    snap = service.stored(conn, service.question(as_of, kind, distance, mode))
+    return service.features(conn, snap["id"], ("street_covered", "street_gap"))
+
+
+@router.get("/stations", dependencies=[Depends(require_planner)])
+def get_operating_stations(
+    as_of: dt.date = _as_of(),
+    kind: KindParam = "love_station",
+    conn: psycopg.Connection[Any] = Depends(get_conn),
+) -> dict[str, Any]:
+    """The stations of ``kind`` that coverage counts on ``as_of`` (approved, opened, not
+    yet closed), with id, name and WGS-84 position: the stations a what-if scenario may
+    switch off or move (planner role or above: a later date shows approved stations not
+    yet open to the public)."""
+    service.question(as_of, kind, None, "walking")  # the question's checks (kind, date)
+    ops = stations_sql.operating_stations(conn, kind, as_of)
+    return {
+        "as_of": as_of.isoformat(),
+        "kind": kind,
+        "stations": [
+            {"id": int(i), "name": n, "lon": float(x), "lat": float(y)}
+            for i, n, x, y in zip(ops["id"], ops["name"], ops["lon"], ops["lat"], strict=True)
+        ],
+    }

@@ -123,6 +123,7 @@ def test_the_field_form_links_a_signed_in_person_to_the_console_pages_of_their_r
             "/console/coverage",
             "/console/evaluation",
             "/console/plan",
+            "/console/workspace",
             "/console",
         ],
     }

@@ -39,6 +39,7 @@ DATA_TABLES = (
     "photos",
     "operations_audit",
     "plan_jobs",
+    "scenarios",
 )
 
 
