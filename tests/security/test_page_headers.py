@@ -54,7 +54,9 @@ def get_paths(app) -> list[str]:
     for route in iter_route_contexts(app.routes):
         if route.methods and "GET" in route.methods:
             # "{station_id:int}": Starlette's converter is not part of the value.
-            paths.append(re.sub(r"\{(\w+)(?::\w+)?\}", lambda m: PATH_VALUES.get(m[1], "1"), route.path))
+            paths.append(
+                re.sub(r"\{(\w+)(?::\w+)?\}", lambda m: PATH_VALUES.get(m[1], "1"), route.path)
+            )
     assert {"/", "/summary", "/docs", "/redoc", "/staff", "/ogc"} <= set(paths)
     return paths + STATIC
 
