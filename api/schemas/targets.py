@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from api.schemas.common import Kind, Metric
+from api.schemas.common import Kind, Metric, _no_nul
 
 Day = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$", description="日期 / date, YYYY-MM-DD")]
 Reason = Annotated[
     str,
+    AfterValidator(_no_nul),  # PostgreSQL text holds no NUL (a 500 before)
     Field(max_length=500, pattern=r"\S", description="原因（记入审计）/ reason, for the audit"),
 ]
 #: A share ("95%", "0.95") or a count ("20"), as typed; the metric decides which.

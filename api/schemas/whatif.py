@@ -5,11 +5,11 @@ change's index and field), so they are plain objects here."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
-from api.schemas.common import DATE_SCHEMA, KIND_SCHEMA, bounds
+from api.schemas.common import DATE_SCHEMA, KIND_SCHEMA, _no_nul, bounds
 from geo.coverage.changes import MAX_STATION_ID
 from geo.units import MAX_DISTANCE_M, MIN_SERVICE_DISTANCE_M
 
@@ -135,7 +135,7 @@ class WhatIfOut(BaseModel):
 class ScenarioIn(BaseModel):
     """A scenario to save (or the new content of one)."""
 
-    name: str = Field(min_length=1, max_length=100)
+    name: Annotated[str, AfterValidator(_no_nul), Field(min_length=1, max_length=100)]
     kind: str = Field("love_station", json_schema_extra=KIND_SCHEMA)
     as_of: dt.date = Field(json_schema_extra=DATE_SCHEMA)
     distance: float | None = Field(
@@ -144,7 +144,7 @@ class ScenarioIn(BaseModel):
     changes: list[dict[str, Any]] = Field(
         default_factory=list, description=CHANGES_DOC, json_schema_extra=_CHANGES
     )
-    note: str | None = Field(None, max_length=1000)
+    note: Annotated[str, AfterValidator(_no_nul), Field(max_length=1000)] | None = None
 
 
 class ScenarioOut(BaseModel):

@@ -86,7 +86,9 @@ def _parse_one(i: int, item: Any) -> Change:
     elif (station_id is None) == (cid is None):
         raise _bad(i, "station_id", "和 id 必须二选一", "give exactly one of station_id and id")
     name = item.get("name")
-    if "name" in item and (not isinstance(name, str) or len(name) > MAX_NAME_CHARS):
+    if "name" in item and (
+        not isinstance(name, str) or "\x00" in name or len(name) > MAX_NAME_CHARS
+    ):
         raise _bad(i, "name", f"必须是不超过 {MAX_NAME_CHARS} 字的文字", "must be short text")
     if op == "remove":
         for f in ("lon", "lat", "crs"):
@@ -110,7 +112,7 @@ def _client_id(i: int, item: dict[str, Any]) -> str | None:
     v = item.get("id")
     if v is None:
         return None
-    if not isinstance(v, str) or not 1 <= len(v.strip()) <= MAX_ID_CHARS:
+    if not isinstance(v, str) or "\x00" in v or not 1 <= len(v.strip()) <= MAX_ID_CHARS:
         raise _bad(i, "id", f"必须是 1 到 {MAX_ID_CHARS} 个字符的文字", "must be short text")
     return v.strip()
 

@@ -136,6 +136,8 @@ def _pos(x: float, y: float, crs: str) -> dict:
         ([{"op": "add", "lon": 114.3, "lat": 22.5, "id": "a", "crs": "utm"}], 0, "crs"),
         ([{"op": "remove", "station_id": 999999}], 0, "station_id"),
         ([{"op": "move", "id": "ghost", "lon": 114.3, "lat": 22.5}], 0, "id"),
+        ([{"op": "add", "lon": 114.3, "lat": 22.5, "id": "a\x00"}], 0, "id"),
+        ([{"op": "add", "lon": 114.3, "lat": 22.5, "id": "a", "name": None}], 0, "name"),
     ],
 )
 def test_bad_changes_are_refused_naming_index_and_field(planner, changes, index, field) -> None:
@@ -232,8 +234,12 @@ def test_bad_scenarios_store_nothing(planner, street) -> None:
     assert r.status_code == 422 and r.json()["details"]["index"] == 0
     r = planner.post("/api/v1/scenarios", json=_scenario(" ", []))
     assert r.status_code == 422
+    r = planner.post("/api/v1/scenarios", json=_scenario("坏\x00", [], note="x\x00"))
+    assert r.status_code == 422
     assert street.execute("SELECT count(*) AS n FROM scenarios").fetchone()["n"] == 0
     assert planner.get("/api/v1/scenarios/12345").status_code == 404
+    r = planner.post("/api/v1/scenarios", json=_scenario("无备注", [], note=None))
+    assert r.status_code == 201 and r.json()["note"] is None
 
 
 def test_scenarios_compare_side_by_side(planner, street) -> None:
