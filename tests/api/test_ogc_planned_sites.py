@@ -197,3 +197,16 @@ def test_gdal_reads_planned_sites_with_the_token_and_a_cql2_filter_in_epsg_4490(
     anonymous = _ogrinfo("-al", dataset)
     assert anonymous.returncode != 0
     assert "planned_sites" not in _ogrinfo("-so", f"OAPIF:{server}/ogc").stdout
+
+
+def test_the_tileset_s_extent_says_nothing_of_planned_sites(
+    saved, app_client, database_url
+) -> None:
+    c = app_client
+    before = c.get("/ogc/tiles/WebMercatorQuad").json()["tileMatrixSetLimits"]
+    planner = _login(database_url, "far.planner", "planner")
+    far = {"op": "add", "lon": 116.4, "lat": 39.9, "crs": "wgs84", "id": "far", "name": "远方"}
+    r = c.post("/api/v1/scenarios", json=_scenario("远方", [far]), headers=planner)
+    assert r.status_code == 201, r.text
+    assert c.get(ITEMS, headers=planner).json()["numberMatched"] == 5
+    assert c.get("/ogc/tiles/WebMercatorQuad").json()["tileMatrixSetLimits"] == before
