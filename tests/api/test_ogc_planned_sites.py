@@ -146,6 +146,8 @@ def test_planned_sites_filter_and_crs_like_the_others(saved, app_client, databas
     assert [f["properties"]["change_id"] for f in feats] == ["p", "q"]
     lon, lat = lonlat(900, 0)
     assert feats[0]["geometry"]["coordinates"] == pytest.approx([lat, lon], abs=1e-6)
+    west = c.get(ITEMS, params={"filter": f"scenario_id = {saved['west']}", "kind": "love_station"})
+    assert [f["properties"]["name"] for f in west.json()["features"]] == ["乙"]
     q = c.get("/ogc/collections/planned_sites/queryables").json()["properties"]
     assert {"scenario_id", "scenario_name", "change_id", "op", "kind", "name"} <= set(q)
     bad = c.get(ITEMS, params={"filter": "phone = '1'"})
