@@ -16,7 +16,7 @@ OS_PACKAGES := postgresql-$(PG_VERSION) postgresql-$(PG_VERSION)-postgis-3 \
 # and 00:30 on New Year's Day in Beijing (still 2026-12-31 in UTC), and mid-2027.
 FAKE_TIMES := "2026-12-31 15:30:00 UTC" "2026-12-31 16:30:00 UTC" "2027-07-01 02:00:00 UTC"
 
-.PHONY: help setup os-packages venv node demo serve test test-dates lint bench clean
+.PHONY: help setup os-packages venv node demo serve test test-dates lint bench clean setup-qgis
 
 help:
 	@echo "make demo   — set up, start the database, load the demo city, serve http://$(HOST):$(PORT)/"
@@ -25,6 +25,7 @@ help:
 	@echo "make setup  — OS packages (PostGIS, pgRouting, GDAL, Chromium) and the .venv"
 	@echo "make node   — the browser tests' npm tools (axe-core) in node_modules (make test does it)"
 	@echo "make lint   — ruff and mypy"
+	@echo "make setup-qgis — Debian's qgis and python3-qgis for tests/ogc/test_qgis.py (optional, not in setup)"
 
 setup: os-packages venv
 
@@ -42,6 +43,21 @@ os-packages:
 	else \
 	  echo "Missing OS packages:$$missing"; \
 	  echo "Install them with:  sudo apt-get update && sudo apt-get install -y$$missing"; \
+	  exit 1; \
+	fi
+
+# QGIS for tests/ogc/test_qgis.py (optional and large: not part of `make setup`): Debian's
+# qgis and python3-qgis, used off-screen by the system python3. With apt-get when root,
+# else says how.
+QGIS_PACKAGES := qgis python3-qgis
+
+setup-qgis:
+	@if python3 -c "import qgis.core" 2>/dev/null; then echo "QGIS present."; exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -q && apt-get install -y -q $(QGIS_PACKAGES); \
+	else \
+	  echo "Install QGIS with:  sudo apt-get update && sudo apt-get install -y $(QGIS_PACKAGES)"; \
 	  exit 1; \
 	fi
 

@@ -69,3 +69,20 @@ editor_user = require(accounts.EDITORS)
 reviewer_user = require(accounts.REVIEWERS)
 planner_user = require(accounts.PLANNERS)
 admin_user = require(accounts.ADMINS)
+
+
+def optional_user(
+    request: Request,
+    bearer: str | None = Depends(oauth2),
+    conn: psycopg.Connection[Any] = Depends(get_conn),
+) -> User | None:
+    """The logged-in user, or None for an anonymous caller (or an expired token or
+    session): for resources that are public but show staff a little more (the OGC
+    collections)."""
+    token = bearer or cookie_token(request)
+    if not token:
+        return None
+    try:
+        return accounts.user_for_token(conn, token)
+    except Unauthenticated:
+        return None

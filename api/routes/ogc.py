@@ -27,11 +27,13 @@ import psycopg
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from api.auth import optional_user
 from api.deps import get_conn
 from api.geojson import page_links
 from api.schemas.common import MAX_OFFSET
-from geo import clock
-from geo.errors import InvalidQuery, NotFound
+from geo import accounts, clock
+from geo.accounts import User
+from geo.errors import InvalidQuery, NotFound, Unauthenticated
 from geo.ogc import cql2, features
 from geo.ogc import crs as ogc_crs
 from geo.ogc.collections import COLLECTIONS, SIMPLE_FILTERS, Collection, json_value
@@ -166,8 +168,21 @@ def _base(request: Request) -> str:
     return str(request.url_for("landing")).rstrip("/")
 
 
-def _collection_of(cid: str) -> Collection:
+def _visible(c: Collection, viewer: User | None) -> bool:
+    return c.roles is None or (viewer is not None and viewer.role in c.roles)
+
+
+def _collection_of(cid: str, viewer: User | None = None) -> Collection:
+    """The collection ``cid``; a staff-only one needs a signed-in caller (401, so GDAL
+    and QGIS ask for credentials) of one of its roles (403)."""
     found = COLLECTIONS.get(cid)
+    if found is not None and found.roles is not None:
+        if viewer is None:
+            raise Unauthenticated(
+                f"数据集「{cid}」仅限工作人员：请先登录（Bearer 令牌或会话）",
+                f"collection '{cid}' is for staff: log in first (a bearer token or session)",
+            )
+        accounts.require_role(viewer, found.roles)
     if found is None:
         raise NotFound(
             f"没有名为「{cid}」的数据集，可选：{'、'.join(COLLECTIONS)}",
@@ -321,13 +336,16 @@ def collections(
     f: str | None = _F,
     crs: str | None = _CRS,
     conn: psycopg.Connection[Any] = Depends(get_conn),
+    viewer: User | None = Depends(optional_user),
 ) -> Response:
-    """The collections: stations, districts, main streets."""
+    """The collections (a staff-only one only for its roles)."""
     _check_params(request, _DOC_PARAMS)
     base = _base(request)
     doc = {
         "links": _alternate(f"{base}/collections", JSON),
-        "collections": [_collection_doc(base, c, conn) for c in COLLECTIONS.values()],
+        "collections": [
+            _collection_doc(base, c, conn) for c in COLLECTIONS.values() if _visible(c, viewer)
+        ],
     }
     if _wants_html(request):
         return HTMLResponse(html.collections(doc, base))
@@ -341,9 +359,10 @@ def collection(
     f: str | None = _F,
     crs: str | None = _CRS,
     conn: psycopg.Connection[Any] = Depends(get_conn),
+    viewer: User | None = Depends(optional_user),
 ) -> Response:
     """One collection's description."""
-    c = _collection_of(cid)
+    c = _collection_of(cid, viewer)
     _check_params(request, _DOC_PARAMS)
     doc = _collection_doc(_base(request), c, conn)
     if _wants_html(request):
@@ -355,9 +374,15 @@ def collection(
     "/collections/{cid}/queryables",
     responses={200: {"content": {SCHEMA_JSON: {}, JSON: {}, HTML: {}}}, 400: _400, 404: {}},
 )
-def queryables(cid: str, request: Request, f: str | None = _F, crs: str | None = _CRS) -> Response:
+def queryables(
+    cid: str,
+    request: Request,
+    f: str | None = _F,
+    crs: str | None = _CRS,
+    viewer: User | None = Depends(optional_user),
+) -> Response:
     """The properties a filter or ``sortby`` may name (JSON Schema)."""
-    c = _collection_of(cid)
+    c = _collection_of(cid, viewer)
     _check_params(request, _DOC_PARAMS)
     href = f"{_base(request)}/collections/{c.id}/queryables"
     props: dict[str, Any] = {
@@ -496,9 +521,10 @@ def items(  # noqa: PLR0913 - the standard's query parameters
     name: str | None = Query(None, description="districts, main streets: 名称 name"),
     f: str | None = _F,
     conn: psycopg.Connection[Any] = Depends(get_conn),
+    viewer: User | None = Depends(optional_user),
 ) -> Response:
     """Features of a collection, a page at a time."""
-    c = _collection_of(cid)
+    c = _collection_of(cid, viewer)
     _check_params(request, _ITEMS_PARAMS)
     out_crs = ogc_crs.parse(crs)
     box_crs = ogc_crs.parse(bbox_crs, "bbox-crs")
@@ -559,9 +585,10 @@ def item(
     properties: str | None = Query(None, description="返回的属性 properties returned"),
     f: str | None = _F,
     conn: psycopg.Connection[Any] = Depends(get_conn),
+    viewer: User | None = Depends(optional_user),
 ) -> Response:
     """One feature."""
-    c = _collection_of(cid)
+    c = _collection_of(cid, viewer)
     _check_params(request, _ITEM_PARAMS)
     out_crs = ogc_crs.parse(crs)
     row = features.feature(conn, c, fid, out_crs, features.parse_properties(c, properties))

@@ -83,7 +83,9 @@ def tilesets(request: Request, f: str | None = _F) -> Response:
 
 
 def _box(conn: psycopg.Connection[Any]) -> tuple[float, ...] | None:
-    boxes = [b for b in (extent(conn, c) for c in COLLECTIONS.values()) if b is not None]
+    # The public collections only: a staff-only one (planned sites) says nothing here.
+    public = (c for c in COLLECTIONS.values() if c.roles is None)
+    boxes = [b for b in (extent(conn, c) for c in public) if b is not None]
     if not boxes:
         return None
     return (

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from geo import vocab
+from geo import accounts, vocab
 from geo.stations import sql as stations_sql
 
 
@@ -50,6 +50,8 @@ class Collection:
     properties: tuple[Queryable, ...]
     #: The simple equality filters of Part 1 (``?kind=``), each a property name.
     simple_filters: tuple[str, ...] = ()
+    #: Roles that may read it (None: everyone); others are not told it exists.
+    roles: frozenset[str] | None = None
     by_name: dict[str, Queryable] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -216,8 +218,39 @@ STREET_COVERAGE = Collection(
     simple_filters=("kind",),
 )
 
+# The hypothetical stations of saved, non-archived what-if scenarios (the view of
+# migration 0021): never public, for planners and admins only.
+PLANNED_SITES = Collection(
+    id="planned_sites",
+    zh="规划站点",
+    en="Planned sites",
+    description=(
+        "已保存（未归档）的假设方案中新增（add）和移动（move）的站点，仅限规划人员 / the "
+        "hypothetical stations added or moved by saved, non-archived what-if scenarios "
+        "(planners only; not public, not official)"
+    ),
+    table="planned_sites",
+    where="true",
+    params=_no_params,
+    geometry_type="Point",
+    properties=(
+        Queryable("scenario_id", "scenario_id", "integer", "方案编号", "scenario id"),
+        Queryable("scenario_name", "scenario_name", "string", "方案名称", "scenario name"),
+        Queryable("change_index", "change_index", "integer", "修改序号", "change index"),
+        Queryable("change_id", "change_id", "string", "修改编号", "change id"),
+        Queryable("op", "op", "string", "操作", "operation", enum=("add", "move")),
+        Queryable("kind", "kind", "string", "类型", "kind", enum=tuple(vocab.KINDS)),
+        Queryable("as_of", "as_of", "string", "截至日期", "as of", format="date"),
+        Queryable("name", "name", "string", "名称", "name"),
+        Queryable("station_id", "station_id", "integer", "站点编号", "station id"),
+    ),
+    simple_filters=("kind",),
+    roles=accounts.PLANNERS,
+)
+
 COLLECTIONS: dict[str, Collection] = {
-    c.id: c for c in (STATIONS, DISTRICTS, MAIN_STREETS, COVERAGE_GAPS, STREET_COVERAGE)
+    c.id: c
+    for c in (STATIONS, DISTRICTS, MAIN_STREETS, COVERAGE_GAPS, STREET_COVERAGE, PLANNED_SITES)
 }
 #: Every simple filter of any collection (the API definition lists them all).
 SIMPLE_FILTERS: tuple[str, ...] = tuple(
