@@ -113,7 +113,7 @@ test: setup node
 test-dates: setup node
 	@for t in $(FAKE_TIMES); do \
 	  echo "== the tests with the system clock at $$t"; \
-	  YIZHAN_REQUIRE_AXE=1 timeout 1200 faketime -m "$$t" $(BIN)/python -m pytest -m "not realtime" $(PYTEST_ARGS) \
+	  YIZHAN_REQUIRE_AXE=1 timeout 1500 faketime -m "$$t" $(BIN)/python -m pytest -m "not realtime" $(PYTEST_ARGS) \
 	    || exit 1; \
 	done
 
