@@ -9,13 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 
+import httpx
 import pytest
 
-from geo.coverage import service
 from tests.console.test_coverage_page import AS_OF, city  # noqa: F401 - the fixture
-from tests.console.test_workspace_browser import NOW, _points, _whatif
+from tests.console.test_workspace_browser import (  # noqa: F401 - the town fixture
+    NOW,
+    _shown_delta,
+    _whatif,
+    town,
+)
 from tests.helpers.browser import ARTIFACTS
-from tests.helpers.cities import MAIN_STREET, add_station, load_district, load_streets
+from tests.helpers.cities import add_station
 from tests.helpers.console import sign_in, watched_page
 from tests.helpers.live import running_server
 
@@ -80,3 +85,138 @@ def test_planned_stations_are_answered_to_planners_only_of_the_kind(
     bad = client.get(url.replace("include=planned", "include=everything"), headers=planner)
     assert bad.status_code == 422
     assert bad.json()["message"] and bad.json()["message_en"]
+
+
+def _planned_change(step: dict) -> list[dict]:
+    return [c for c in step["request"]["changes"] if c.get("id", "").startswith("p")]
+
+
+@pytest.mark.browser
+def test_a_planner_switches_on_moves_and_saves_a_planned_station(
+    browser,
+    town,  # noqa: F811 - the fixture
+    planner,
+    database_url,
+) -> None:
+    # 丙, planned in 主街's gap between 甲 (covers to x = 1200) and 乙 (from x = 1800).
+    add_station(town, 1500, 0, name="丙", status="planned", opened_on=dt.date(2027, 3, 1))
+    with running_server(database_url, YIZHAN_NOW=NOW) as base:
+        listed = httpx.get(
+            f"{base}/api/v1/coverage/stations?as_of={AS_OF}&include=planned", headers=planner
+        ).json()["planned"]
+        assert [p["name"] for p in listed] == ["丙"]
+        bing = listed[0]
+        key = f"p{bing['id']}"
+        w = watched_page(browser, base, viewport={"width": 1280, "height": 1000})
+        page = w.page
+        sign_in(page, base, "zhao.plan")
+        page.goto(f"{base}/console/workspace?as_of={AS_OF}&kind=love_station")
+        page.wait_for_selector("#ws-gaps tbody tr[data-street='主街']")
+        # Drawn hollow (not switched on), with its legend entry and its list row in words.
+        marker = page.locator(f"#ws-map .ws-planned[data-planned='{bing['id']}']")
+        marker.wait_for()
+        assert "is-on" not in marker.get_attribute("class")
+        assert page.locator(".ws-legend .swatch.planned").count() == 1
+        page.click("#ws-planned-list-toggle")
+        row = page.locator(f"#ws-planned-list li[data-planned='{bing['id']}']")
+        assert "规划中" in row.text_content() and "2027-03-01" in row.text_content()
+
+        # Switched on as planned by keyboard from the list: an "add" at its place carrying
+        # its id and name; a positive delta equal to the API's for the same change.
+        row.locator("input").focus()
+        on = _whatif(page, lambda: page.keyboard.press("Space"))
+        (added,) = on["request"]["changes"]
+        assert (added["op"], added["id"], added["name"], added["crs"]) == (
+            "add",
+            key,
+            "丙",
+            "wgs84",
+        )
+        assert abs(added["lon"] - bing["lon"]) < 1e-6 and abs(added["lat"] - bing["lat"]) < 1e-6
+        ours = {"op": "add", "id": key, "name": "丙", "lon": bing["lon"], "lat": bing["lat"]}
+        api = httpx.post(
+            f"{base}/api/v1/whatif",
+            json={"as_of": AS_OF, "kind": "love_station", "changes": [ours]},
+            headers=planner,
+        ).json()
+        assert on["answer"]["delta"]["main_street_share"] > 0
+        assert on["answer"]["delta"]["main_street_share"] == pytest.approx(
+            api["delta"]["main_street_share"], abs=1e-9
+        )
+        _shown_delta(page, on["answer"])
+        assert "is-on" in marker.get_attribute("class")
+        assert "按规划启用 丙" in page.text_content("#ws-changes")
+        assert page.locator("#ws-map [data-added]").count() == 0  # not a hypothetical pin
+
+        # Moved by keyboard: the focused marker's arrow keys (Shift: 50 m) take it 300 m
+        # north of 主街, the same one change elsewhere and another delta.
+        page.focus(f"#ws-map .ws-planned[data-planned='{bing['id']}']")
+        for _ in range(6):
+            north = _whatif(page, lambda: page.keyboard.press("Shift+ArrowUp"))
+        (there,) = _planned_change(north)
+        assert len(north["request"]["changes"]) == 1 and there["lat"] > added["lat"]
+        assert north["answer"]["delta"] != on["answer"]["delta"]
+        _shown_delta(page, north["answer"])
+        assert "is-moved" in marker.get_attribute("class")
+        # "Move to the map centre" in the list: back on 主街's gap, shown by its row.
+        page.click("#ws-gaps tbody tr[data-street='主街'] button")
+        centre = _whatif(page, lambda: row.locator("button.ws-move").click())
+        (back,) = _planned_change(centre)
+        assert len(centre["request"]["changes"]) == 1 and back["lat"] < there["lat"]
+        _shown_delta(page, centre["answer"])
+        there = back
+
+        # Dragged on the map: it replaces that change again.
+        marker.scroll_into_view_if_needed()
+        pin = marker.bounding_box()
+        x, y = pin["x"] + pin["width"] / 2, pin["y"] + pin["height"] / 2
+
+        def drag() -> None:
+            page.mouse.move(x, y)
+            page.mouse.down()
+            page.mouse.move(x, y + 60, steps=6)
+            page.mouse.up()
+
+        dragged = _whatif(page, drag)
+        (dropped,) = _planned_change(dragged)
+        assert len(dragged["request"]["changes"]) == 1 and dropped["lat"] < there["lat"]
+        _shown_delta(page, dragged["answer"])
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "console-workspace-planned.png"), full_page=True)
+
+        # Saved, reopened after a reload: the planned station's change and delta again.
+        page.fill("#ws-name", "丙按规划")
+        page.press("#ws-name", "Enter")
+        page.wait_for_selector("#ws-scenarios tbody tr:has-text('丙按规划')")
+        page.reload()
+        page.wait_for_selector("#ws-scenarios tbody tr:has-text('丙按规划')")
+        marker.wait_for()
+        assert "is-on" not in marker.get_attribute("class")
+        saved = page.locator("#ws-scenarios tbody tr", has_text="丙按规划")
+        reopened = _whatif(page, lambda: saved.locator("button.ws-open").click())
+        assert reopened["request"]["changes"] == dragged["request"]["changes"]
+        _shown_delta(page, reopened["answer"])
+        assert "is-on" in marker.get_attribute("class")
+        page.click("#ws-planned-list-toggle")
+        assert row.locator("input").is_checked()
+
+        # Switched back off (by keyboard): no change left, no delta.
+        row.locator("input").focus()
+        page.keyboard.press("Space")
+        page.wait_for_function(
+            "() => document.getElementById('ws-delta-street').textContent === '—'"
+        )
+        assert page.locator("#ws-changes li").count() == 0
+        assert "is-on" not in marker.get_attribute("class")
+
+        # Tap targets of the planned list on a phone-width screen.
+        page.set_viewport_size({"width": 390, "height": 844})
+        small = page.evaluate(
+            """() => [...document.querySelectorAll('#ws-planned-box button, #ws-planned-box summary')]
+                .filter(e => e.offsetParent !== null)
+                .filter(e => e.getBoundingClientRect().height < 44)
+                .map(e => e.id || e.textContent)"""
+        )
+        assert small == []
+        assert w.errors == []
+        assert w.outside == []
