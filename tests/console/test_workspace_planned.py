@@ -212,7 +212,8 @@ def test_a_planner_switches_on_moves_and_saves_a_planned_station(
         # Tap targets of the planned list on a phone-width screen.
         page.set_viewport_size({"width": 390, "height": 844})
         small = page.evaluate(
-            """() => [...document.querySelectorAll('#ws-planned-box button, #ws-planned-box summary')]
+            """() => [...document.querySelectorAll(
+                    '#ws-planned-box button, #ws-planned-box summary')]
                 .filter(e => e.offsetParent !== null)
                 .filter(e => e.getBoundingClientRect().height < 44)
                 .map(e => e.id || e.textContent)"""
