@@ -8,7 +8,7 @@ that compute depend on :func:`require_planner`.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import psycopg
 from fastapi import APIRouter, Depends, Query
@@ -27,7 +27,7 @@ from api.schemas.coverage import (
     Summary,
     TrendOut,
 )
-from geo import clock
+from geo import clock, vocab
 from geo.accounts import User
 from geo.coverage import service, trend
 from geo.errors import NotFound
@@ -243,19 +243,46 @@ def get_stretches(
 def get_operating_stations(
     as_of: dt.date = _as_of(),
     kind: KindParam = "love_station",
+    include: Literal["planned"] | None = Query(
+        None,
+        description="planned: also the registry's planned and under-construction stations "
+        "of the kind (``planned``), which a scenario may switch on",
+        json_schema_extra={"enum": ["planned"]},
+    ),
     conn: psycopg.Connection[Any] = Depends(get_conn),
 ) -> dict[str, Any]:
     """The stations of ``kind`` that coverage counts on ``as_of`` (approved, opened, not
     yet closed), with id, name and WGS-84 position: the stations a what-if scenario may
     switch off or move (planner role or above: a later date shows approved stations not
-    yet open to the public)."""
+    yet open to the public). With ``include=planned``, also ``planned``: the approved,
+    located stations of the kind still planned or under construction (never operating),
+    each with its status in words and its expected opening date (``opens_on``, the
+    registered opening date, or null)."""
     service.question(as_of, kind, None, "walking")  # the question's checks (kind, date)
     ops = stations_sql.operating_stations(conn, kind, as_of)
-    return {
+    out: dict[str, Any] = {
         "as_of": as_of.isoformat(),
         "kind": kind,
         "stations": [
             {"id": int(i), "name": n, "lon": float(x), "lat": float(y)}
             for i, n, x, y in zip(ops["id"], ops["name"], ops["lon"], ops["lat"], strict=True)
         ],
+    }
+    if include == "planned":
+        out["planned"] = [_planned(r) for r in stations_sql.planned_stations(conn, kind)]
+    return out
+
+
+def _planned(row: dict[str, Any]) -> dict[str, Any]:
+    term = vocab.STATUSES[row["status"]]
+    opens = row["opened_on"]
+    return {
+        "id": int(row["id"]),
+        "name": row["name"],
+        "lon": float(row["lon"]),
+        "lat": float(row["lat"]),
+        "status": row["status"],
+        "status_label": term.zh,
+        "status_label_en": term.en,
+        "opens_on": opens.isoformat() if opens else None,
     }

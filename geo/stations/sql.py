@@ -884,6 +884,30 @@ def operating_stations(conn: psycopg.Connection[Any], kind: str, as_of: dt.date)
     }
 
 
+#: A station is planned on the registry: approved and located, not yet open (planned or
+#: under construction), so it never counts for coverage (:data:`OPERATING_ON` names only
+#: operating and closed statuses). Needs ``status_params()`` and ``kind``.
+PLANNED = """
+    geom IS NOT NULL AND review_state = 'approved' AND kind = %(kind)s
+    AND status = ANY(%(not_yet_open_statuses)s)
+"""
+
+
+def planned_stations(conn: psycopg.Connection[Any], kind: str) -> list[dict[str, Any]]:
+    """The planned and under-construction stations of ``kind`` (:data:`PLANNED`), by id:
+    id, name, status, the registered opening date (expected; may be None) and the WGS-84
+    position. What a what-if scenario may switch on as planned (issue 16)."""
+    rows = conn.execute(
+        "SELECT id, name, status, opened_on, "
+        + _LON_LAT
+        + " FROM stations WHERE "
+        + PLANNED
+        + " ORDER BY id",
+        {"kind": kind, **status_params()},
+    ).fetchall()
+    return [dict(r) for r in rows]
+
+
 def operating_all_kinds(conn: psycopg.Connection[Any], as_of: dt.date) -> list[dict[str, Any]]:
     """Every station operating on ``as_of``, all kinds (for maps)."""
     return [

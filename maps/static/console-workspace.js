@@ -10,6 +10,11 @@
 // keys), click a station (or its switch in the list) to switch it off; each change asks
 // POST /api/v1/whatif and shows the change in coverage and the newly covered stretches;
 // undo, clear, save by name, open, compare saved scenarios (/api/v1/scenarios).
+// The registry's planned stations (GET /api/v1/coverage/stations?include=planned) are
+// drawn hollow: a click (or the switch in their list) switches one on as planned (an
+// "add" change at its position carrying its id "p<id>" and its name), dragging it (or the
+// arrow keys, or "move to the map centre") places that same "add" elsewhere, and a click
+// again switches it back off (the change is dropped).
 // Every text from data is set as a text node (Yizhan.el) or with textContent.
 (function () {
   "use strict";
@@ -78,10 +83,15 @@
                                     style: { color: "#6a1b9a", weight: 7, opacity: 0.8, dashArray: "6 4" } }).addTo(map);
   var stationLayer = L.featureGroup().addTo(map);
   var addedLayer = L.featureGroup().addTo(map);
+  var plannedLayer = L.featureGroup().addTo(map);
   var districtShapes = null;   // the OGC districts, read once
   var districtShare = {};      // key district name -> covered share of the shown snapshot
   var gapBounds = {};          // street -> bounds of its uncovered stretches
   var stations = [];           // operating stations of the question
+  var planned = [];            // the registry's planned stations of the kind
+
+  // A tooltip's content as a text node (Leaflet sets a string as HTML).
+  function tip(text) { return el("span", {}, [text]); }
 
   function districtStyle(f) {
     if (!f.properties.is_key) { return { stroke: false, fill: false }; }
@@ -188,6 +198,111 @@
     change(next);
   }
 
+  // ---------------------------------------------------------------- planned stations
+  // A planned station switched on is the "add" change whose client id is "p<id>".
+  function plannedKey(id) { return "p" + id; }
+
+  function plannedOn() {
+    var out = {};
+    changes.forEach(function (c) { if (c.op === "add") { out[c.id] = c; } });
+    var on = {};
+    planned.forEach(function (p) { if (out[plannedKey(p.id)]) { on[p.id] = out[plannedKey(p.id)]; } });
+    return on;
+  }
+
+  function isPlannedChange(c) {
+    return c.op === "add" && planned.some(function (p) { return plannedKey(p.id) === c.id; });
+  }
+
+  function switchPlanned(p) {
+    var key = plannedKey(p.id);
+    var next = snapshot();
+    if (plannedOn()[p.id]) {
+      next = next.filter(function (c) { return !(c.op === "add" && c.id === key); });
+    } else {
+      next.push({ op: "add", id: key, name: p.name, lon: round(p.lon), lat: round(p.lat), crs: "wgs84" });
+    }
+    change(next);
+  }
+
+  // Place a planned station at ``latlng``: its "add" there (switched on if it was off;
+  // placed again, the one change is replaced).
+  function placePlanned(p, latlng) {
+    var key = plannedKey(p.id);
+    var next = snapshot(), found = false;
+    next.forEach(function (c) {
+      if (c.op === "add" && c.id === key) { c.lon = round(latlng.lng); c.lat = round(latlng.lat); found = true; }
+    });
+    if (!found) {
+      next.push({ op: "add", id: key, name: p.name, lon: round(latlng.lng), lat: round(latlng.lat), crs: "wgs84" });
+    }
+    change(next);
+  }
+
+  function statusWords(p) {
+    return p.status_label + " " + p.status_label_en +
+      (p.opens_on ? " · 预计开放 " + p.opens_on + " expected opening" : "");
+  }
+
+  function arrowKeys(marker, attr, value, onMove) {
+    var icon = marker.getElement();
+    if (!icon) { return; }
+    icon.setAttribute(attr, value);
+    icon.addEventListener("keydown", function (ev) {
+      var step = ev.shiftKey ? STEP_M * 10 : STEP_M;
+      var d = { ArrowUp: [0, step], ArrowDown: [0, -step], ArrowLeft: [-step, 0], ArrowRight: [step, 0] }[ev.key];
+      if (!d) { return; }
+      ev.preventDefault();
+      ev.stopPropagation();
+      onMove(nudge(marker.getLatLng(), d[0], d[1]));
+      var again = document.querySelector("[" + attr + '="' + CSS.escape(value) + '"]');
+      if (again) { again.focus(); }
+    });
+  }
+
+  function drawPlanned() {
+    plannedLayer.clearLayers();
+    var on = plannedOn();
+    planned.forEach(function (p) {
+      var c = on[p.id];
+      var moved = c && (c.lon !== round(p.lon) || c.lat !== round(p.lat));
+      var marker = L.marker([c ? c.lat : p.lat, c ? c.lon : p.lon], {
+        draggable: true, keyboard: true,
+        title: "规划站点 planned station " + p.name + (c ? "（已启用 switched on）" : ""),
+        icon: L.divIcon({ className: "ws-planned" + (c ? " is-on" : "") + (moved ? " is-moved" : ""),
+                          iconSize: [22, 22], iconAnchor: [11, 11] })
+      }).bindTooltip(tip(p.name + " · " + statusWords(p) +
+                         (c ? "（已启用 switched on）" : "（点击启用 click to switch on）")));
+      marker.on("click", function (ev) { L.DomEvent.stopPropagation(ev); switchPlanned(p); });
+      marker.on("dragend", function () { placePlanned(p, marker.getLatLng()); });
+      marker.addTo(plannedLayer);
+      if (moved) {  // where the registry plans it: a faint ring
+        L.circleMarker([p.lat, p.lon], { radius: 9, weight: 2, color: "#00838f", dashArray: "3 3",
+                                         fill: false, interactive: false, className: "ws-planned-home" })
+          .addTo(plannedLayer);
+      }
+      arrowKeys(marker, "data-planned", String(p.id), function (ll) { placePlanned(p, ll); });
+    });
+    var list = $("ws-planned-list");
+    clear(list);
+    planned.forEach(function (p) {
+      var box = el("input", { type: "checkbox", id: "ws-on-" + p.id, "data-planned": String(p.id) });
+      box.checked = !!on[p.id];
+      box.addEventListener("change", function () { switchPlanned(p); });
+      var move = el("button", { type: "button", className: "ws-move", "data-planned": String(p.id) },
+                    ["移到地图中心 ", el("small", { lang: "en" }, ["move to the map centre"])]);
+      move.addEventListener("click", function () { placePlanned(p, map.getCenter()); });
+      list.appendChild(el("li", { "data-planned": String(p.id) }, [
+        box, el("label", { "for": "ws-on-" + p.id }, [
+          p.name + " #" + p.id + " · ",
+          el("span", { className: "ws-planned-state" }, [statusWords(p)]),
+          " · 按规划启用 ", el("small", { lang: "en" }, ["switch on as planned"])]),
+        move
+      ]));
+    });
+    $("ws-planned-empty").hidden = planned.length > 0;
+  }
+
   function drawStations() {
     stationLayer.clearLayers();
     var off = removedIds(), moved = movedTo();
@@ -197,7 +312,7 @@
         radius: 7, weight: 2, color: "#ffffff",
         fillColor: isOff ? "#757575" : to ? "#ef6c00" : "#c62828", fillOpacity: isOff ? 0.5 : 1,
         className: "ws-station" + (isOff ? " is-off" : "") + (to ? " is-moved" : "")
-      }).bindTooltip(s.name + (isOff ? "（已关闭 switched off）" : to ? "（已移动 moved）" : ""))
+      }).bindTooltip(tip(s.name + (isOff ? "（已关闭 switched off）" : to ? "（已移动 moved）" : "")))
         .on("click", function (ev) { L.DomEvent.stopPropagation(ev); toggleStation(s.id); })
         .addTo(stationLayer);
     });
@@ -228,32 +343,24 @@
   function drawAdded() {
     addedLayer.clearLayers();
     changes.forEach(function (c) {
-      if (c.op !== "add") { return; }
+      if (c.op !== "add" || isPlannedChange(c)) { return; }
       var marker = L.marker([c.lat, c.lon], { draggable: true, keyboard: true,
                                               title: "假设站点 hypothetical station " + c.id,
                                               alt: "假设站点 " + c.id });
       marker.on("dragend", function () { moveAdded(c.id, marker.getLatLng()); });
       marker.addTo(addedLayer);
-      var icon = marker.getElement();
-      if (icon) {
-        icon.setAttribute("data-added", c.id);
-        icon.addEventListener("keydown", function (ev) {
-          var step = ev.shiftKey ? STEP_M * 10 : STEP_M;
-          var d = { ArrowUp: [0, step], ArrowDown: [0, -step], ArrowLeft: [-step, 0], ArrowRight: [step, 0] }[ev.key];
-          if (!d) { return; }
-          ev.preventDefault();
-          ev.stopPropagation();
-          moveAdded(c.id, nudge(marker.getLatLng(), d[0], d[1]));
-          var again = document.querySelector('[data-added="' + c.id + '"]');
-          if (again) { again.focus(); }
-        });
-      }
+      arrowKeys(marker, "data-added", c.id, function (ll) { moveAdded(c.id, ll); });
     });
   }
 
   function changeText(c) {
     var byId = {};
     stations.forEach(function (s) { byId[s.id] = s; });
+    var p = c.op === "add" && planned.filter(function (x) { return plannedKey(x.id) === c.id; })[0];
+    if (p || (c.op === "add" && /^p\d+$/.test(c.id) && c.name)) {
+      return "按规划启用 " + (p ? p.name : c.name) + (p ? "（" + p.status_label + "）" : "") + "（" +
+        c.lon.toFixed(5) + ", " + c.lat.toFixed(5) + "） / switch on planned #" + c.id.slice(1);
+    }
     if (c.op === "add") {
       return "新增假设站点 " + c.id + "（" + c.lon.toFixed(5) + ", " + c.lat.toFixed(5) + "） / add " + c.id;
     }
@@ -275,6 +382,7 @@
     $("ws-clear").disabled = changes.length === 0;
     drawAdded();
     drawStations();
+    drawPlanned();
   }
 
   function showDelta(result) {
@@ -414,9 +522,12 @@
   }
 
   function loadStations() {
-    return api("GET", "/api/v1/coverage/stations?" + query(q)).then(function (r) {
+    return api("GET", "/api/v1/coverage/stations?" + query(q) + "&include=planned").then(function (r) {
       stations = r.status === 200 ? r.data.stations : [];
+      planned = r.status === 200 ? r.data.planned || [] : [];
       drawStations();
+      drawAdded();
+      drawPlanned();
     }, network);
   }
 
