@@ -128,6 +128,7 @@ def test_checkins_are_audited_without_device_or_client(db):
     assert PHONE_A not in stored["device_hash"] and "10.0.0.1" not in stored["client_hash"]
 
 
+@pytest.mark.realtime  # polls with thread waits, which libfaketime breaks
 def test_two_taps_at_once_count_once(db, database_url):
     """A second check-in of the same device waits for the first one's transaction (an
     advisory lock) and then sees it: never two rows within the interval."""

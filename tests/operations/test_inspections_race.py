@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import threading
 
+import pytest
+
 from geo import clock
 from geo.db import inspections as sql
 from geo.db.connection import connect, set_actor
@@ -22,6 +24,7 @@ def _blocked_or_done(watch, pid: int, worker: threading.Thread) -> bool:
     return not worker.is_alive() or (row is not None and row["wait_event_type"] == "Lock")
 
 
+@pytest.mark.realtime  # polls with thread waits, which libfaketime breaks
 def test_a_concurrent_inspection_waits_and_opens_no_second_problem(db, database_url):
     settings = OperationsSettings()
     sid = add_station(db, "并发爱心驿站", 0, 0)
