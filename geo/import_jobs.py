@@ -17,7 +17,6 @@ so, at start-up and whenever it is read.
 from __future__ import annotations
 
 import logging
-import secrets
 import shutil
 import tempfile
 import threading
@@ -33,6 +32,7 @@ import psycopg
 from geo.accounts import REVIEWERS, User
 from geo.db import import_jobs as db
 from geo.db.connection import connect
+from geo.db.job_runners import RunnerLock
 from geo.errors import (
     ImportFailed,
     ImportInterrupted,
@@ -236,8 +236,7 @@ class ImportJobs:
         self._mutex = threading.Lock()
         self._active = 0  # queued or running here
         self._waiting: dict[uuid.UUID, Path] = {}  # queued jobs' folders, deleted on close
-        self._lock_conn: psycopg.Connection[Any] | None = None
-        self.runner = 0
+        self._runner = RunnerLock(url, db.JOB_LOCK_CLASS)
 
     # -------------------------------------------------------------- life cycle
 
@@ -246,7 +245,7 @@ class ImportJobs:
         delete finished jobs older than ``YIZHAN_IMPORT_KEEP_DAYS``. A database that is
         down now is tolerated: the lock is taken when the first job comes."""
         try:
-            self._ensure_lock()
+            self._runner.ensure()
             with connect(self.url, autocommit=True) as conn:
                 failed = _fail_orphans(conn)
                 db.delete_finished(conn, older_than_days=self.settings.import_keep_days)
@@ -263,28 +262,7 @@ class ImportJobs:
             for folder in self._waiting.values():
                 shutil.rmtree(folder, ignore_errors=True)
             self._waiting.clear()
-            if self._lock_conn is not None:
-                self._lock_conn.close()
-                self._lock_conn = None
-
-    def _ensure_lock(self) -> int:
-        """The runner id of this process, its lock held on a live connection."""
-        with self._mutex:
-            conn = self._lock_conn
-            if conn is not None:
-                try:
-                    conn.execute("SELECT 1")
-                    return self.runner
-                except psycopg.Error:
-                    conn.close()
-                    self._lock_conn = None
-            conn = connect(self.url, autocommit=True)
-            while True:
-                runner = secrets.randbelow(2**31 - 2) + 1
-                if db.lock_runner(conn, runner):
-                    break
-            self._lock_conn, self.runner = conn, runner
-            return runner
+        self._runner.release()
 
     # -------------------------------------------------------------- jobs
 
@@ -310,7 +288,7 @@ class ImportJobs:
             self._active += 1
         job_id = uuid.uuid4()
         try:
-            runner = self._ensure_lock()
+            runner = self._runner.ensure()
             folder = workdir.rename(job_folder(job_id))
             with connect(self.url, autocommit=True) as conn:
                 db.insert(
@@ -349,7 +327,7 @@ class ImportJobs:
         with self._mutex:
             self._waiting.pop(job_id, None)
         try:
-            runner = self._ensure_lock()
+            runner = self._runner.ensure()
             with connect(self.url, autocommit=True) as conn:
                 if not db.claim(conn, job_id, runner):
                     return  # failed meanwhile (its process was taken for gone)

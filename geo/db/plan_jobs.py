@@ -13,6 +13,8 @@ from typing import Any
 import psycopg
 from psycopg.types.json import Jsonb
 
+from geo.db import job_runners as runners
+
 #: Advisory locks (PLAN_LOCK_CLASS, runner) are held by the processes that run plans.
 PLAN_LOCK_CLASS = 0x5950  # "YP"
 
@@ -27,16 +29,7 @@ _SHORT = (
     " (SELECT c.name FROM users c WHERE c.id = j.cancelled_by) AS cancelled_by_name,"
     " jsonb_array_length(j.result -> 'sites') AS n_sites"
 )
-_ACTIVE = "('queued', 'running')"
-# Whether the process that took job ``j`` is gone: nobody holds its runner's lock.
-_ORPHAN = f"""
-    j.state IN {_ACTIVE}
-    AND NOT EXISTS (
-        SELECT 1 FROM pg_locks l
-        WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 2
-          AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-          AND l.classid = {PLAN_LOCK_CLASS}::oid AND l.objid = j.runner::oid)
-"""
+_ACTIVE = runners.ACTIVE
 
 
 def _first(row: Any) -> Any:
@@ -45,10 +38,7 @@ def _first(row: Any) -> Any:
 
 def lock_runner(conn: psycopg.Connection[Any], runner: int) -> bool:
     """Take the runner's lock for this session; False when another session holds it."""
-    row = conn.execute(
-        "SELECT pg_try_advisory_lock(%s, %s) AS ok", (PLAN_LOCK_CLASS, runner)
-    ).fetchone()
-    return bool(row and _first(row))
+    return runners.lock_runner(conn, PLAN_LOCK_CLASS, runner)
 
 
 def insert(
@@ -106,12 +96,7 @@ def succeed(conn: psycopg.Connection[Any], job_id: uuid.UUID, result: dict[str, 
 
 def fail(conn: psycopg.Connection[Any], job_id: uuid.UUID, error: dict[str, Any]) -> bool:
     """Mark a queued or running job failed with ``error``; False when it had finished."""
-    row = conn.execute(
-        f"UPDATE plan_jobs SET state = 'failed', error = %s, finished_at = now()"
-        f" WHERE id = %s AND state IN {_ACTIVE} RETURNING id",
-        (Jsonb(error), job_id),
-    ).fetchone()
-    return row is not None
+    return runners.fail(conn, "plan_jobs", job_id, error)
 
 
 def cancel(conn: psycopg.Connection[Any], job_id: uuid.UUID, by: int) -> bool:
@@ -128,14 +113,7 @@ def fail_orphans(
     conn: psycopg.Connection[Any], error: dict[str, Any], job_id: uuid.UUID | None = None
 ) -> list[uuid.UUID]:
     """Fail the queued and running jobs (or only ``job_id``) whose process is gone."""
-    only = "AND j.id = %s" if job_id is not None else ""
-    params: tuple[Any, ...] = (Jsonb(error), job_id) if job_id is not None else (Jsonb(error),)
-    rows = conn.execute(
-        f"UPDATE plan_jobs j SET state = 'failed', error = %s, finished_at = now()"
-        f" WHERE {_ORPHAN} {only} RETURNING j.id",
-        params,
-    ).fetchall()
-    return [_first(r) for r in rows]
+    return runners.fail_orphans(conn, "plan_jobs", PLAN_LOCK_CLASS, error, job_id)
 
 
 def get(conn: psycopg.Connection[Any], job_id: uuid.UUID) -> dict[str, Any] | None:

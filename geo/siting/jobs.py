@@ -20,7 +20,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
-import secrets
 import tempfile
 import threading
 import time
@@ -36,6 +35,7 @@ from geo.accounts import User
 from geo.crs import from_wgs84, parse_crs, to_wgs84
 from geo.db import plan_jobs as db
 from geo.db.connection import connect
+from geo.db.job_runners import RunnerLock
 from geo.errors import (
     Conflict,
     InvalidInput,
@@ -256,15 +256,14 @@ class PlanJobs:
         self._pool = ThreadPoolExecutor(settings.siting_job_workers, thread_name_prefix="plan")
         self._mutex = threading.Lock()
         self._active = 0  # queued or running here
-        self._lock_conn: psycopg.Connection[Any] | None = None
-        self.runner = 0
+        self._runner = RunnerLock(url, db.PLAN_LOCK_CLASS)
 
     def start(self) -> None:
         """Take this process's lock and fail the jobs of processes that are gone. A
         database that is down now is tolerated: the lock is taken when the first job
         comes."""
         try:
-            self._ensure_lock()
+            self._runner.ensure()
             with connect(self.url, autocommit=True) as conn:
                 failed = db.fail_orphans(conn, INTERRUPTED.as_dict())
             if failed:
@@ -276,28 +275,7 @@ class PlanJobs:
         """Stop taking jobs; running ones end with the process (the next start marks
         them failed)."""
         self._pool.shutdown(wait=False, cancel_futures=True)
-        with self._mutex:
-            if self._lock_conn is not None:
-                self._lock_conn.close()
-                self._lock_conn = None
-
-    def _ensure_lock(self) -> int:
-        with self._mutex:
-            conn = self._lock_conn
-            if conn is not None:
-                try:
-                    conn.execute("SELECT 1")
-                    return self.runner
-                except psycopg.Error:
-                    conn.close()
-                    self._lock_conn = None
-            conn = connect(self.url, autocommit=True)
-            while True:
-                runner = secrets.randbelow(2**31 - 2) + 1
-                if db.lock_runner(conn, runner):
-                    break
-            self._lock_conn, self.runner = conn, runner
-            return runner
+        self._runner.release()
 
     def submit(self, *, user: User, params: dict[str, Any]) -> uuid.UUID:
         """Queue a plan for the checked ``params`` (:func:`job_params`).
@@ -318,7 +296,7 @@ class PlanJobs:
             self._active += 1
         job_id = uuid.uuid4()
         try:
-            runner = self._ensure_lock()
+            runner = self._runner.ensure()
             with connect(self.url, autocommit=True) as conn:
                 db.insert(conn, job_id, created_by=user.id, params=params, runner=runner)
             self._pool.submit(self._run, job_id, params)
@@ -330,7 +308,7 @@ class PlanJobs:
 
     def _run(self, job_id: uuid.UUID, params: dict[str, Any]) -> None:
         try:
-            run_job(self.url, job_id, params, self.settings, self._ensure_lock())
+            run_job(self.url, job_id, params, self.settings, self._runner.ensure())
         except Exception:
             log.exception("plan job %s could not start", job_id)
             _fail(self.url, job_id, _FAILED)
