@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-import numpy as np
 import pytest
 
 from geo.coverage import service
-from geo.stations import sql as stations_db
 from tests.console.test_workspace_browser import _points
 from tests.helpers.console import sign_in, watched_page
 from tests.helpers.live import running_server
@@ -27,30 +25,10 @@ NOW = f"{AS_OF.isoformat()}T10:00:00+08:00"
 def futian(db, shared_data, database_url):
     """The real Futian streets, 福田 the key district, and 12 love stations spread over it
     (as tests/coverage/test_futian.py), with the as-of date's snapshot computed."""
-    from tests.helpers.db import load_futian
+    from tests.helpers.db import add_futian_stations, load_futian
 
     load_futian(shared_data, database_url)
-    rng = np.random.default_rng(5)
-    lon = rng.uniform(114.000, 114.037, 12)
-    lat = rng.uniform(22.520, 22.548, 12)
-    rows = [
-        {
-            "kind": "love_station",
-            "name": f"福田测试驿站{i}",
-            "status": "open",
-            "review_state": "approved",
-            "opened_on": dt.date(2025, 1, 1) + dt.timedelta(days=40 * i),
-            "services": [],
-            "is_demo": False,
-            "source": "test-futian",
-            "external_id": str(i),
-            "lon": float(x),
-            "lat": float(y),
-        }
-        for i, (x, y) in enumerate(zip(lon, lat, strict=True))
-    ]
-    with db.transaction():
-        stations_db.upsert_many(db, rows)
+    add_futian_stations(db)
     return service.run(db, service.question(AS_OF, "love_station"))
 
 

@@ -6,11 +6,9 @@ from __future__ import annotations
 import datetime as dt
 
 import networkx as nx
-import numpy as np
 import pytest
 
 from geo.coverage import service
-from geo.stations import sql as stations_db
 
 pytestmark = pytest.mark.realcity
 
@@ -20,30 +18,10 @@ AS_OF = dt.date(2026, 11, 24)
 
 @pytest.fixture(scope="module")
 def futian(shared_data, database_url, db_module):
-    from tests.helpers.db import load_futian
+    from tests.helpers.db import add_futian_stations, load_futian
 
     load_futian(shared_data, database_url)
-    rng = np.random.default_rng(5)
-    lon = rng.uniform(114.000, 114.037, 12)
-    lat = rng.uniform(22.520, 22.548, 12)
-    rows = [
-        {
-            "kind": "love_station",
-            "name": f"福田测试驿站{i}",
-            "status": "open",
-            "review_state": "approved",
-            "opened_on": dt.date(2025, 1, 1) + dt.timedelta(days=40 * i),
-            "services": [],
-            "is_demo": False,
-            "source": "test-futian",
-            "external_id": str(i),
-            "lon": float(x),
-            "lat": float(y),
-        }
-        for i, (x, y) in enumerate(zip(lon, lat, strict=True))
-    ]
-    with db_module.transaction():
-        stations_db.upsert_many(db_module, rows)
+    add_futian_stations(db_module)
     return service.run(db_module, service.question(AS_OF, "love_station", D, cell_m=50.0))
 
 

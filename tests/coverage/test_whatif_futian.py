@@ -23,30 +23,12 @@ AS_OF = dt.date(2026, 11, 24)
 
 @pytest.fixture(scope="module")
 def futian(shared_data, database_url, db_module):
-    from tests.helpers.db import load_futian
+    from tests.helpers.db import add_futian_stations, load_futian
 
     load_futian(shared_data, database_url)
-    rng = np.random.default_rng(16)
-    lon = rng.uniform(114.000, 114.037, 20)
-    lat = rng.uniform(22.520, 22.548, 20)
-    rows = [
-        {
-            "kind": "love_station",
-            "name": f"福田推演驿站{i}",
-            "status": "open",
-            "review_state": "approved",
-            "opened_on": dt.date(2025, 1, 1),
-            "services": [],
-            "is_demo": False,
-            "source": "test-whatif",
-            "external_id": str(i),
-            "lon": float(x),
-            "lat": float(y),
-        }
-        for i, (x, y) in enumerate(zip(lon, lat, strict=True))
-    ]
-    with db_module.transaction():
-        stations_db.upsert_many(db_module, rows)
+    add_futian_stations(
+        db_module, seed=16, n=20, name="福田推演驿站", source="test-whatif", opened_every_days=0
+    )
     whatif_service.clear_cache()
     return db_module
 
