@@ -18,6 +18,7 @@ import pytest
 from fastapi.testclient import TestClient
 from psycopg import sql
 
+from tests.helpers.browser import CHROMIUM, launch
 from tests.helpers.db import truncate_all, with_db
 from tests.helpers.live import start_server, stop_server
 from tests.helpers.paths import ROOT, SHARED_DATA
@@ -162,3 +163,17 @@ def planner(make_user, database_url) -> dict[str, str]:
 @pytest.fixture
 def admin(make_user, database_url) -> dict[str, str]:
     return token_for(database_url, make_user("chen.admin", "admin"))
+
+
+@pytest.fixture
+def browser():
+    """A headless Chromium (the system's, as CI installs it), skipped when absent."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} not installed")
+    with sync_api.sync_playwright() as p:
+        b = launch(p)
+        try:
+            yield b
+        finally:
+            b.close()

@@ -2,28 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from geo import clock
-from tests.helpers.browser import ARTIFACTS, CHROMIUM, launch
+from tests.helpers.browser import ARTIFACTS
 from tests.helpers.console import watched_page
 
 DEVICE = "0123456789abcdef0123"
-
-
-@pytest.fixture
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} not installed")
-    with sync_api.sync_playwright() as p:
-        b = launch(p)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 def add_station(db, **over) -> int:

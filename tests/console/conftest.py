@@ -1,27 +1,11 @@
-"""Console test fixtures: a headless Chromium (skipped when absent), and a client signed in
-with a page session as a new account of a role."""
+"""Console test fixtures: a client signed in with a page session as a new account of a role
+(the headless Chromium, ``browser``, is the root conftest's)."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from tests.helpers.browser import CHROMIUM, launch
 from tests.helpers.console import session_cookie
-
-
-@pytest.fixture
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} not installed")
-    with sync_api.sync_playwright() as p:
-        b = launch(p)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 @pytest.fixture

@@ -5,30 +5,16 @@ least 44 px tall."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from tests.api.test_ogc_coverage import load
-from tests.helpers.browser import ARTIFACTS, CHROMIUM, launch
+from tests.helpers.browser import ARTIFACTS
 from tests.helpers.console import watched_page
 from tests.helpers.live import start_server, stop_server
 
 pytestmark = pytest.mark.browser
 PHONE = {"viewport": {"width": 390, "height": 844}}
-
-
-@pytest.fixture
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} not installed")
-    with sync_api.sync_playwright() as p:
-        b = launch(p)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 @pytest.fixture

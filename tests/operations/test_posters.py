@@ -14,24 +14,11 @@ import segno
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from tests.helpers.browser import ARTIFACTS, CHROMIUM, launch
+from tests.helpers.browser import ARTIFACTS
 from tests.helpers.cli import yizhan
 from tests.operations.test_checkins import add_station
 
 BASE = "https://yizhan.example.org"
-
-
-@pytest.fixture
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} not installed")
-    with sync_api.sync_playwright() as p:
-        b = launch(p)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 def read_qr(image: Image.Image) -> list[list[bool]]:

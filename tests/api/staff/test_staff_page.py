@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import httpx
 import pytest
 
 from maps.assets import asset_url
-from tests.helpers.browser import ARTIFACTS, CHROMIUM, launch
+from tests.helpers.browser import ARTIFACTS
 from tests.helpers.paths import ROOT
 from tests.helpers.staff import PASSWORD, offset, station
 
@@ -28,19 +26,6 @@ def test_staff_page_serves_leaflet_locally_with_a_strict_csp(client) -> None:
     assert "script-src 'self'" in page.headers["Content-Security-Policy"]
     assert client.get("/static/leaflet/leaflet.js").status_code == 200
     assert client.get("/static/yizhan/staff.js").status_code == 200
-
-
-@pytest.fixture
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} not installed")
-    with sync_api.sync_playwright() as p:
-        b = launch(p)
-        try:
-            yield b
-        finally:
-            b.close()
 
 
 @pytest.mark.browser
