@@ -85,7 +85,7 @@ def create(  # noqa: PLR0913 - who, and the scenario's fields
     name, q, changes, note = _checked(name, kind, as_of, distance_m, changes, note)
     with conn.transaction():
         set_actor(conn, actor)
-        conn.execute("SELECT pg_advisory_xact_lock(hashtext('scenarios:' || %s))", (name,))
+        scenarios_db.lock_name(conn, name)
         _name_free(conn, name)
         return scenarios_db.insert(conn, name, q.kind, q.as_of, distance_m, changes, note)
 
@@ -114,7 +114,7 @@ def update(  # noqa: PLR0913 - who, which version, and the scenario's fields
     name, q, changes, note = _checked(name, kind, as_of, distance_m, changes, note)
     with conn.transaction():
         set_actor(conn, actor)
-        conn.execute("SELECT pg_advisory_xact_lock(hashtext('scenarios:' || %s))", (name,))
+        scenarios_db.lock_name(conn, name)
         current = scenarios_db.get(conn, scenario_id, for_update=True)
         if current is None:
             raise NotFound(

@@ -15,6 +15,12 @@ _COLUMNS = (
 )
 
 
+def lock_name(conn: psycopg.Connection[Any], name: str) -> None:
+    """Serialise, until the transaction ends, the writes that could give two active
+    scenarios the same name."""
+    conn.execute("SELECT pg_advisory_xact_lock(hashtext('scenarios:' || %s))", (name,))
+
+
 def insert(  # noqa: PLR0913 - one column each
     conn: psycopg.Connection[Any],
     name: str,
