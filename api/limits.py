@@ -8,6 +8,7 @@ File uploads (``/api/v1/imports``, an inspection's photos) have their own, large
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from fastapi.responses import JSONResponse
@@ -15,14 +16,26 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.errors import render
 from geo.errors import BodyTooLarge
-from geo.settings import get_settings
+from geo.settings import Settings, get_settings
 
-UPLOAD_PATHS = ("/api/v1/imports",)
-#: Public problem reports carry one photo (``/api/v1/stations/{id}/problems``, issue 15):
-#: the upload limit applies to paths with this prefix and suffix.
-PHOTO_PATHS = ("/api/v1/stations/", "/problems")
-#: Other uploads under the upload limit: an inspection with its photos.
-UPLOAD_PATTERNS = (re.compile(r"^/api/v1/staff/stations/\d+/inspections$"),)
+
+def _upload_limit(settings: Settings) -> int:
+    return settings.serving.max_upload_bytes
+
+
+def _photo_limit(settings: Settings) -> int:
+    # a photo's own cap (settings.operations) plus room for the form's fields
+    return max(settings.serving.max_body_bytes, settings.operations.photo_max_bytes + 65536)
+
+
+#: The paths whose bodies carry files, each with its own limit in place of
+#: ``YIZHAN_MAX_BODY_BYTES``: imports and an inspection with its photos (the upload limit),
+#: a public problem report with its one photo (issue 15).
+LARGER_BODIES: tuple[tuple[re.Pattern[str], Callable[[Settings], int]], ...] = (
+    (re.compile(r"^/api/v1/imports"), _upload_limit),
+    (re.compile(r"^/api/v1/staff/stations/\d+/inspections$"), _upload_limit),
+    (re.compile(r"^/api/v1/stations/[^/]+/problems$"), _photo_limit),
+)
 
 
 def _too_large(limit: int) -> JSONResponse:
@@ -40,11 +53,9 @@ class BodyLimit:
 
     def _limit(self, path: str) -> int:
         settings = get_settings()
-        if path.startswith(UPLOAD_PATHS) or any(p.match(path) for p in UPLOAD_PATTERNS):
-            return settings.serving.max_upload_bytes
-        if path.startswith(PHOTO_PATHS[0]) and path.endswith(PHOTO_PATHS[1]):
-            # a photo's own cap (settings.operations) plus room for the form's fields
-            return max(settings.serving.max_body_bytes, settings.operations.photo_max_bytes + 65536)
+        for pattern, limit in LARGER_BODIES:
+            if pattern.match(path):
+                return limit(settings)
         return settings.serving.max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
