@@ -32,7 +32,7 @@ import numpy as np
 import psycopg
 
 from geo.accounts import User
-from geo.crs import from_wgs84, parse_crs, to_wgs84
+from geo.crs import parse_crs, to_wgs84
 from geo.db import plan_jobs as db
 from geo.db.connection import connect
 from geo.db.job_runners import RunnerLock
@@ -172,12 +172,11 @@ def _with_gcj02(answer: dict[str, Any]) -> dict[str, Any]:
     sites = answer["sites"]
     if not sites:
         return answer
-    x, y = from_wgs84(
-        np.array([s["lon"] for s in sites]), np.array([s["lat"] for s in sites]), "gcj02"
-    )
+    from geo.siting.present import site_positions
+
     answer["sites"] = [
-        {**s, "lon_gcj02": round(float(a), 7), "lat_gcj02": round(float(b), 7)}
-        for s, a, b in zip(sites, x, y, strict=True)
+        {**s, "lon_gcj02": a, "lat_gcj02": b}
+        for s, (a, b) in zip(sites, site_positions(sites, "gcj02"), strict=True)
     ]
     return answer
 

@@ -334,15 +334,18 @@ def plan_answer(  # noqa: PLR0913
     }
 
 
+def site_positions(sites: list[dict[str, Any]], crs: str) -> list[tuple[float, float]]:
+    """Each site's WGS-84 ``lon``/``lat`` in ``crs``, rounded to 7 decimals (about 1 cm)."""
+    x, y = from_wgs84(np.array([s["lon"] for s in sites]), np.array([s["lat"] for s in sites]), crs)
+    return [(round(float(a), 7), round(float(b), 7)) for a, b in zip(x, y, strict=True)]
+
+
 def with_crs(answer: dict[str, Any], crs: str) -> dict[str, Any]:
     """The answer with each site's position also in ``crs`` (``x``, ``y``)."""
     if crs == "wgs84" or not answer["sites"]:
         return answer
-    lon = np.array([s["lon"] for s in answer["sites"]])
-    lat = np.array([s["lat"] for s in answer["sites"]])
-    x, y = from_wgs84(lon, lat, crs)
     sites = [
-        {**s, "crs": crs, "x": round(float(a), 7), "y": round(float(b), 7)}
-        for s, a, b in zip(answer["sites"], x, y, strict=True)
+        {**s, "crs": crs, "x": a, "y": b}
+        for s, (a, b) in zip(answer["sites"], site_positions(answer["sites"], crs), strict=True)
     ]
     return {**answer, "sites": sites}
