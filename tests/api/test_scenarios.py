@@ -302,3 +302,16 @@ def test_nothing_to_measure_is_a_404(db, database_url) -> None:
         r = c.post("/api/v1/whatif", json={"as_of": AS_OF, "changes": []})
     assert r.status_code == 404
     assert "没有主街" in r.json()["message"] and "no main streets" in r.json()["message_en"]
+
+
+def test_a_refused_update_keeps_the_stored_scenario(planner, street) -> None:
+    s = planner.post("/api/v1/scenarios", json=_scenario("保留方案", [_add(1500, 0)])).json()
+    bad = planner.put(
+        f"/api/v1/scenarios/{s['id']}",
+        json=_scenario("保留方案", [{"op": "move"}]),
+        headers={"If-Match": 'W/"1"'},
+    )
+    assert bad.status_code == 422 and bad.json()["details"]["index"] == 0
+    got = planner.get(f"/api/v1/scenarios/{s['id']}")
+    assert got.headers["ETag"] == 'W/"1"'
+    assert got.json()["changes"] == s["changes"] and got.json()["name"] == "保留方案"

@@ -129,3 +129,18 @@ def test_days_show_checkins_by_occupation_beside_the_paper_count(client, db, sta
     ]
     assert old["days"] == []
     assert wide.status_code == 422 and wide.json()["details"] == {"field": "from"}
+
+
+def test_a_refused_correction_keeps_the_stored_count(client, db, staff):
+    sid = add_station(db)
+    url = PUT.format(sid, "2026-06-01")
+    with clock.frozen("2026-06-02T09:00:00+08:00"):
+        assert client.put(url, json={"visitors": 12}, headers=staff).status_code == 201
+        bad = client.put(url, json={"visitors": 3, "by_occupation": {"courier": 4}}, headers=staff)
+    assert bad.status_code == 422
+    rows = db.execute("SELECT visitors, by_occupation FROM station_usage").fetchall()
+    assert [(r["visitors"], r["by_occupation"]) for r in rows] == [(12, None)]
+    audit = db.execute(
+        "SELECT action FROM operations_audit WHERE table_name = 'station_usage'"
+    ).fetchall()
+    assert [r["action"] for r in audit] == ["create"]
