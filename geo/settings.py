@@ -44,6 +44,10 @@ class DatabaseSettings(BaseSettings):
     pool_max: int = 10
     # Seconds a request waits for a database connection before it is answered with 503.
     pool_timeout_s: float = 2.0
+    # The walk network's arrays, written once per network version and memory-mapped by
+    # every worker (shared page cache); off: each process builds its own copy (as before).
+    network_cache: bool = True
+    cache_dir: Path | None = None  # default: ``cache`` under ``home``
 
     @field_validator("home", mode="before")
     @classmethod

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -57,6 +58,29 @@ class Graph:
             np.asarray(length, dtype=np.float64),
             len(ids),
         )
+
+    @classmethod
+    def from_arrays(cls, a: dict[str, NDArray[Any]]) -> Graph:
+        """The graph of :meth:`arrays` (e.g. memory-mapped), its arcs and pieces included."""
+        graph = cls(a["source"], a["target"], a["length"], int(a["n_nodes"][0]))
+        # cached_property keeps its value in the instance dict: set it without rebuilding.
+        graph.__dict__["arcs"] = (a["arc_indptr"], a["arc_indices"], a["arc_weight"])
+        graph.__dict__["node_piece"] = a["node_piece"]
+        return graph
+
+    def arrays(self) -> dict[str, NDArray[Any]]:
+        """The graph's arrays by name, arcs and pieces included (see :meth:`from_arrays`)."""
+        indptr, indices, weight = self.arcs
+        return {
+            "source": self.source,
+            "target": self.target,
+            "length": self.length,
+            "n_nodes": np.array([self.n_nodes], dtype=np.int64),
+            "arc_indptr": indptr,
+            "arc_indices": indices,
+            "arc_weight": weight,
+            "node_piece": self.node_piece,
+        }
 
     @property
     def n_edges(self) -> int:

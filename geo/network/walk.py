@@ -24,9 +24,14 @@ stations come back request after request.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import gc
+import logging
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -37,8 +42,12 @@ from pyproj import Transformer
 
 from geo.crs import utm_epsg
 from geo.network import graph as graph_mod
-from geo.network import sql
+from geo.network import netcache, sql
 from geo.network.graph import Graph, Snap
+from geo.network.segments import EdgeLines, Lines, SegmentGrid
+from geo.settings import get_settings
+
+log = logging.getLogger(__name__)
 
 Geoms = NDArray[np.object_]
 Floats = NDArray[np.float64]
@@ -76,15 +85,23 @@ def snap(
 
 @dataclass
 class WalkNetwork:
-    """The walk network in memory: graph, metric edge geometries and their index."""
+    """The walk network in memory: graph, metric edge geometries and their index.
+
+    Built two ways with the same answers: :meth:`from_edges` keeps one shapely line per
+    edge and an ``STRtree`` (every process its own copy); :meth:`from_arrays` keeps flat
+    arrays (memory-mapped from the cache folder by :func:`load`, shared by the workers)
+    and snaps with a :class:`~geo.network.segments.SegmentGrid`, building shapely lines
+    (:attr:`edge_geom`) and the ``STRtree`` (:attr:`tree`) only when asked for.
+    """
 
     version: str
     epsg: int
     graph: Graph
-    edge_geom: Geoms  # metric (EPSG ``epsg``)
+    geoms: Geoms | EdgeLines  # metric (EPSG ``epsg``)
     street_id: NDArray[np.int64]  # street of each edge, -1: none
-    tree: shapely.STRtree
     to_metric: Transformer
+    grid: SegmentGrid | None = None  # None: snapped with the STRtree
+    _tree: shapely.STRtree | None = field(default=None, repr=False)
     _snaps: dict[tuple[float, float], tuple[int, float, float]] = field(
         default_factory=dict, repr=False
     )
@@ -92,12 +109,7 @@ class WalkNetwork:
     @classmethod
     def from_edges(cls, edges: dict[str, Any], version: str) -> WalkNetwork:
         """Build the network from the arrays of :func:`geo.network.sql.edges`."""
-        epsg = metric_epsg(edges["geom"])
-        to_metric = Transformer.from_crs(4326, epsg, always_xy=True)
-        metric = shapely.transform(
-            np.asarray(edges["geom"], dtype=object),
-            lambda xy: np.column_stack(to_metric.transform(xy[:, 0], xy[:, 1])),
-        )
+        epsg, metric = _metric(edges["geom"])
         graph = Graph.from_ids(edges["source"], edges["target"], edges["length_m"])
         graph.arcs  # noqa: B018 -- built once here, not on the first request
         graph.node_piece  # noqa: B018 -- likewise
@@ -105,11 +117,41 @@ class WalkNetwork:
             version=version,
             epsg=epsg,
             graph=graph,
-            edge_geom=metric,
+            geoms=metric,
             street_id=edges["street_id"],
-            tree=shapely.STRtree(metric),
-            to_metric=to_metric,
+            to_metric=Transformer.from_crs(4326, epsg, always_xy=True),
+            _tree=shapely.STRtree(metric),
         )
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, NDArray[Any]], version: str) -> WalkNetwork:
+        """The network from :func:`network_arrays` (in memory or memory-mapped)."""
+        epsg = int(arrays["epsg"][0])
+        graph = Graph.from_arrays(arrays)
+        lines = Lines(arrays["line_x"], arrays["line_y"], arrays["line_start"])
+        return cls(
+            version=version,
+            epsg=epsg,
+            graph=graph,
+            geoms=EdgeLines(lines),
+            street_id=arrays["street_id"],
+            to_metric=Transformer.from_crs(4326, epsg, always_xy=True),
+            grid=SegmentGrid.from_arrays(lines, arrays),
+        )
+
+    @property
+    def edge_geom(self) -> Geoms | EdgeLines:
+        """Each edge's metric line (``edge_geom[e]``, also for an index array)."""
+        return self.geoms
+
+    @property
+    def tree(self) -> shapely.STRtree:
+        """An ``STRtree`` of :attr:`edge_geom` (built on first use by an array network)."""
+        if self._tree is None:
+            with _lock:
+                if self._tree is None:
+                    self._tree = shapely.STRtree(np.asarray(self.geoms))
+        return self._tree
 
     @property
     def edge_length(self) -> Floats:
@@ -118,11 +160,23 @@ class WalkNetwork:
 
     def snap_points(self, points: Geoms) -> Snap:
         """Snap metric points (EPSG :attr:`epsg`) onto their nearest walk edges."""
-        return snap(points, self.edge_geom, self.graph.length, self.tree)
+        if self.grid is None:
+            return snap(points, np.asarray(self.geoms), self.graph.length, self.tree)
+        points = np.asarray(points, dtype=object)
+        return self._snap_xy(shapely.get_x(points), shapely.get_y(points))
+
+    def _snap_xy(self, px: Floats, py: Floats) -> Snap:
+        assert self.grid is not None
+        edge, frac, offset = self.grid.snap(px, py)
+        length = self.graph.length[np.maximum(edge, 0)]
+        along = np.where(edge >= 0, np.clip(frac, 0.0, 1.0) * length, 0.0)
+        return Snap(edge, along, offset)
 
     def snap(self, lon: ArrayLike, lat: ArrayLike) -> Snap:
         """Snap WGS-84 points onto their nearest walk edges."""
         x, y = self.to_metric.transform(np.atleast_1d(lon), np.atleast_1d(lat))
+        if self.grid is not None:
+            return self._snap_xy(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
         return self.snap_points(
             shapely.points(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
         )
@@ -162,6 +216,83 @@ class WalkNetwork:
         return graph_mod.walking_m(self.graph, origin, targets, limit_m)
 
 
+def _metric(geoms: Geoms) -> tuple[int, Geoms]:
+    """The network's metric CRS and its WGS-84 lines projected into it."""
+    epsg = metric_epsg(geoms)
+    to_metric = Transformer.from_crs(4326, epsg, always_xy=True)
+    metric = shapely.transform(
+        np.asarray(geoms, dtype=object),
+        lambda xy: np.column_stack(to_metric.transform(xy[:, 0], xy[:, 1])),
+    )
+    return epsg, metric
+
+
+def network_arrays(edges: dict[str, Any]) -> dict[str, NDArray[Any]]:
+    """Every array of a network built from :func:`geo.network.sql.edges` (what the cache
+    folder holds): the graph with its CSR arcs and pieces, the metric vertices, the
+    segment grid, the streets and the metric CRS."""
+    epsg, metric = _metric(edges["geom"])
+    graph = Graph.from_ids(edges["source"], edges["target"], edges["length_m"])
+    lines = Lines.from_geoms(metric)
+    return {
+        **graph.arrays(),
+        "line_x": lines.x,
+        "line_y": lines.y,
+        "line_start": lines.start,
+        **SegmentGrid.build(lines).arrays(),
+        "street_id": np.asarray(edges["street_id"], dtype=np.int64),
+        "epsg": np.array([epsg], dtype=np.int64),
+    }
+
+
+def cache_folder() -> Path | None:
+    """Where network arrays are cached (``YIZHAN_CACHE_DIR``, else ``cache`` under the
+    Yizhan home), or None when ``YIZHAN_NETWORK_CACHE`` is off: each process then builds
+    its own network with shapely lines and an ``STRtree``, as before."""
+    database = get_settings().database
+    if not database.network_cache:
+        return None
+    return database.cache_dir or database.home / "cache"
+
+
+def build(
+    conn: psycopg.Connection[Any], key: str, version: str, root: Path | None
+) -> WalkNetwork | None:
+    """The network of ``version``: from the cache folder under ``root`` when a valid one
+    is there, else read from the database (and cached); None for an empty network."""
+    if root is None:
+        edges = sql.edges(conn)
+        return WalkNetwork.from_edges(edges, version) if len(edges["id"]) else None
+    path = netcache.folder(root, key, version)
+    cached = netcache.read(path)
+    if cached is None:
+        edges = sql.edges(conn)
+        if not len(edges["id"]):
+            return None
+        arrays = network_arrays(edges)
+        del edges
+        try:
+            netcache.write(path, arrays, {"key": key, "version": version})
+        except OSError as exc:
+            # An unwritable cache folder costs the sharing, never the answers.
+            log.warning("walk network cache not written to %s: %s", path, exc)
+            return WalkNetwork.from_arrays(arrays, version)
+        cached = netcache.read(path)
+        if cached is None:
+            return WalkNetwork.from_arrays(arrays, version)
+        del arrays
+        _give_back()
+    return WalkNetwork.from_arrays(cached[0], version)
+
+
+def _give_back() -> None:
+    """Hand the heap freed after building a network back to the system: glibc keeps it
+    in the process otherwise, and the worker that built the cache would stay large."""
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
 _cache: dict[str, tuple[str, WalkNetwork | None]] = {}
 _lock = threading.Lock()
 
@@ -185,8 +316,6 @@ def load(conn: psycopg.Connection[Any]) -> WalkNetwork | None:
         with _lock:
             cached = _cache.get(key)
             if cached is None or cached[0] != version:
-                edges = sql.edges(conn)
-                net = WalkNetwork.from_edges(edges, version) if len(edges["id"]) else None
-                cached = (version, net)
+                cached = (version, build(conn, key, version, cache_folder()))
                 _cache[key] = cached
     return cached[1]
