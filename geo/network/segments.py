@@ -20,11 +20,13 @@ along an edge follow GEOS's own formulas (``Distance::pointToSegment``,
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 import shapely
 from numpy.typing import NDArray
+from scipy.spatial import cKDTree
 
 Floats = NDArray[np.float64]
 Ints = NDArray[np.int64]
@@ -32,8 +34,9 @@ Geoms = NDArray[np.object_]
 
 # Points per batch of the vectorised search (bounds its temporary arrays).
 _BATCH = 32_768
-# Rings searched for a whole batch at once; the few points still open go one by one.
-_RINGS = 6
+# Rings of cells searched around every point; the points still open (far from every
+# street) go through a KD-tree of the non-empty cells.
+_RINGS = 3
 
 
 @dataclass(frozen=True)
@@ -226,7 +229,7 @@ class SegmentGrid:
 
     def _snap_batch(self, px: Floats, py: Floats, idx: Ints, best_seg: Ints, best: Floats) -> None:
         """The vectorised ring search for one batch; the points still open after
-        :data:`_RINGS` rings go through :meth:`_snap_one`."""
+        :data:`_RINGS` rings go through :meth:`_snap_far`."""
         ci = np.floor((px - self.origin[0]) / self.cell).astype(np.int64)
         cj = np.floor((py - self.origin[1]) / self.cell).astype(np.int64)
         open_ = np.arange(len(px))
@@ -239,10 +242,7 @@ class SegmentGrid:
             open_ = open_[~done]
             if open_.size == 0:
                 return
-        for p in open_:
-            self._snap_one(
-                float(px[p]), float(py[p]), int(ci[p]), int(cj[p]), int(idx[p]), best_seg, best
-            )
+        self._snap_far(px[open_], py[open_], idx[open_], best_seg, best)
 
     def _search(
         self,
@@ -270,51 +270,53 @@ class SegmentGrid:
     def _merge(
         self, qx: Floats, qy: Floats, target: Ints, seg: Ints, best_seg: Ints, best: Floats
     ) -> None:
-        """Keep for each target point its nearest segment (lowest index on ties)."""
+        """Keep for each target point its nearest segment (lowest index on ties); the
+        candidates of one target come together (``target`` in runs)."""
         if seg.size == 0:
             return
         a = self.first[seg]
         x, y = self.lines.x, self.lines.y
         d = _point_segment(qx, qy, x[a], y[a], x[a + 1], y[a + 1])
+        starts = np.flatnonzero(np.r_[True, target[1:] != target[:-1]])
+        runs = np.diff(np.r_[starts, len(d)])
+        low = np.minimum.reduceat(d, starts)
+        tied = np.where(d == np.repeat(low, runs), seg, np.iinfo(np.int64).max)
+        low_seg = np.minimum.reduceat(tied, starts)
+        t = target[starts]
         # Earlier winners compete too, so the lowest index among equals wins overall.
-        had = np.unique(target[best_seg[target] >= 0])
-        target = np.r_[target, had]
-        seg = np.r_[seg, best_seg[had]]
-        d = np.r_[d, best[had]]
-        order = np.lexsort((seg, d, target))
-        target, seg, d = target[order], seg[order], d[order]
-        head = np.r_[True, target[1:] != target[:-1]]
-        best_seg[target[head]] = seg[head]
-        best[target[head]] = d[head]
+        old_d, old_seg = best[t], best_seg[t]
+        better = (low < old_d) | ((low == old_d) & ((old_seg < 0) | (low_seg < old_seg)))
+        best[t[better]] = low[better]
+        best_seg[t[better]] = low_seg[better]
 
-    def _snap_one(
-        self, px: float, py: float, ci: int, cj: int, at: int, best_seg: Ints, best: Floats
-    ) -> None:
-        """Widen a square around one point (clipped to the grid) until it is exact."""
-        r = _RINGS
-        while True:
-            r = 2 * r
-            if np.isfinite(best[at]):
-                r = max(r, int(np.ceil(best[at] / self.cell + 0.25)) + 1)
-            i0, i1 = max(ci - r, 0), min(ci + r, self.nx - 1)
-            j0, j1 = max(cj - r, 0), min(cj + r, self.ny - 1)
-            whole = i0 == 0 and j0 == 0 and i1 == self.nx - 1 and j1 == self.ny - 1
-            if i0 <= i1 and j0 <= j1:
-                rows = np.arange(j0, j1 + 1) * self.nx
-                lo, hi = self.cell_start[rows + i0], self.cell_start[rows + i1 + 1]
-                counts = hi - lo
-                seg = np.unique(self.seg[_ranges(lo, counts)])
-                n = seg.size
-                self._merge(
-                    np.full(n, px),
-                    np.full(n, py),
-                    np.full(n, at, dtype=np.int64),
-                    seg,
-                    best_seg,
-                    best,
-                )
-            if whole or best[at] < r * self.cell - self.cell / 4:
-                return
+    @cached_property
+    def _cells(self) -> tuple[Ints, cKDTree]:
+        """The non-empty cells and a KD-tree of their centres (built on first use, in
+        the process that needs it: only points far from every street do)."""
+        ids = np.flatnonzero(np.diff(self.cell_start) > 0)
+        cx = self.origin[0] + ((ids % self.nx) + 0.5) * self.cell
+        cy = self.origin[1] + ((ids // self.nx) + 0.5) * self.cell
+        return ids, cKDTree(np.column_stack([cx, cy]))
+
+    def _snap_far(self, px: Floats, py: Floats, idx: Ints, best_seg: Ints, best: Floats) -> None:
+        """Points farther from the streets than the rings reach: the nearest non-empty
+        cell (centre at D) holds a segment within D + h (h: half the cell's diagonal);
+        every segment that near has a sample, hence a cell centre, within that plus a
+        quarter cell and h, so the cells in that ball hold the answer."""
+        if px.size == 0:
+            return
+        ids, tree = self._cells
+        xy = np.column_stack([px, py])
+        near, _ = tree.query(xy, k=1)
+        h = self.cell * np.sqrt(0.5)
+        radius = (near + 2 * h + self.cell / 4) * (1 + 1e-9) + 1e-6
+        balls = tree.query_ball_point(xy, radius, return_sorted=False)
+        sizes = np.array([len(b) for b in balls], dtype=np.int64)
+        c = ids[np.concatenate([np.asarray(b, dtype=np.int64) for b in balls])]
+        lo, hi = self.cell_start[c], self.cell_start[c + 1]
+        owner = np.repeat(np.repeat(np.arange(px.size), sizes), hi - lo)
+        seg = self.seg[_ranges(lo, hi - lo)]
+        self._merge(px[owner], py[owner], idx[owner], seg, best_seg, best)
 
 
 def _ranges(first: Ints, counts: Ints) -> Ints:
