@@ -47,6 +47,7 @@ def serve(
 
     tls = tls_files(certfile, keyfile, get_settings().serving)
     os.environ.setdefault("DATABASE_URL", database_url())
+    _prepare_network()
     os.environ["YIZHAN_WORKERS"] = str(workers)
     scheme = "https" if tls else "http"
     console.print(f"Yizhan 驿站: {scheme}://{host}:{port}/")
@@ -62,6 +63,23 @@ def serve(
         ssl_certfile=str(tls[0]) if tls else None,
         ssl_keyfile=str(tls[1]) if tls else None,
     )
+
+
+def _prepare_network() -> None:
+    """Write the walk network's shared cache before uvicorn spawns the workers (each
+    then opens it memory-mapped instead of building its own); a database that cannot be
+    read yet only leaves it to the first request."""
+    import psycopg
+
+    from geo.db.connection import connect
+    from geo.errors import DatabaseUnavailable
+    from geo.network import walk
+
+    try:
+        with connect() as conn:
+            walk.prepare(conn)
+    except (DatabaseUnavailable, psycopg.Error, OSError, AssertionError) as exc:
+        console.print(f"步行路网缓存未预先写入 / walk network cache not written ahead: {exc}")
 
 
 def tls_files(

@@ -285,6 +285,28 @@ def build(
     return WalkNetwork.from_arrays(cached[0], version)
 
 
+def prepare(conn: psycopg.Connection[Any]) -> Path | None:
+    """Write the cache folder of the connected database's current network if it is not
+    there yet, keeping nothing in memory (``yizhan serve`` runs this before it starts
+    the workers: none of them then builds, each opens the arrays on its first request).
+    Returns the folder, or None when the cache is off or the network empty."""
+    root = cache_folder()
+    if root is None:
+        return None
+    version = sql.version(conn)
+    path = netcache.folder(root, _key(conn), version)
+    if netcache.read(path) is None:
+        edges = sql.edges(conn)
+        if not len(edges["id"]):
+            return None
+        arrays = network_arrays(edges)
+        del edges
+        netcache.write(path, arrays, {"key": _key(conn), "version": version})
+        del arrays
+        _give_back()
+    return path
+
+
 def _give_back() -> None:
     """Hand the heap freed after building a network back to the system: glibc keeps it
     in the process otherwise, and the worker that built the cache would stay large."""

@@ -183,3 +183,28 @@ def test_concurrent_writers_leave_one_valid_folder(tmp_path) -> None:
     assert got is not None
     np.testing.assert_array_equal(got[0]["b"], arrays["b"])
     assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no temporary left
+
+
+def test_serve_writes_the_network_cache_before_the_workers_start(
+    db, database_url, tmp_path
+) -> None:
+    """``yizhan serve`` on a port that is taken stops at once, after the step
+    that comes before uvicorn: the cache folder of the current version is written."""
+    import socket
+
+    from tests.helpers.cli import yizhan
+
+    load_network(db)
+    version = walk.sql.version(db)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        result = yizhan(
+            "serve", "--host", "127.0.0.1", "--port", port, "--workers", "2",
+            url=database_url, env={"YIZHAN_CACHE_DIR": str(tmp_path)},
+        )  # fmt: skip
+    assert result.returncode != 0, result.stdout + result.stderr  # the port is taken
+    (path,) = tmp_path.iterdir()
+    assert path.name == netcache.folder(tmp_path, _key(db), version).name
+    assert netcache.read(path) is not None
