@@ -26,7 +26,7 @@ import shutil
 import uuid
 import zlib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -94,7 +94,7 @@ def read(path: Path) -> tuple[Arrays, dict[str, Any]] | None:
             return None
         arrays: Arrays = {}
         for name, info in doc["arrays"].items():
-            mode = "r" if int(np.prod(info["shape"])) else None  # no mapping of 0 bytes
+            mode: Literal["r"] | None = "r" if int(np.prod(info["shape"])) else None  # none for 0 B
             a = np.load(path / f"{name}.npy", mmap_mode=mode, allow_pickle=False)
             if a.dtype.str != info["dtype"] or list(a.shape) != info["shape"]:
                 return None
@@ -109,4 +109,4 @@ def read(path: Path) -> tuple[Arrays, dict[str, Any]] | None:
 def _crc(a: NDArray[Any]) -> int:
     if a.size == 0:
         return 0
-    return zlib.crc32(memoryview(np.ascontiguousarray(a)).cast("B"))
+    return zlib.crc32(np.ascontiguousarray(a).data)
