@@ -214,13 +214,12 @@ def workers_of(server: Server, n: int) -> list[int]:
     """The worker pids: the server itself for one worker (uvicorn serves in-process)."""
     if n == 1:
         return [server.proc.pid]
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        kids = _children(server.proc.pid)
-        if len(kids) >= n:
-            return kids[:n]
+    deadline = time.monotonic() + 30
+    kids = _children(server.proc.pid)
+    while len(kids) < n and time.monotonic() < deadline:  # one may be restarting
         time.sleep(0.2)
-    raise RuntimeError(f"{n} workers did not start")
+        kids = _children(server.proc.pid)
+    return kids[:n]
 
 
 def smaps(pid: int) -> dict[str, float]:
@@ -246,24 +245,42 @@ def _request(base: str, lon: float, lat: float) -> float:
     return time.perf_counter() - started
 
 
-def _timed(base: str, lon: float, lat: float, times: list[float]) -> None:
-    times.append(_request(base, lon, lat))
+def _timed(base: str, lon: float, lat: float, times: list[float], errors: list[str]) -> None:
+    try:
+        times.append(_request(base, lon, lat))
+    except OSError as exc:  # a worker killed mid-request (see ``restarts``)
+        errors.append(type(exc).__name__)
+
+
+def _alive(pids: list[int]) -> dict[int, dict[str, float]]:
+    out = {}
+    for p in pids:
+        try:
+            out[p] = smaps(p)
+        except OSError:
+            continue  # gone between listing and reading
+    return out
 
 
 def warm(
-    server: Server, pids: list[int], before: dict[int, dict[str, float]], points: list[Any]
+    server: Server, n: int, before: dict[int, dict[str, float]], points: list[Any]
 ) -> dict[str, Any]:
-    """Nearest requests on fresh connections (4 per worker at a time) until every
-    worker's RSS grew by at least half of the largest growth (and 20 MB)."""
-    deadline = time.monotonic() + 900
-    sent = 0
-    first: list[float] = []
+    """Nearest requests on fresh connections (4 per worker at a time) until every live
+    worker's RSS grew by at least half of the largest growth (and 20 MB), at most
+    300 s. uvicorn's supervisor kills a worker that does not answer its ping within
+    5 s and starts another: the pids seen beyond ``n`` are counted as restarts."""
+    deadline = time.monotonic() + 300
+    base_rss = float(np.median([m["rss"] for m in before.values()]))
+    seen = set(before)
+    sent, first, errors = 0, [], []
+    loaded = False
     for burst in range(400):
         threads = []
         times: list[float] = []
-        for k in range(4 * len(pids)):
+        for k in range(4 * n):
             lon, lat = points[(sent + k) % len(points)]
-            t = threading.Thread(target=_timed, args=(server.base, lon, lat, times))
+            args = (server.base, lon, lat, times, errors)
+            t = threading.Thread(target=_timed, args=args)
             threads.append(t)
             t.start()
         for t in threads:
@@ -271,11 +288,20 @@ def warm(
         sent += len(threads)
         if burst == 0:
             first = sorted(times)
-        grown = [smaps(p)["rss"] - before[p]["rss"] for p in pids]
-        if min(grown) >= max(20.0, 0.5 * max(grown)) or time.monotonic() > deadline:
+        now = _alive(workers_of(server, n))
+        seen |= set(now)
+        grown = [m["rss"] - before.get(p, {"rss": base_rss})["rss"] for p, m in now.items()]
+        loaded = len(now) == n and min(grown) >= max(20.0, 0.5 * max(grown))
+        if loaded or time.monotonic() > deadline:
             break
         time.sleep(0.5)
-    return {"requests": sent, "first_burst_s": [round(t, 3) for t in first]}
+    return {
+        "requests": sent,
+        "failed_requests": len(errors),
+        "restarts": len(seen) - n,
+        "all_loaded": loaded,
+        "first_burst_s": [round(t, 3) for t in first] or [float("nan")],
+    }
 
 
 def run_case(url: str, mode: str, n: int, points: list[Any]) -> dict[str, Any]:
@@ -291,12 +317,11 @@ def run_case(url: str, mode: str, n: int, points: list[Any]) -> dict[str, Any]:
     argv = [sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1", "--workers", str(n)]
     server = Server("yizhan serve", env, "/healthz", workers=n, argv=argv)
     try:
-        pids = workers_of(server, n)
         time.sleep(2)
-        before = {p: smaps(p) for p in pids}
-        warmed = warm(server, pids, before, points)
+        before = _alive(workers_of(server, n))
+        warmed = warm(server, n, before, points)
         time.sleep(2)
-        after = {p: smaps(p) for p in pids}
+        after = _alive(workers_of(server, n))
         supervisor = smaps(server.proc.pid) if n > 1 else None
     finally:
         server.stop()
@@ -409,8 +434,9 @@ def write(result: dict[str, Any]) -> None:
         "processes sharing it: the PSS total is the memory the workers really take.",
         "",
         "| workers | loading | per worker RSS / PSS / USS MB (loaded) | total RSS | "
-        "total PSS | total USS | total PSS before any request | first requests s |",
-        "|---|---|---|---|---|---|---|---|",
+        "total PSS | total USS | total PSS before any request | first requests s | "
+        "worker restarts, failed requests |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for c in result["cases"]:
         per = "; ".join(f"{m['rss']:.0f} / {m['pss']:.0f} / {m['uss']:.0f}"
@@ -419,7 +445,10 @@ def write(result: dict[str, Any]) -> None:
         first = c["first_burst_s"]
         lines.append(
             f"| {c['workers']} | {c['mode']} | {per} | {t['rss']:.0f} | {t['pss']:.0f} | "
-            f"{t['uss']:.0f} | {t0['pss']:.0f} | {min(first):.2f}–{max(first):.2f} |"
+            f"{t['uss']:.0f} | {t0['pss']:.0f} | {min(first):.2f}–{max(first):.2f} | "
+            f"{c['restarts']}, {c['failed_requests']}"
+            + ("" if c["all_loaded"] else " (not every worker loaded it)")
+            + " |"
         )
     lines += ["", "## What one in-memory network costs (one process, RSS after each step)", ""]
     lines += ["| step | RSS MB | + MB |", "|---|---|---|"]
