@@ -450,6 +450,21 @@ def write(result: dict[str, Any]) -> None:
             + ("" if c["all_loaded"] else " (not every worker loaded it)")
             + " |"
         )
+    lines += [
+        "",
+        "## The network's share: total PSS once loaded minus total PSS before any request",
+        "",
+        "| workers | before (own copies) MB | after (shared cache) MB | before / after |",
+        "|---|---|---|---|",
+    ]
+    share: dict[int, dict[str, float]] = {}
+    for c in result["cases"]:
+        t = c["total"]
+        share.setdefault(c["workers"], {})[c["mode"]] = t["after"]["pss"] - t["before"]["pss"]
+    for n, d in sorted(share.items()):
+        if "before" in d and "after" in d:
+            ratio = d["before"] / d["after"] if d["after"] > 0 else float("inf")
+            lines.append(f"| {n} | {d['before']:.0f} | {d['after']:.0f} | {ratio:.1f} × |")
     lines += ["", "## What one in-memory network costs (one process, RSS after each step)", ""]
     lines += ["| step | RSS MB | + MB |", "|---|---|---|"]
     lines += [f"| {r['step']} | {r['rss_mb']} | {r['delta_mb']} |" for r in b["in_memory_steps"]]
