@@ -400,6 +400,7 @@ def main() -> None:
         for mode in order:
             print(f"workers={n} {mode} …", flush=True)
             cases.append(run_case(url, mode, n, points))
+    shutil.rmtree(CACHE, ignore_errors=True)
     result = {
         "date": clock.now().isoformat(timespec="seconds"),
         "machine": f"{platform.node()}, {os.cpu_count()} CPUs, {platform.machine()}, "

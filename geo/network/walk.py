@@ -5,7 +5,12 @@ PostGIS once per process into a :class:`WalkNetwork`: the :class:`~geo.network.g
 of its nodes plus the edges in the network's metric projection (:func:`metric_epsg`) with
 an ``STRtree``. It is cached per database and reloaded when :func:`geo.network.sql.version`
 changes (any change to ``walk_edges``, such as a street import, gives the network a new
-version token in the same transaction).
+version token in the same transaction). Its arrays are written once per version into
+the cache folder (:mod:`geo.network.netcache`, ``YIZHAN_CACHE_DIR``) and memory-mapped
+by every process, so the workers of ``yizhan serve`` share one copy in the page cache
+(:meth:`WalkNetwork.from_arrays`, snapping on a :class:`~geo.network.segments.SegmentGrid`);
+``YIZHAN_NETWORK_CACHE=false`` builds one in-memory copy per process instead
+(:meth:`WalkNetwork.from_edges`: shapely lines and an ``STRtree``), with the same answers.
 
 A walking distance from a point A to a point B is exact along the network:
 
