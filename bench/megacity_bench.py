@@ -17,7 +17,7 @@ plan --full optimal or gap <= 1 % within 5 min, report <= 2 min, peak RSS <= 6 G
 judged on the megacity.
 
 Usage: ``python -m bench.megacity_bench [--scale 1] [--seed 18] [--no-futian]
-[--db-port P] [--steps a,b]``. The city is generated into ``bench/.megacity/scale-S``
+[--db-port P] [--steps a,b] [--stem NAME]``. The city is generated into ``bench/.megacity/scale-S``
 unless there already. Results: ``bench/results/megacity.md`` and ``megacity.json``
 (with ``--scale`` other than 1: ``megacity-S.md``).
 """
@@ -369,6 +369,7 @@ def main() -> None:
         "--db-port", type=int, default=int(os.environ.get("YIZHAN_BENCH_DB_PORT", 55434))
     )
     ap.add_argument("--analysis", type=Path, default=None, help="Markdown to add to the results")
+    ap.add_argument("--stem", default=None, help="results file name (default megacity[-S])")
     a = ap.parse_args()
     only = set(a.steps.split(",")) if a.steps else None
     city_dir = DEFAULT_DIR / f"scale-{a.scale:g}"
@@ -404,7 +405,7 @@ def main() -> None:
         "cities": cities,
         "analysis": a.analysis.read_text() if a.analysis else "",
     }
-    stem = "megacity" if a.scale == 1 else f"megacity-{a.scale:g}"
+    stem = a.stem or ("megacity" if a.scale == 1 else f"megacity-{a.scale:g}")
     write(result, stem)
     print(f"wrote {RESULTS / (stem + '.md')}")
 
