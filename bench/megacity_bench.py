@@ -252,11 +252,12 @@ def network_size(url: str) -> dict[str, Any]:
 
 
 def run_city(label: str, admin: str, files: dict[str, Path], key: str, name_field: str,
-             only: set[str] | None) -> dict[str, Any]:  # fmt: skip
-    """Every step on one city in a fresh database."""
-    out = RESULTS / f".megacity-{label}"
+             only: set[str] | None, stem: str) -> dict[str, Any]:  # fmt: skip
+    """Every step on one city in a fresh database (named for ``stem`` and the city, so
+    that two runs with different stems never share one)."""
+    out = RESULTS / f".{stem}-{label}"
     out.mkdir(parents=True, exist_ok=True)
-    url = fresh_database(admin, f"yizhan_mega_{label}")
+    url = fresh_database(admin, f"yizhan_{stem.replace('-', '_').replace('.', '_')}_{label}")
     steps = []
     for name, args in city_steps(files, key, name_field, AS_OF.isoformat(), out):
         if only and name not in only and not name.startswith("import"):
@@ -372,6 +373,7 @@ def main() -> None:
     ap.add_argument("--stem", default=None, help="results file name (default megacity[-S])")
     a = ap.parse_args()
     only = set(a.steps.split(",")) if a.steps else None
+    stem = a.stem or ("megacity" if a.scale == 1 else f"megacity-{a.scale:g}")
     city_dir = DEFAULT_DIR / f"scale-{a.scale:g}"
     if not (city_dir / "meta.json").exists():
         generate(city_dir, a.scale, a.seed)
@@ -380,16 +382,16 @@ def main() -> None:
     load_before = os.getloadavg()
     cities: dict[str, Any] = {}
     if not a.no_futian and (FUTIAN / "streets.geojson").exists():
-        ft = RESULTS / ".megacity-futian"
+        ft = RESULTS / f".{stem}-futian"
         ft.mkdir(parents=True, exist_ok=True)
         futian_stations(ft / "stations.csv", FUTIAN_STATIONS, a.seed)
         files = {"streets": FUTIAN / "streets.geojson", "districts": FUTIAN / "districts.geojson",
                  "stations": ft / "stations.csv"}  # fmt: skip
-        cities["futian"] = run_city("futian", admin, files, "福田", "qh", only)
+        cities["futian"] = run_city("futian", admin, files, "福田", "qh", only, stem)
     files = {"streets": city_dir / "city.osm.pbf", "districts": city_dir / "districts.geojson",
              "stations": city_dir / "stations.csv"}  # fmt: skip
     cities["megacity"] = run_city(
-        "megacity", admin, files, ",".join(meta["key_districts"]), "name", only
+        "megacity", admin, files, ",".join(meta["key_districts"]), "name", only, stem
     )
     result = {
         "scale": a.scale,
@@ -405,7 +407,6 @@ def main() -> None:
         "cities": cities,
         "analysis": a.analysis.read_text() if a.analysis else "",
     }
-    stem = a.stem or ("megacity" if a.scale == 1 else f"megacity-{a.scale:g}")
     write(result, stem)
     print(f"wrote {RESULTS / (stem + '.md')}")
 
