@@ -31,6 +31,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -103,13 +104,14 @@ def run_step(name: str, args: list[str], url: str, out_dir: Path, timeout: float
             [sys.executable, *args], cwd=ROOT, env=env, stdout=f, stderr=subprocess.STDOUT,
             start_new_session=True,
         )  # fmt: skip
-        status = rusage = None
+        status = rusage = stack = None
         while time.perf_counter() - t0 < timeout:
             pid, status, rusage = os.wait4(proc.pid, os.WNOHANG)
             if pid:
                 break
             time.sleep(0.05)
         else:
+            stack = _stack(proc.pid)
             os.killpg(proc.pid, signal.SIGKILL)
             _, status, rusage = os.wait4(proc.pid, 0)
             status = None
@@ -126,7 +128,21 @@ def run_step(name: str, args: list[str], url: str, out_dir: Path, timeout: float
         "peak_rss_mb": round(rusage.ru_maxrss / 1024.0, 1) if rusage else None,
         "db_cpu_s": round(db1 - db0, 2),
         "tail": text,
+        **({"stack": stack} if stack else {}),
     }
+
+
+def _stack(pid: int) -> str | None:
+    """Where a step that ran out of time was (``py-spy dump``, the bench extra), if py-spy
+    is installed and may attach."""
+    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    try:
+        out = subprocess.run(  # noqa: S603
+            [spy, "dump", "--pid", str(pid)], capture_output=True, text=True, timeout=60
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return out.stdout.strip() or None
 
 
 def futian_stations(path: Path, n: int, seed: int) -> None:
@@ -345,6 +361,16 @@ def write(result: dict[str, Any], stem: str) -> None:
     failed = [s for s in mega["steps"] if "tail" in s]
     for s in failed:
         lines += [f"Output of `{s['step']}` (end):", "", "```", s["tail"], "```", ""]
+        if s.get("stack"):
+            frames = "\n".join(s["stack"].splitlines()[:16])
+            lines += [
+                f"Where `{s['step']}` was when stopped (py-spy):",
+                "",
+                "```",
+                frames,
+                "```",
+                "",
+            ]
     if result.get("analysis"):
         lines += ["## Why goals are missed, and what would meet them", "", result["analysis"], ""]
     (RESULTS / f"{stem}.md").write_text("\n".join(lines))
