@@ -226,7 +226,7 @@ def city_steps(
 
 
 _STATUS = re.compile(r"状态 status ([a-z_ ]+?)，")
-_GAP = re.compile(r"\），gap ([0-9.]+)")
+_GAP = re.compile(r"\），gap\s+([0-9.]+)")
 
 
 def parse_extra(step: dict[str, Any]) -> None:
