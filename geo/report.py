@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import numpy as np
 import psycopg
 import shapely
 
@@ -124,6 +125,14 @@ def report_data(
 
 
 def _where(geometry: dict[str, Any]) -> str:
-    """A stretch's position for a table: its middle point, named WGS-84."""
-    mid = shapely.line_interpolate_point(shapely.geometry.shape(geometry), 0.5, normalized=True)
+    """A stretch's position for a table: its middle point (of its longest part), named
+    WGS-84; "—" for a stretch too short to keep a point at the stored precision (a few
+    centimetres of gap on a megacity's streets become an empty line)."""
+    line = shapely.geometry.shape(geometry)
+    parts = shapely.get_parts(line)
+    parts = parts[~shapely.is_empty(parts)]
+    if parts.size == 0:
+        return "—"
+    longest = parts[int(np.argmax(shapely.length(parts)))]
+    mid = shapely.line_interpolate_point(longest, 0.5, normalized=True)
     return f"{mid.y:.5f}N, {mid.x:.5f}E (WGS-84)"

@@ -13,7 +13,6 @@ import typer
 from rich.table import Table
 
 from api.cli.common import DistanceOpt, KindOpt, as_of_date, console, pct
-from maps.coverage_report import write_html, write_xlsx
 
 coverage_app = typer.Typer(help="覆盖分析 / coverage analysis", no_args_is_help=True)
 report_app = typer.Typer(help="报告 / reports", no_args_is_help=True)
@@ -136,6 +135,10 @@ def report_coverage(
     from geo.db.connection import connect
     from geo.report import report_data
     from geo.settings import get_settings
+
+    # Lazy: folium and the report's templates take a second to import, which every other
+    # command (coverage run, trend ...) would pay at start-up.
+    from maps.coverage_report import write_html, write_xlsx
 
     with connect(autocommit=True) as conn:
         report = report_data(conn, as_of_date(as_of), kind, distance, lookup=get_settings().lookup)

@@ -66,7 +66,15 @@ def _by_district(city: City, iv: Intervals) -> NDArray[np.float64]:
         return out
     tree = shapely.STRtree(city.district_geom)
     piece, dist = tree.query(geoms, predicate="intersects")
-    inside = shapely.length(shapely.intersection(geoms[piece], city.district_geom[dist]))
+    # A piece wholly inside a district lies in it with all its length: only the pieces
+    # crossing a border need the (costly) intersection.
+    shapely.prepare(city.district_geom)
+    whole = shapely.contains_properly(city.district_geom[dist], geoms[piece])
+    inside = shapely.length(geoms[piece])
+    cut = np.flatnonzero(~whole)
+    inside[cut] = shapely.length(
+        shapely.intersection(geoms[piece[cut]], city.district_geom[dist[cut]])
+    )
     inside *= _scale(city, iv.edge[piece])
     np.add.at(out, dist, inside)
     out[n] = max(float(length.sum() - inside.sum()), 0.0)

@@ -175,6 +175,47 @@ def node_distances(graph: Graph, points: Snap, limit: float) -> Floats:
     """(points x nodes) walking distances from each snapped point separately, up to
     ``limit`` (inf beyond). Every point must be on an edge."""
     n, b = graph.n_nodes, points.edge.size
+    dist = dijkstra(
+        _with_points(graph, points), directed=True, indices=np.arange(n, n + b), limit=limit
+    )
+    return np.asarray(dist[:, :n], dtype=np.float64)
+
+
+def local_node_distances(graph: Graph, points: Snap, limit: float) -> tuple[Floats, Ints, Ints]:
+    """:func:`node_distances` on the part of the network within ``limit`` of any point.
+
+    scipy's Dijkstra answers a dense (points x nodes) array however small ``limit`` is, so
+    on a city of a million edges a batch of points would cost the whole network each. A
+    walk of at most ``limit`` only passes nodes within ``limit`` of its start, so one
+    ``min_only`` pass finds the nodes any point reaches and the per-point distances are
+    taken on them alone: the same distances, at the cost of the part reached.
+
+    Returns
+    -------
+    (dist, nodes, column)
+        ``dist``: (points x (m + 1)) distances to the ``m`` reached ``nodes`` (the last
+        column inf); ``column``: per network node its column in ``dist`` (m: not reached).
+    """
+    n, b = graph.n_nodes, points.edge.size
+    matrix = _with_points(graph, points)
+    starts = np.arange(n, n + b)
+    near = dijkstra(matrix, directed=True, indices=starts, limit=limit, min_only=True)
+    nodes = np.flatnonzero(np.isfinite(near[:n]))
+    m = nodes.size
+    keep = np.r_[nodes, starts]
+    sub = matrix[keep][:, keep]
+    dist = np.full((b, m + 1), np.inf)
+    if m:
+        dist[:, :m] = dijkstra(sub, directed=True, indices=np.arange(m, m + b), limit=limit)[:, :m]
+    column = np.full(n, m, dtype=np.int64)
+    column[nodes] = np.arange(m)
+    return dist, nodes, column
+
+
+def _with_points(graph: Graph, points: Snap) -> csr_matrix:
+    """The network's arcs with one virtual node per point (numbered from ``n_nodes``),
+    joined to the ends of its edge."""
+    n, b = graph.n_nodes, points.edge.size
     u, v = graph.source[points.edge], graph.target[points.edge]
     to_u = np.maximum(points.offset + points.along, MIN_ARC_M)
     to_v = np.maximum(points.offset + graph.length[points.edge] - points.along, MIN_ARC_M)
@@ -193,8 +234,7 @@ def node_distances(graph: Graph, points: Snap, limit: float) -> Floats:
         ),
         shape=(n + b, n + b),
     )
-    dist = dijkstra(matrix, directed=True, indices=np.arange(n, n + b), limit=limit)
-    return np.asarray(dist[:, :n], dtype=np.float64)
+    return matrix
 
 
 def walking_m(graph: Graph, origin: Snap, targets: Snap, limit: float) -> Floats:

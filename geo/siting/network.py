@@ -29,7 +29,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.sparse import csr_matrix
 
-from geo.network.graph import Graph, Snap, node_distances
+from geo.network.graph import Graph, Snap, local_node_distances
 from geo.network.straight import straight_pairs
 
 Floats = NDArray[np.float64]
@@ -156,9 +156,10 @@ def _batch(
     limit: float,
 ) -> DistanceTable:
     cand = Snap(candidates.edge[chunk], candidates.along[chunk], candidates.offset[chunk])
-    dist = node_distances(graph, cand, limit)
+    dist, reached, column = local_node_distances(graph, cand, limit)
     # (candidate, demand edge) pairs: an end node within reach, or the candidate's own edge
-    c_idx, node = np.nonzero(np.isfinite(dist))
+    c_idx, local = np.nonzero(np.isfinite(dist))
+    node = reached[local]
     hits = (
         csr_matrix(
             (np.ones(c_idx.size, dtype=np.int8), (c_idx, node)), shape=(chunk.size, graph.n_nodes)
@@ -180,8 +181,8 @@ def _batch(
     c = pc[rep]
     e = pe[rep]
     far = demand.offset[unit] + _farthest(
-        dist[c, graph.source[e]],
-        dist[c, graph.target[e]],
+        dist[c, column[graph.source[e]]],
+        dist[c, column[graph.target[e]]],
         graph.length[e],
         np.where(cand.edge[c] == e, cand.along[c], 0.0),
         np.where(cand.edge[c] == e, cand.offset[c], np.inf),

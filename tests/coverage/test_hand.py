@@ -149,6 +149,19 @@ def test_key_district_cells_count_when_their_centre_is_within_walking_distance(d
     assert expected > 45
 
 
+def test_main_streets_are_split_between_districts_at_their_border(db) -> None:
+    load_streets(db, MAIN_STREET)
+    # e0 lies wholly in 西区, e2 wholly in 东区, e1 crosses the border at x = 1200
+    load_district(db, "西区", (-500, -500, 1200, 500))
+    load_district(db, "东区", (1200, -500, 3500, 500))
+    add_station(db, 200, 30, name="甲")  # covers [0, 1170] (see the first test)
+    by_name = {d["district"]: d for d in _run(db)["figures"]["districts"]}
+    assert by_name["西区"]["main_street_m"] == pytest.approx(1200.0, abs=0.01)
+    assert by_name["西区"]["main_street_covered_m"] == pytest.approx(1170.0, abs=0.01)
+    assert by_name["东区"]["main_street_m"] == pytest.approx(1800.0, abs=0.01)
+    assert by_name["东区"]["main_street_covered_m"] == pytest.approx(0.0, abs=0.01)
+
+
 def test_uncovered_cells_are_reported_as_one_gap_polygon_with_its_area(db) -> None:
     load_streets(db, MAIN_STREET)
     load_district(db, "示范区", (0, 0, 1000, 1000))
