@@ -111,7 +111,8 @@ def build(
     lon = np.array([r["lon"] for r in rows], dtype=np.float64)
     lat = np.array([r["lat"] for r in rows], dtype=np.float64)
     kinds_of = np.array([r["kind"] for r in rows], dtype=object)
-    snap = net.snap(lon, lat) if len(rows) else Snap(ids, lon, lat)
+    none = np.zeros(0)
+    snap = net.snap(lon, lat) if len(rows) else Snap(ids, none, none)
     piece = net.graph.edge_piece(snap.edge)
     x, y = net.to_metric.transform(lon, lat)
     xy = np.column_stack([np.asarray(x, dtype=float), np.asarray(y, dtype=float)])
@@ -135,6 +136,8 @@ def build(
 
 _tables: dict[str, StationTable] = {}
 _builds: dict[str, threading.Thread] = {}
+# The (network, stations, day) whose build failed, per database: not tried again for them.
+_failed: dict[str, tuple[str, str, dt.date]] = {}
 _lock = threading.Lock()
 
 
@@ -158,17 +161,21 @@ def refresh(conn: psycopg.Connection[Any], k: int, today: dt.date) -> None:
         if running is not None and running.is_alive():
             return
         token = stations_sql.station_set_version(conn)
-        rows = stations_sql.public_positions(conn, today)
         net = walk.load(conn)
         if net is None:
             _tables.pop(key, None)
             return
+        label = (net.version, token, today)
+        if _failed.get(key) == label:
+            return
+        rows = stations_sql.public_positions(conn, today)
 
         def run() -> None:
             try:
                 _tables[key] = build(net, rows, token, today, k)
             except Exception:  # a failed build leaves the search answering
                 log.exception("building the nearest table failed")
+                _failed[key] = label
 
         thread = threading.Thread(target=run, name="nearest-table", daemon=True)
         _builds[key] = thread
