@@ -135,6 +135,9 @@ class LookupSettings(BaseSettings):
     #: Stations listed per node in that table (more: fewer requests fall back to the
     #: search, more memory: ``nodes x k x 12`` bytes per station kind and for all kinds).
     nearest_table_k: int = Field(default=24, ge=1, le=256)
+    #: Also one table per station kind (the usual filter), each as large as the one for
+    #: all kinds; off: a request for one kind reads the all-kinds lists (proven less often).
+    nearest_table_per_kind: bool = True
 
 
 class CoverageSettings(BaseSettings):

@@ -50,6 +50,22 @@ def ready(conn: Any) -> nearest_table.StationTable:
     return found
 
 
+def test_without_tables_per_kind_a_kind_is_answered_from_the_lists_of_all_kinds(town) -> None:
+    shared = LookupSettings(nearest_table=True, nearest_table_k=24, nearest_table_per_kind=False)
+    nearest_table.clear()
+    nearest_table.refresh(town, 24, clock.today(), per_kind=False)
+    nearest_table.settle()
+    tab = nearest_table.table(town)
+    assert tab is not None and tab.kinds["love_station"].nodes is tab.kinds[None].nodes
+    rng = np.random.default_rng(12)
+    used = 0
+    for i in range(60):
+        q = query(*ll(rng.uniform(-100, 760), rng.uniform(-100, 660)), kind=KINDS[i % 3])
+        used += lookup._from_table(town, q, shared) is not None
+        assert lookup.nearest(town, q, shared) == lookup.nearest(town, q, OFF)
+    assert used >= 20
+
+
 def query(lon: float, lat: float, **kw: Any) -> lookup.NearestQuery:
     where = stations_sql.StationFilter(
         kind=kw.pop("kind", None), services=tuple(kw.pop("services", ()))
