@@ -132,6 +132,16 @@ class LookupSettings(BaseSettings):
     #: A public station on a connected piece of the walk network shorter than this is
     #: listed by the import report and the summaries (#12 item 1).
     walk_small_piece_m: float = Field(default=1000.0, ge=0)
+    #: Answer nearest from a table of each walk node's nearest stations, kept in memory
+    #: and rebuilt in the background when the network, the stations or the date change
+    #: (#18); off: every request searches the network (the answers are the same).
+    nearest_table: bool = True
+    #: Stations listed per node in that table (more: fewer requests fall back to the
+    #: search, more memory: ``nodes x k x 12`` bytes per station kind and for all kinds).
+    nearest_table_k: int = Field(default=24, ge=1, le=256)
+    #: Also one table per station kind (the usual filter), each as large as the one for
+    #: all kinds; off: a request for one kind reads the all-kinds lists (proven less often).
+    nearest_table_per_kind: bool = True
 
 
 class CoverageSettings(BaseSettings):

@@ -42,6 +42,7 @@ from geo.network import walk
 from geo.network.graph import Snap
 from geo.network.straight import straight_is_walk
 from geo.settings import LookupSettings
+from geo.stations import nearest_table
 from geo.stations import sql as stations_sql
 
 MAX_CANDIDATES = 2000
@@ -243,12 +244,92 @@ def distance_basis(
     return "walking", None, None
 
 
+@dataclass(frozen=True)
+class _Ranked:
+    """One station of an answer with its figures, before it is dressed for the public."""
+
+    row: dict[str, Any]
+    straight: float
+    walking: float
+    dist: float
+    cut_off: bool
+
+
 def nearest(
     conn: psycopg.Connection[Any], q: NearestQuery, settings: LookupSettings
 ) -> NearestAnswer:
     """The ``q.limit`` nearest public stations, by walking distance where possible; hours
-    are evaluated in the city's time zone."""
+    are evaluated in the city's time zone.
+
+    Answered from the nearest table (:mod:`geo.stations.nearest_table`) where it can prove
+    the answer, else by the search (:func:`_search`): the same answers either way.
+    """
     tz = clock.zone().key
+    picked = _from_table(conn, q, settings)
+    if picked is not None:
+        ranked = picked
+        basis: Basis = "walking"
+        note = note_en = None
+    else:
+        basis, note, note_en, ranked = _search(conn, q, settings, tz)
+
+    speed = settings.walk_speed_kmh * 1000 / 60
+    origin_ll = (q.lon, q.lat)
+    found = []
+    for r in ranked:
+        base = public_station(r.row, crs=q.crs, when=q.at, tz=tz, origin=origin_ll)
+        by_walk = basis == "walking" and not r.cut_off
+        found.append(
+            NearbyStation(
+                **base,
+                straight_m=round(float(r.straight), 1),
+                walking_m=round(float(r.walking), 1) if by_walk else None,
+                distance_m=round(r.dist, 1),
+                walking_min=round(r.dist / speed, 1),
+                distance_kind="walk" if by_walk else "straight",
+                distance_note=CUT_OFF_NOTE if r.cut_off else None,
+                distance_note_en=CUT_OFF_NOTE_EN if r.cut_off else None,
+            )
+        )
+    x, y = from_wgs84(q.lon, q.lat, q.crs)
+    return NearestAnswer(
+        lon=round(float(x), 7),
+        lat=round(float(y), 7),
+        crs=q.crs,
+        at=q.at,
+        timezone=tz,
+        distance_basis=basis,
+        basis_note=note,
+        basis_note_en=note_en,
+        count=len(found),
+        stations=found,
+    )
+
+
+def _from_table(
+    conn: psycopg.Connection[Any], q: NearestQuery, settings: LookupSettings
+) -> list[_Ranked] | None:
+    """The ranking from the nearest table, or None: the table is off, not ready, cannot
+    prove the answer, or the request filters on more than the kind."""
+    w = q.where
+    if not settings.nearest_table or q.open_now or w.services or w.district or w.bbox:
+        return None
+    picked = nearest_table.pick(conn, q.lon, q.lat, w.kind, q.limit, q.max_distance_m, settings)
+    if picked is None:
+        return None
+    return [
+        _Ranked(row, float(row["straight_m"]), walking, dist, cut)
+        for row, walking, dist, cut in zip(
+            picked.rows, picked.walking, picked.dist, picked.cut_off, strict=True
+        )
+    ]
+
+
+def _search(
+    conn: psycopg.Connection[Any], q: NearestQuery, settings: LookupSettings, tz: str
+) -> tuple[Basis, str | None, str | None, list[_Ranked]]:
+    """The ranking by search: straight-line KNN candidates from PostGIS, walked from the
+    person with a bounded Dijkstra, more candidates until the answer is proven."""
     net = walk.load(conn)
     origin = net.snap(q.lon, q.lat) if net is not None else None
     basis, note, note_en = distance_basis(origin, settings)
@@ -287,37 +368,14 @@ def nearest(
         if enough or last:
             break
         k = _more_candidates(k, q.limit, unseen_m, dist[order[-1]] if order else np.inf)
-
-    speed = settings.walk_speed_kmh * 1000 / 60
-    origin_ll = (q.lon, q.lat)
-    found = []
-    for j in order:
-        row = rows[keep[j]]
-        d = float(dist[j])
-        base = public_station(row, crs=q.crs, when=q.at, tz=tz, origin=origin_ll)
-        by_walk = basis == "walking" and not cut_off[j]
-        found.append(
-            NearbyStation(
-                **base,
-                straight_m=round(float(straight[j]), 1),
-                walking_m=round(float(walking[j]), 1) if by_walk else None,
-                distance_m=round(d, 1),
-                walking_min=round(d / speed, 1),
-                distance_kind="walk" if by_walk else "straight",
-                distance_note=CUT_OFF_NOTE if cut_off[j] else None,
-                distance_note_en=CUT_OFF_NOTE_EN if cut_off[j] else None,
-            )
+    ranked = [
+        _Ranked(
+            rows[keep[j]],
+            float(straight[j]),
+            float(walking[j]),
+            float(dist[j]),
+            bool(cut_off[j]),
         )
-    x, y = from_wgs84(q.lon, q.lat, q.crs)
-    return NearestAnswer(
-        lon=round(float(x), 7),
-        lat=round(float(y), 7),
-        crs=q.crs,
-        at=q.at,
-        timezone=tz,
-        distance_basis=basis,
-        basis_note=note,
-        basis_note_en=note_en,
-        count=len(found),
-        stations=found,
-    )
+        for j in order
+    ]
+    return basis, note, note_en, ranked

@@ -792,6 +792,48 @@ def nearest(
     return list(conn.execute(_NEAREST, params, prepare=False).fetchall())
 
 
+# The stations' version token (migration 0022): changes with any change to stations.
+_STATION_SET_VERSION = "SELECT token::text AS token FROM station_set_version"
+
+# The public stations chosen from the nearest table, with their straight distance measured
+# as _NEAREST does, and the two version tokens the table must have been built for: one
+# query per request, whose tokens say whether its rows may be used at all.
+_CHOSEN = f"""
+SELECT v.network_token, v.station_token, x.*
+FROM (SELECT (SELECT token::text FROM walk_network_version) AS network_token,
+             (SELECT token::text FROM station_set_version) AS station_token) v
+LEFT JOIN LATERAL (
+    SELECT {_PUBLIC_FIELDS},
+           ST_Distance(geom::geography, q.g::geography) AS straight_m
+    FROM stations, (SELECT ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), 4326) AS g) q
+    WHERE id = ANY(%(ids)s) AND {PUBLIC}
+) x ON true
+"""
+
+
+def station_set_version(conn: psycopg.Connection[Any]) -> str:
+    """A token that changes whenever any station changes (in the same transaction)."""
+    row = conn.execute(_STATION_SET_VERSION).fetchone()
+    assert row is not None, "station_set_version has no row: run `yizhan db migrate`"
+    return str(row["token"])
+
+
+def chosen(
+    conn: psycopg.Connection[Any], lon: float, lat: float, ids: list[int], today: dt.date
+) -> tuple[str, str, list[dict[str, Any]]]:
+    """(network token, station token, rows): the public stations among ``ids`` on
+    ``today`` with ``straight_m`` from the WGS-84 point, and the current version tokens
+    of the walk network and the stations, read in the same statement."""
+    params = public_params(today) | {"lon": lon, "lat": lat, "ids": ids}
+    rows = conn.execute(_CHOSEN, params).fetchall()
+    first = rows[0]
+    return (
+        str(first["network_token"]),
+        str(first["station_token"]),
+        [r for r in rows if r["id"] is not None],
+    )
+
+
 _PUBLIC_POSITIONS = f"SELECT id, name, kind, {_LON_LAT} FROM stations WHERE {PUBLIC} ORDER BY id"
 
 
