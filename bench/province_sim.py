@@ -34,6 +34,7 @@ import contextlib
 import hashlib
 import json
 import os
+import pickle
 import platform
 import subprocess
 import sys
@@ -48,11 +49,12 @@ from pyproj import Transformer
 
 from bench.coverage_bench import BLOCK, grid_network
 from geo.coverage.city import City
+from geo.coverage.engine import covered_intervals
 from geo.coverage.evaluate import evaluate
 from geo.coverage.figures import figures, geometries
 from geo.coverage.geometry import grid_cells
-from geo.network.graph import Graph, Snap
-from geo.network.walk import WalkNetwork
+from geo.network.graph import Graph, Snap, reach
+from geo.network.walk import WalkNetwork, snap
 
 RESULTS = Path(__file__).resolve().parent / "results"
 EPSG = 32650  # UTM 50N: Guangdong, Fujian, Jiangxi
@@ -61,6 +63,7 @@ CELL_M = 50.0  # YIZHAN_COVERAGE_CELL_M's default
 MAIN_EVERY = 8  # every 8th grid line is a main street (~480 m apart)
 EDGES_PER_STATION = 500  # 40..600 stations a city (national mean: ~505)
 NOOP_TASKS = 200
+PARTITION_EDGES = 200_000
 
 
 @dataclass(frozen=True)
@@ -166,6 +169,54 @@ def build_city(spec: CitySpec) -> tuple[City, np.ndarray, np.ndarray]:
         cell_snap=network.snap_points(centre),
     )
     return city, np.asarray(lon, float), np.asarray(lat, float)
+
+
+def partition_check(edges: int, buffer_m: float, seed: int = 7) -> dict[str, Any]:
+    """Coverage of the west half of a city computed from the west half plus a
+    ``buffer_m`` strip of the rest (network and stations), against the whole city.
+
+    A walk of at most D ends within D (straight line) of where it starts, so with
+    ``buffer_m >= D`` every covered interval of a west edge must be identical; with a
+    smaller buffer, stations just across the strip are lost and the west half shrinks.
+    """
+    net = grid_network(edges, seed=seed)
+    xy = net["xy"]
+    src, dst, length = net["source"], net["target"], net["length"]
+    lines = shapely.linestrings(np.stack([xy[src], xy[dst]], axis=1))
+    n_nodes = net["n"] ** 2
+    rng = np.random.default_rng(seed + 1)
+    stations = shapely.points(xy[rng.integers(0, n_nodes, edges // EDGES_PER_STATION)])
+    whole = Graph(src, dst, length, n_nodes)
+    snaps = snap(stations, lines, length)  # as the whole city stores them
+    mid = float(np.median(xy[:, 0]))
+    west = np.flatnonzero(np.maximum(xy[src, 0], xy[dst, 0]) < mid)
+    cov_whole = covered_intervals(reach(whole, snaps, D), west)
+    # The part: every edge with an end within the strip, stations on those edges.
+    part = np.flatnonzero(np.minimum(xy[src, 0], xy[dst, 0]) < mid + buffer_m)
+    new_index = np.full(len(length), -1, dtype=np.int64)
+    new_index[part] = np.arange(part.size)
+    sub = Graph(src[part], dst[part], length[part], n_nodes)
+    kept = new_index[snaps.edge] >= 0
+    sub_snaps = Snap(new_index[snaps.edge[kept]], snaps.along[kept], snaps.offset[kept])
+    cov_part = covered_intervals(reach(sub, sub_snaps, D), new_index[west])
+    same = (
+        np.array_equal(part[cov_part.edge], cov_whole.edge)
+        and np.array_equal(cov_part.lo, cov_whole.lo)
+        and np.array_equal(cov_part.hi, cov_whole.hi)
+    )
+    covered_whole = float((cov_whole.hi - cov_whole.lo).sum())
+    covered_part = float((cov_part.hi - cov_part.lo).sum())
+    return {
+        "edges": len(length),
+        "west_edges": int(west.size),
+        "part_edges": int(part.size),
+        "buffer_m": buffer_m,
+        "stations": int(len(stations)),
+        "stations_in_part": int(kept.sum()),
+        "covered_west_whole_m": covered_whole,
+        "covered_west_part_m": covered_part,
+        "identical": bool(same),
+    }
 
 
 def _reset_peak() -> None:
@@ -278,23 +329,54 @@ def run_dask(client: Any, specs: list[CitySpec]) -> dict[str, Any]:
 
 
 def run_scattered(client: Any, specs: list[CitySpec]) -> dict[str, Any]:
-    """Cities built here and scattered first; tasks compute coverage only."""
+    """Cities built here and sent to the workers first (round robin, largest first);
+    the tasks then compute coverage only, where their city already is.
+
+    A city goes as one pickled blob, unpickled by a task on its worker: Dask's own
+    serialisation of a City is several times slower (see :func:`scatter_cost`).
+    """
+    from dask.distributed import wait
+
     order = sorted(specs, key=lambda s: -s.edges)
     workers = list(client.scheduler_info()["workers"])
     t = time.perf_counter()
-    futures = {}
+    cities = {}
     for i, s in enumerate(order):  # one city at a time: this process holds one city
-        built = build_city(s)
-        futures[s.name] = client.scatter(built, workers=[workers[i % len(workers)]])
-        del built
-    scatter_s = time.perf_counter() - t
+        where = [workers[i % len(workers)]]
+        blob = client.scatter(pickle.dumps(build_city(s), protocol=5), workers=where)
+        cities[s.name] = client.submit(
+            pickle.loads, blob, workers=where, allow_other_workers=False, pure=False
+        )
+        wait(cities[s.name])
+        del blob
+    prepare_s = time.perf_counter() - t
     t = time.perf_counter()
-    tasks = {name: client.submit(cover_job, f, pure=False) for name, f in futures.items()}
+    tasks = {name: client.submit(cover_job, f, pure=False) for name, f in cities.items()}
     jobs = {name: f.result() for name, f in tasks.items()}
     wall = time.perf_counter() - t
-    del futures, tasks
+    del cities, tasks
     out = [{"city": s.name, "edges": s.edges, **jobs[s.name]} for s in specs]
-    return {"build_and_scatter_s": scatter_s, "wall_s": wall, "jobs": out}
+    return {"build_and_scatter_s": prepare_s, "wall_s": wall, "jobs": out}
+
+
+def scatter_cost(client: Any, spec: CitySpec) -> dict[str, float]:
+    """Seconds to send one built city to a worker: Dask's own serialisation against one
+    pickled blob (unpickled on the worker)."""
+    from dask.distributed import wait
+
+    built = build_city(spec)
+    where = [next(iter(client.scheduler_info()["workers"]))]
+    t = time.perf_counter()
+    native = client.scatter(built, workers=where)
+    native_s = time.perf_counter() - t
+    del native
+    t = time.perf_counter()
+    blob = client.scatter(pickle.dumps(built, protocol=5), workers=where)
+    loaded = client.submit(pickle.loads, blob, workers=where, pure=False)
+    wait(loaded)
+    pickled_s = time.perf_counter() - t
+    del blob, loaded
+    return {"edges": spec.edges, "dask_native_s": native_s, "pickled_blob_s": pickled_s}
 
 
 def scheduler_overhead(client: Any, n: int = NOOP_TASKS) -> float:
@@ -322,10 +404,14 @@ def main() -> None:
     specs = province(args.cities, args.min_edges, args.max_edges)
     load_before = os.getloadavg()
     print(f"{len(specs)} cities, {sum(s.edges for s in specs):,} edges", flush=True)
+    partition = [partition_check(PARTITION_EDGES, b) for b in (0.0, D / 4, D / 2, D)]
     cluster, client, startup = start_cluster(args.workers)
     rounds: list[dict[str, Any]] = []
     try:
         overhead = scheduler_overhead(client)
+        scatter = (
+            None if args.no_scatter else scatter_cost(client, max(specs, key=lambda s: s.edges))
+        )
         for i in range(args.rounds):  # (a), (b), (c) alternate: same load for each
             row: dict[str, Any] = {"serial": run_serial(specs), "dask": run_dask(client, specs)}
             row["scattered"] = None if args.no_scatter else run_scattered(client, specs)
@@ -346,7 +432,9 @@ def main() -> None:
         "workers": args.workers,
         "cluster_start_s": startup,
         "noop_task_s": overhead,
+        "scatter_cost": scatter,
         "rounds": rounds,
+        "partition": partition,
         "same_figures": all(
             same_figures(base, r[k]["jobs"])
             for r in rounds
@@ -478,10 +566,41 @@ def markdown(r: dict[str, Any]) -> str:
     if c:
         lines.append(
             f"- (c) built and scattered the cities one at a time in "
-            f"{c['build_and_scatter_s']:.1f} s (pickling ~220 bytes per edge; not in its "
-            "wall): scattering prepared cities pays only when a worker keeps them for "
-            "many runs (a trend, what-ifs)."
+            f"{c['build_and_scatter_s']:.1f} s (build, pickle, send, unpickle on the "
+            "worker; not in its wall): sending prepared cities pays only when a worker "
+            "keeps them for many runs (a trend, what-ifs)."
         )
+    sc = r.get("scatter_cost")
+    if sc:
+        lines.append(
+            f"- Sending the largest city ({sc['edges']:,} edges) to a worker: "
+            f"{sc['dask_native_s']:.1f} s with `client.scatter` of the City itself (Dask's "
+            f"serialisation), {sc['pickled_blob_s']:.1f} s as one pickled blob unpickled "
+            "on the worker (what (c) does)."
+        )
+    lines += [
+        "",
+        "Coverage is local to D: the west half of a "
+        f"{r['partition'][0]['edges']:,}-edge city computed from its own network plus a "
+        "strip of the rest (every edge with an end within the strip, the stations snapped "
+        "on those edges), against the whole city (`reach` + `covered_intervals`):",
+        "",
+        "| strip (m) | edges in the part | stations in the part | covered west metres "
+        "(part) | (whole city) | identical intervals |",
+        "|---:|---:|---:|---:|---:|---|",
+    ]
+    for p in r["partition"]:
+        lines.append(
+            f"| {p['buffer_m']:.0f} | {p['part_edges']:,} of {p['edges']:,} "
+            f"| {p['stations_in_part']} of {p['stations']} | {p['covered_west_part_m']:,.1f} "
+            f"| {p['covered_west_whole_m']:,.1f} | {'yes' if p['identical'] else 'no'} |"
+        )
+    lines += [
+        "",
+        f"A strip of D = {D:.0f} m is always enough (a walk of at most D stays within D, "
+        "straight line, of where it starts); a narrower one is enough only where no "
+        "station happens to stand in the part left out.",
+    ]
     lines += [
         "",
         f"Per city, round {r['rounds'].index(rd) + 1} (times in seconds):",
