@@ -109,9 +109,9 @@ def build_city(spec: CitySpec) -> tuple[City, np.ndarray, np.ndarray]:
         version=f"synthetic-{spec.name}",
         epsg=EPSG,
         graph=graph,
-        edge_geom=lines,
+        geoms=lines,
         street_id=np.arange(n_edges, dtype=np.int64),
-        tree=shapely.STRtree(lines),
+        _tree=shapely.STRtree(lines),
         to_metric=Transformer.from_crs(4326, EPSG, always_xy=True),
     )
     # Main streets: the grid lines iy % 8 == 0 (x-direction edges come first in

@@ -60,7 +60,7 @@ class NearestTable:
         return dist, self.station[lo : lo + n], bound
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _k_nearest(  # pragma: no cover - compiled
     indptr: NDArray[np.int64],
     indices: NDArray[np.int64],

@@ -253,3 +253,12 @@ def test_the_table_answers_as_the_search_on_the_real_futian_streets(futian) -> N
         used += same(futian, query(lon, lat, kind=kind, limit=limit))
     assert used >= 120  # the rest: people off the streets, ranked by straight lines
     assert math.isfinite(table.build_s)
+
+
+def test_the_table_is_built_without_holding_the_interpreter_lock() -> None:
+    """The table is built in a background thread of a serving worker: the compiled search
+    must release the GIL, or the worker answers nothing while it runs (minutes on a
+    megacity)."""
+    from geo.network import nearest_table as kernel
+
+    assert kernel._k_nearest.targetoptions.get("nogil") is True
