@@ -23,18 +23,41 @@ import httpx
 import numpy as np
 
 
-async def _run(urls: list[str], concurrency: int, seconds: float, max_requests: int) -> dict:
+def _local_only(urls: list[str]) -> None:
+    """Refuse to send load anywhere but this machine."""
     for u in urls:
         if urlsplit(u).hostname != "127.0.0.1":
             raise SystemExit(f"refusing to load anything but 127.0.0.1: {u}")
+
+
+def _clients(concurrency: int) -> list[httpx.AsyncClient]:
+    """One client (one keep-alive connection) per worker: a single shared AsyncClient
+    spends milliseconds of CPU per request managing its pool at this concurrency
+    (encode/httpx #3215) and then measures itself instead of the server."""
+    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+    return [httpx.AsyncClient(limits=limits, timeout=10.0) for _ in range(concurrency)]
+
+
+def _summary(latencies: list[float], errors: int, elapsed: float, concurrency: int) -> dict:
+    """Count, rate and latency percentiles (ms) of one load run."""
+    lat = np.array(latencies) * 1000
+    return {
+        "requests": len(latencies),
+        "errors": errors,
+        "seconds": round(elapsed, 2),
+        "rps": round(len(latencies) / elapsed, 1),
+        "p50_ms": round(float(np.percentile(lat, 50)), 2) if len(lat) else None,
+        "p99_ms": round(float(np.percentile(lat, 99)), 2) if len(lat) else None,
+        "concurrency": concurrency,
+    }
+
+
+async def _run(urls: list[str], concurrency: int, seconds: float, max_requests: int) -> dict:
+    _local_only(urls)
     latencies: list[float] = []
     errors = 0
     sent = 0
-    # One client (one keep-alive connection) per worker: a single shared AsyncClient spends
-    # milliseconds of CPU per request managing its pool at this concurrency (encode/httpx
-    # #3215) and then measures itself instead of the server.
-    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
-    clients = [httpx.AsyncClient(limits=limits, timeout=10.0) for _ in range(concurrency)]
+    clients = _clients(concurrency)
     deadline = time.perf_counter() + seconds
     try:
 
@@ -61,29 +84,17 @@ async def _run(urls: list[str], concurrency: int, seconds: float, max_requests: 
     finally:
         for c in clients:
             await c.aclose()
-    lat = np.array(latencies) * 1000
-    return {
-        "requests": len(latencies),
-        "errors": errors,
-        "seconds": round(elapsed, 2),
-        "rps": round(len(latencies) / elapsed, 1),
-        "p50_ms": round(float(np.percentile(lat, 50)), 2) if len(lat) else None,
-        "p99_ms": round(float(np.percentile(lat, 99)), 2) if len(lat) else None,
-        "concurrency": concurrency,
-    }
+    return _summary(latencies, errors, elapsed, concurrency)
 
 
 async def _open_loop(
     urls: list[str], concurrency: int, seconds: float, rate: float, max_requests: int
 ) -> dict:
-    for u in urls:
-        if urlsplit(u).hostname != "127.0.0.1":
-            raise SystemExit(f"refusing to load anything but 127.0.0.1: {u}")
+    _local_only(urls)
     total = int(min(seconds * rate, max_requests))
     latencies: list[float] = []
     errors = 0
-    limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
-    clients = [httpx.AsyncClient(limits=limits, timeout=10.0) for _ in range(concurrency)]
+    clients = _clients(concurrency)
     free: asyncio.Queue[httpx.AsyncClient] = asyncio.Queue()
     for c in clients:
         free.put_nowait(c)
@@ -115,17 +126,10 @@ async def _open_loop(
     finally:
         for c in clients:
             await c.aclose()
-    lat = np.array(latencies) * 1000
-    return {
-        "requests": len(latencies),
-        "errors": errors,
-        "seconds": round(elapsed, 2),
-        "rps": round(len(latencies) / elapsed, 1),
+    lat_ms = np.array(latencies) * 1000
+    return _summary(latencies, errors, elapsed, concurrency) | {
         "rate": rate,
-        "p50_ms": round(float(np.percentile(lat, 50)), 2) if len(lat) else None,
-        "p99_ms": round(float(np.percentile(lat, 99)), 2) if len(lat) else None,
-        "max_ms": round(float(lat.max()), 2) if len(lat) else None,
-        "concurrency": concurrency,
+        "max_ms": round(float(lat_ms.max()), 2) if len(lat_ms) else None,
         "open_loop": True,
     }
 
