@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import heapq
 from dataclasses import dataclass
+from typing import Any
 
 import numba
 import numpy as np
@@ -33,6 +34,7 @@ from numpy.typing import NDArray
 from geo.network.graph import Graph, Snap
 
 Floats = NDArray[np.float64]
+Index = int | np.integer[Any]
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,17 @@ class NearestTable:
 
 
 @numba.njit(cache=True, nogil=True)
+def _listed(  # pragma: no cover - compiled
+    station: NDArray[np.int32], lo: Index, count: Index, s: Index
+) -> bool:
+    """Whether station ``s`` is among the ``count`` entries of a node's list at ``lo``."""
+    for j in range(count):  # noqa: SIM110 - numba compiles this loop, not a generator
+        if station[lo + j] == s:
+            return True
+    return False
+
+
+@numba.njit(cache=True, nogil=True)
 def _k_nearest(  # pragma: no cover - compiled
     indptr: NDArray[np.int64],
     indices: NDArray[np.int64],
@@ -85,12 +98,7 @@ def _k_nearest(  # pragma: no cover - compiled
         if c >= k:
             continue
         lo = x * k
-        seen = False
-        for j in range(c):
-            if station[lo + j] == s:
-                seen = True
-                break
-        if seen:
+        if _listed(station, lo, c, s):
             continue
         dist[lo + c] = d
         station[lo + c] = s
@@ -100,13 +108,7 @@ def _k_nearest(  # pragma: no cover - compiled
             cy = count[y]
             if cy >= k:
                 continue
-            ly = y * k
-            known = False
-            for j in range(cy):
-                if station[ly + j] == s:
-                    known = True
-                    break
-            if not known:
+            if not _listed(station, y * k, cy, s):
                 heapq.heappush(heap, (d + weight[a], y, s))
     return dist, station, count
 
