@@ -271,11 +271,9 @@ def build(
     path = netcache.folder(root, key, version)
     cached = netcache.read(path)
     if cached is None:
-        edges = sql.edges(conn)
-        if not len(edges["id"]):
+        arrays = _read_arrays(conn)
+        if arrays is None:
             return None
-        arrays = network_arrays(edges)
-        del edges
         try:
             netcache.write(path, arrays, {"key": key, "version": version})
         except OSError as exc:
@@ -301,15 +299,22 @@ def prepare(conn: psycopg.Connection[Any]) -> Path | None:
     version = sql.version(conn)
     path = netcache.folder(root, _key(conn), version)
     if netcache.read(path) is None:
-        edges = sql.edges(conn)
-        if not len(edges["id"]):
+        arrays = _read_arrays(conn)
+        if arrays is None:
             return None
-        arrays = network_arrays(edges)
-        del edges
         netcache.write(path, arrays, {"key": _key(conn), "version": version})
         del arrays
         _give_back()
     return path
+
+
+def _read_arrays(conn: psycopg.Connection[Any]) -> dict[str, NDArray[Any]] | None:
+    """:func:`network_arrays` of the database's walk edges (None: no network), the edge
+    rows dropped as soon as the arrays are made."""
+    edges = sql.edges(conn)
+    if not len(edges["id"]):
+        return None
+    return network_arrays(edges)
 
 
 def _give_back() -> None:
